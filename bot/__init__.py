@@ -1,0 +1,1 @@
+"""pintu: the chat front door of a regional police unit."""

@@ -1,0 +1,104 @@
+"""The composition root: builds the one ASGI app from bot, channels and back-office.
+
+This module and `bot.cli` are the only places in `bot` that import
+`backoffice`; everything else depends one way (DESIGN §2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from backoffice.api import build_api_router
+from backoffice.bootstrap import ensure_first_admin
+from bot.clock import Clock, SystemClock
+from bot.handlers import web
+from bot.handlers.base import ChannelHandler
+from bot.http_limits import BodySizeLimit
+from bot.runtime import Runtime, build_runtime
+from bot.scheduler import Scheduler
+from bot.settings import Settings
+from bot.storage.migrate import upgrade_database
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, run_workers: bool = True
+) -> FastAPI:
+    """The whole service. `run_workers=False` leaves the outbox sender and the
+    scheduler to the caller (tests drive them step by step)."""
+    settings = settings or Settings()
+    web_channel = web.WebChannel()
+    web_hub = web.WebHub()
+    handlers: dict[str, ChannelHandler] = {web_channel.channel: web_channel}
+    runtime = build_runtime(settings, clock or SystemClock(), handlers)
+    runtime.sender.sent_listeners.append(web_hub.notify)
+    scheduler = Scheduler(runtime)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await upgrade_database(runtime.db)
+        password = await ensure_first_admin(runtime.db, settings, runtime.clock)
+        if password is not None:
+            announce_admin(settings.admin_username, password)
+        workers: list[asyncio.Task[None]] = []
+        if run_workers:
+            workers.append(asyncio.create_task(runtime.sender.run_forever()))
+            workers.append(asyncio.create_task(scheduler.lead()))
+        try:
+            yield
+        finally:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            await scheduler.stop()
+            await runtime.close()
+
+    app = FastAPI(
+        title="pintu",
+        summary="Chat front door of a regional police unit: citizen channels and officer API.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_request_bytes,
+        upload_bytes=settings.max_upload_bytes,
+        upload_paths=("/chat/api/media",),
+    )
+    app.include_router(web.build_router(web.BrowserTokens(runtime.secret_key), web_hub))
+    app.include_router(build_api_router())
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> JSONResponse:
+        try:
+            await _ping(runtime)
+        except Exception:
+            log.warning("health check: database does not answer")
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    return app
+
+
+async def _ping(runtime: Runtime) -> None:
+    async with runtime.db.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+
+
+def announce_admin(username: str, password: str) -> None:
+    """Show a generated admin password once, on the console (never in the logs)."""
+    print(
+        f"\n  pintu: created the first admin.\n"
+        f"  Log in with username {username!r} and password {password!r}\n"
+        f"  (shown only now; set PINTU_ADMIN_PASSWORD to choose it yourself).\n",
+        flush=True,
+    )

@@ -1,0 +1,248 @@
+"""Cases and their timelines: the domain services citizens' flows and officers share.
+
+Every function works inside the caller's transaction (an `AsyncConnection`),
+so a case change and the message that tells the citizen commit together.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.engine.effects import AddToCase, OpenCase
+from bot.i18n import N_, Translator
+from bot.messages import Outbound
+from bot.outbox.queue import enqueue
+from bot.storage.models import Case, CaseMessage, CaseStatusChange, Contact, Media
+
+cases = Case.__table__  # type: ignore[attr-defined]
+case_messages = CaseMessage.__table__  # type: ignore[attr-defined]
+status_changes = CaseStatusChange.__table__  # type: ignore[attr-defined]
+contacts = Contact.__table__  # type: ignore[attr-defined]
+media = Media.__table__  # type: ignore[attr-defined]
+
+
+class CaseStatus(StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    WAITING_CITIZEN = "waiting_citizen"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_CITIZEN)
+CITIZEN = "citizen"
+
+
+class CaseClosedError(Exception):
+    """The case is closed; reopen it before replying."""
+
+
+@dataclass(frozen=True, slots=True)
+class Officer:
+    """Who acts on a case, as the timeline and the audit log name them."""
+
+    id: int
+    username: str
+
+
+async def open_refs(conn: AsyncConnection, contact_id: int) -> tuple[str, ...]:
+    """References of the contact's open cases, most recently active first."""
+    rows = await conn.execute(
+        select(cases.c.ref)
+        .where(cases.c.contact_id == contact_id, cases.c.status.in_(OPEN_STATUSES))
+        .order_by(cases.c.updated_at.desc(), cases.c.id.desc())
+    )
+    return tuple(rows.scalars())
+
+
+async def open_case(
+    conn: AsyncConnection, effect: OpenCase, *, contact_id: int, channel: str, now: datetime
+) -> int:
+    result = await conn.execute(
+        insert(cases)
+        .values(
+            ref=effect.ref,
+            kind=effect.kind,
+            status=CaseStatus.NEW,
+            contact_id=contact_id,
+            channel=channel,
+            anonymous=effect.anonymous,
+            category=effect.category,
+            description=effect.description,
+            answers=json.dumps(effect.answers, ensure_ascii=False),
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(cases.c.id)
+    )
+    case_id = int(result.scalar_one())
+    await _record_status(conn, case_id, None, CaseStatus.NEW, CITIZEN, now)
+    if effect.media_ids:
+        await conn.execute(
+            update(media)
+            .where(media.c.id.in_(effect.media_ids), media.c.contact_id == contact_id)
+            .values(case_id=case_id)
+        )
+    return case_id
+
+
+async def add_citizen_message(
+    conn: AsyncConnection, effect: AddToCase, *, contact_id: int, now: datetime
+) -> None:
+    """File a citizen's follow-up in their own case (never in someone else's)."""
+    row = (
+        await conn.execute(
+            select(cases.c.id, cases.c.status).where(
+                cases.c.ref == effect.ref, cases.c.contact_id == contact_id
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        return
+    await conn.execute(
+        insert(case_messages).values(
+            case_id=row.id,
+            direction="in",
+            author=CITIZEN,
+            text=effect.text,
+            media_id=effect.media_id,
+            delivery_status="received",
+            created_at=now,
+        )
+    )
+    if effect.media_id is not None:
+        await conn.execute(
+            update(media)
+            .where(media.c.id == effect.media_id, media.c.contact_id == contact_id)
+            .values(case_id=row.id)
+        )
+    status = CaseStatus.IN_PROGRESS if row.status == CaseStatus.WAITING_CITIZEN else row.status
+    await _set_status(conn, row.id, row.status, status, CITIZEN, now)
+
+
+async def reply(
+    conn: AsyncConnection,
+    *,
+    case_id: int,
+    officer: Officer,
+    text: str,
+    translator: Translator,
+    now: datetime,
+) -> int:
+    """Store an officer's reply and queue it to the citizen; the case message id."""
+    case = await _case_with_contact(conn, case_id)
+    if case.status == CaseStatus.CLOSED:
+        raise CaseClosedError(case.ref)
+    result = await conn.execute(
+        insert(case_messages)
+        .values(
+            case_id=case_id,
+            direction="out",
+            author=officer.username,
+            officer_id=officer.id,
+            text=text,
+            delivery_status="queued",
+            created_at=now,
+        )
+        .returning(case_messages.c.id)
+    )
+    message_id = int(result.scalar_one())
+    wording = translator.text(case.locale, N_("case.officer_reply"), ref=case.ref, text=text)
+    await enqueue(
+        conn,
+        contact_id=case.contact_id,
+        channel=case.channel,
+        message=Outbound(text=wording),
+        now=now,
+        case_message_id=message_id,
+    )
+    if case.status == CaseStatus.NEW:
+        await _set_status(conn, case_id, case.status, CaseStatus.IN_PROGRESS, officer.username, now)
+    else:
+        await conn.execute(update(cases).where(cases.c.id == case_id).values(updated_at=now))
+    return message_id
+
+
+async def close(
+    conn: AsyncConnection,
+    *,
+    case_id: int,
+    officer: Officer,
+    resolution: str,
+    translator: Translator,
+    now: datetime,
+) -> None:
+    """Close a case with its resolution and tell the citizen (idempotent on closed cases)."""
+    case = await _case_with_contact(conn, case_id)
+    if case.status == CaseStatus.CLOSED:
+        return
+    await conn.execute(
+        update(cases).where(cases.c.id == case_id).values(resolution=resolution, closed_at=now)
+    )
+    await _set_status(conn, case_id, case.status, CaseStatus.CLOSED, officer.username, now)
+    wording = translator.text(case.locale, N_("case.closed"), ref=case.ref, resolution=resolution)
+    await conn.execute(
+        insert(case_messages).values(
+            case_id=case_id,
+            direction="note",
+            author=officer.username,
+            officer_id=officer.id,
+            text=f"closed: {resolution}",
+            created_at=now,
+        )
+    )
+    await enqueue(
+        conn, contact_id=case.contact_id, channel=case.channel, message=Outbound(wording), now=now
+    )
+
+
+async def _case_with_contact(conn: AsyncConnection, case_id: int) -> _CaseContact:
+    row = (
+        await conn.execute(
+            select(
+                cases.c.ref,
+                cases.c.status,
+                cases.c.channel,
+                cases.c.contact_id,
+                contacts.c.locale,
+            )
+            .join(contacts, contacts.c.id == cases.c.contact_id)
+            .where(cases.c.id == case_id)
+        )
+    ).one()
+    return _CaseContact(row.ref, row.status, row.channel, row.contact_id, row.locale)
+
+
+@dataclass(frozen=True, slots=True)
+class _CaseContact:
+    ref: str
+    status: str
+    channel: str
+    contact_id: int
+    locale: str
+
+
+async def _set_status(
+    conn: AsyncConnection, case_id: int, old: str, new: str, actor: str, now: datetime
+) -> None:
+    values: dict[str, object] = {"updated_at": now}
+    if old != new:
+        values["status"] = new
+        await _record_status(conn, case_id, old, new, actor, now)
+    await conn.execute(update(cases).where(cases.c.id == case_id).values(**values))
+
+
+async def _record_status(
+    conn: AsyncConnection, case_id: int, old: str | None, new: str, actor: str, now: datetime
+) -> None:
+    await conn.execute(
+        insert(status_changes).values(
+            case_id=case_id, from_status=old, to_status=new, actor=actor, created_at=now
+        )
+    )

@@ -1,0 +1,1 @@
+"""The conversation engine: pure decisions (`core`) and their I/O (`runner`)."""

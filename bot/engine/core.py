@@ -1,0 +1,575 @@
+"""The pure conversation engine: stored state and one input in, replies and effects out.
+
+It does no I/O. `bot.engine.runner` loads the state, calls `Engine.handle`
+inside the transaction and records what comes back. Who handles a message
+follows DESIGN §3: an exact command word; then the input the current step
+expects; then, outside a flow, a follow-up to the citizen's open case; then
+fuzzy matching against the menu.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.engine.effects import AddToCase, Effect, SetBroadcastOptIn, SetLocale
+from bot.engine.flow import Flow, FlowInput, MenuEntry, Step
+from bot.engine.matching import (
+    best_phrase,
+    command_word,
+    is_greeting,
+    looks_english,
+    pick_option,
+)
+from bot.engine.state import CONFIRM_STEP, Answer, ConversationState
+from bot.i18n import LOCALES, N_, Translator
+from bot.messages import Choice, Expect, Inbound, InboundKind, Outbound
+
+NAVIGATION = {
+    "start": "start",
+    "mulai": "start",
+    "menu": "menu",
+    "batal": "cancel",
+    "cancel": "cancel",
+    "kembali": "back",
+    "back": "back",
+    "bantuan": "help",
+    "help": "help",
+    "bahasa": "language",
+    "language": "language",
+    "berhenti": "stop",
+    "stop": "stop",
+    "privasi": "privacy",
+    "privacy": "privacy",
+}
+LANGUAGE_WORDS = {
+    "id": ("id", "indonesia", "bahasa indonesia", "indonesian", "indo"),
+    "en": ("en", "english", "inggris", "bahasa inggris"),
+}
+SKIP_ID = "_skip"
+SKIP_WORDS = ("lewati", "skip", "lewat", "tidak ada", "tdk ada", "no photo", "none")
+CONFIRM_OPTIONS = (
+    ("submit", N_("confirm.submit"), ("kirim", "ya", "yes", "send", "submit", "ok", "oke")),
+    ("edit", N_("confirm.edit"), ("ubah", "edit", "ganti", "change")),
+    ("cancel", N_("confirm.cancel"), ("batal", "cancel", "batalkan")),
+)
+SUMMARY_TEXT_LIMIT = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """What the engine may know besides the state and the input."""
+
+    now: datetime
+    locale: str
+    first_contact: bool
+    open_cases: tuple[str, ...]  # refs of the citizen's open cases, newest first
+    new_reference: Callable[[str], str]
+
+
+@dataclass
+class Reply:
+    state: ConversationState
+    messages: list[Outbound] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+    locale: str = "id"
+
+
+class Engine:
+    def __init__(
+        self,
+        *,
+        flows: dict[str, Flow],
+        menu: tuple[MenuEntry, ...],
+        translator: Translator,
+        idle_seconds: int,
+    ) -> None:
+        self.flows = flows
+        self.menu = menu
+        self.translator = translator
+        self.idle = timedelta(seconds=idle_seconds)
+        self._flow_commands = {word: entry.flow for entry in menu for word in entry.commands}
+        self._phrases = [(phrase, entry.flow) for entry in menu for phrase in entry.phrases]
+
+    def handle(self, state: ConversationState, inbound: Inbound, turn: Turn) -> Reply:
+        """Decide the reply to one inbound event. Mutates and returns `state` in the reply."""
+        return _TurnRun(self, state, turn).run(inbound)
+
+    def expire(self, state: ConversationState, locale: str) -> Reply:
+        """End an idle flow (the scheduler calls this) and say so."""
+        run = _TurnRun.for_sweep(self, state, locale)
+        run.end_flow_expired()
+        return run.reply
+
+
+class _TurnRun:
+    """One turn's working set: the state being changed and the replies being built."""
+
+    def __init__(self, engine: Engine, state: ConversationState, turn: Turn) -> None:
+        self.engine = engine
+        self.state = state
+        self.turn = turn
+        self.reply = Reply(state=state, locale=engine.translator.supported(turn.locale))
+
+    @classmethod
+    def for_sweep(cls, engine: Engine, state: ConversationState, locale: str) -> _TurnRun:
+        turn = Turn(
+            now=datetime.min, locale=locale, first_contact=False, open_cases=(), new_reference=str
+        )
+        return cls(engine, state, turn)
+
+    # -- saying things -------------------------------------------------
+
+    def t(self, key: str, **params: object) -> str:
+        return self.engine.translator.text(self.reply.locale, key, **params)
+
+    def say(self, key: str, **params: object) -> None:
+        self.reply.messages.append(Outbound(text=self.t(key, **params)))
+
+    def ask(self, text: str, choices: list[Choice], expects: Expect) -> None:
+        token = str(int(self.state.prompt_token or "0") + 1)
+        self.state.prompt_token = token
+        self.state.choice_ids = [choice.id for choice in choices]
+        self.reply.messages.append(
+            Outbound(text=text, choices=tuple(choices), expects=expects, prompt_token=token)
+        )
+
+    def show_menu(self, intro_key: str = N_("menu.prompt")) -> None:
+        choices = [Choice(entry.flow, self.t(entry.label)) for entry in self.engine.menu]
+        choices += [
+            Choice("help", self.t(N_("menu.help"))),
+            Choice("language", self.t(N_("menu.language"))),
+        ]
+        self.ask(self.t(intro_key), choices, Expect.CHOICE)
+
+    # -- the turn ------------------------------------------------------
+
+    def run(self, inbound: Inbound) -> Reply:
+        if self.turn.first_contact:
+            self.greet(inbound)
+        self.expire_if_idle()
+        self.state.touched_at = self.turn.now.isoformat()
+        if inbound.kind is InboundKind.UNSUPPORTED:
+            self.say(N_("input.unsupported"))
+            self.prompt_again(or_menu=False)
+        elif inbound.kind is InboundKind.CHOICE:
+            self.on_choice(inbound)
+        elif inbound.kind is InboundKind.TEXT:
+            self.on_text(inbound)
+        else:
+            self.on_other(inbound)
+        return self.reply
+
+    def greet(self, inbound: Inbound) -> None:
+        if inbound.kind is InboundKind.TEXT and looks_english(inbound.text):
+            self.set_locale("en")
+        self.say(N_("welcome"))
+        self.say(N_("privacy.short"))
+
+    def expire_if_idle(self) -> None:
+        touched = self.state.touched()
+        if self.state.flow and touched and self.turn.now - touched > self.engine.idle:
+            self.end_flow_expired()
+
+    def end_flow_expired(self) -> None:
+        flow = self.engine.flows.get(self.state.flow or "")
+        self.state.leave_flow()
+        self.state.prompt_token = None
+        self.state.choice_ids = []
+        if flow is not None:
+            self.say(N_("flow.expired"), flow=self.t(flow.title))
+
+    def on_choice(self, inbound: Inbound) -> None:
+        choice_id = inbound.choice_id or ""
+        stale = inbound.prompt_token is not None and inbound.prompt_token != self.state.prompt_token
+        in_progress = self.state.flow is not None or self.state.pending is not None
+        if stale and (in_progress or choice_id not in self.state.choice_ids + self.menu_ids()):
+            self.say(N_("input.stale_button"))
+            self.prompt_again(or_menu=True)
+            return
+        self.answer(choice_id=choice_id, inbound=inbound)
+
+    def on_text(self, inbound: Inbound) -> None:
+        command = command_word(inbound.text)
+        if command and self.run_command(*command):
+            return
+        if self.state.pending or self.state.flow:
+            self.answer(choice_id=None, inbound=inbound)
+        elif (menu_choice := self.typed_choice(inbound.text)) in self.menu_ids():
+            self.run_menu_choice(menu_choice or "")
+        elif self.turn.open_cases:
+            self.follow_up(inbound.text, None)
+        else:
+            self.route_free_text(inbound.text)
+
+    def on_other(self, inbound: Inbound) -> None:
+        if self.state.pending or self.state.flow:
+            self.answer(choice_id=None, inbound=inbound)
+        elif inbound.media is not None and self.turn.open_cases:
+            self.follow_up("", inbound.media.media_id)
+        else:
+            self.say(N_("input.no_context"))
+            self.show_menu()
+
+    # -- commands ------------------------------------------------------
+
+    def menu_ids(self) -> list[str]:
+        return [entry.flow for entry in self.engine.menu] + ["help", "language"]
+
+    def run_command(self, word: str, argument: str) -> bool:
+        """Carry out an exact command word; False when `word` is no command.
+
+        Only `bahasa` and `start` take an argument ("bahasa en", a deep-link
+        payload); any other word followed by more text is ordinary text.
+        """
+        if argument and NAVIGATION.get(word) not in ("language", "start"):
+            return False
+        if word in self.engine._flow_commands:
+            self.start_flow(self.engine._flow_commands[word])
+            return True
+        action = NAVIGATION.get(word)
+        if action is None:
+            return False
+        if action in ("start", "menu"):
+            self.abandon_flow()
+            self.show_menu()
+        elif action == "cancel":
+            self.cancel()
+        elif action == "back":
+            self.back()
+        elif action == "help":
+            self.help()
+        elif action == "language":
+            self.choose_language(argument)
+        elif action == "stop":
+            self.reply.effects.append(SetBroadcastOptIn(opt_in=False))
+            self.say(N_("broadcast.stopped"))
+            self.prompt_again(or_menu=False)
+        else:
+            self.say(N_("privacy.full"))
+            self.prompt_again(or_menu=False)
+        return True
+
+    def abandon_flow(self) -> None:
+        if self.state.flow:
+            self.say(N_("flow.abandoned"))
+        self.state.leave_flow()
+
+    def cancel(self) -> None:
+        if self.state.flow or self.state.pending:
+            self.state.leave_flow()
+            self.say(N_("flow.cancelled"))
+        else:
+            self.say(N_("flow.nothing_to_cancel"))
+        self.show_menu()
+
+    def back(self) -> None:
+        state = self.state
+        flow = self.current_flow()
+        if state.pending:
+            state.pending = None
+            state.pending_data = {}
+        elif flow is None:
+            self.say(N_("flow.nothing_to_go_back_to"))
+            self.show_menu()
+            return
+        elif state.step == CONFIRM_STEP:
+            state.step = flow.steps[-1].key
+        elif state.editing:
+            state.step = CONFIRM_STEP
+            state.editing = False
+        elif flow.index(state.step or "") == 0:
+            state.leave_flow()
+            self.show_menu(N_("flow.back_to_menu"))
+            return
+        else:
+            state.step = flow.steps[flow.index(state.step or "") - 1].key
+        self.prompt_again(or_menu=True)
+
+    def help(self) -> None:
+        flow = self.current_flow()
+        if flow is None:
+            self.say(N_("help.general"))
+            self.show_menu()
+        else:
+            self.say(N_("help.in_flow"), flow=self.t(flow.title))
+            self.prompt_again(or_menu=True)
+
+    def choose_language(self, argument: str) -> None:
+        for locale, words in LANGUAGE_WORDS.items():
+            if argument and argument in words:
+                self.switch_language(locale)
+                return
+        self.state.pending = "language"
+        self.ask(
+            self.t(N_("language.prompt")),
+            [Choice("id", "Bahasa Indonesia"), Choice("en", "English")],
+            Expect.CHOICE,
+        )
+
+    def set_locale(self, locale: str) -> None:
+        self.reply.locale = locale
+        self.reply.effects.append(SetLocale(locale=locale))
+
+    def switch_language(self, locale: str) -> None:
+        self.state.pending = None
+        self.set_locale(locale)
+        self.say(N_("language.changed"))
+        self.prompt_again(or_menu=True)
+
+    # -- answering the current prompt ----------------------------------
+
+    def current_flow(self) -> Flow | None:
+        return self.engine.flows.get(self.state.flow) if self.state.flow else None
+
+    def answer(self, *, choice_id: str | None, inbound: Inbound) -> None:
+        state = self.state
+        if choice_id is None and inbound.kind is InboundKind.TEXT and state.choice_ids:
+            choice_id = self.typed_choice(inbound.text)
+        if state.pending == "language":
+            self.answer_language(choice_id)
+        elif state.pending == "edit":
+            self.answer_edit(choice_id)
+        elif state.pending == "case":
+            self.answer_case(choice_id)
+        elif state.step == CONFIRM_STEP:
+            self.answer_confirm(choice_id)
+        elif (flow := self.current_flow()) is not None:
+            self.answer_step(flow, flow.step(state.step or ""), choice_id, inbound)
+        elif choice_id in self.menu_ids():
+            self.run_menu_choice(choice_id or "")
+        else:
+            self.route_free_text(inbound.text)
+
+    def typed_choice(self, text: str) -> str | None:
+        """Read a typed answer to a prompt with buttons: a number, a label, an alias."""
+        options = self.current_options()
+        return pick_option(text, options) if options else None
+
+    def current_options(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        state = self.state
+        if state.pending == "language":
+            return [(lang, lang, LANGUAGE_WORDS[lang]) for lang in LOCALES]
+        if state.pending in ("edit", "case") or state.flow is None:
+            labels = {choice_id: choice_id for choice_id in state.choice_ids}
+            if state.flow is None and state.pending is None:
+                labels = {entry.flow: self.t(entry.label) for entry in self.engine.menu}
+                labels |= {"help": self.t(N_("menu.help")), "language": self.t(N_("menu.language"))}
+            if state.pending == "edit" and (flow := self.current_flow()):
+                labels = {step.key: self.t(step.summary_label) for step in flow.steps}
+            return [(cid, labels.get(cid, cid), ()) for cid in state.choice_ids]
+        if state.step == CONFIRM_STEP:
+            return [(cid, self.t(label), aliases) for cid, label, aliases in CONFIRM_OPTIONS]
+        flow = self.current_flow()
+        if flow is None:
+            return []
+        step = flow.step(state.step or "")
+        options = [(o.id, self.t(o.label), o.aliases) for o in step.options]
+        if step.skippable:
+            options.append((SKIP_ID, self.t(N_("step.skip")), SKIP_WORDS))
+        return options
+
+    def answer_language(self, choice_id: str | None) -> None:
+        if choice_id in LOCALES:
+            self.switch_language(choice_id or "")
+        else:
+            self.say(N_("input.choose_option"))
+            self.prompt_again(or_menu=True)
+
+    def answer_edit(self, choice_id: str | None) -> None:
+        flow = self.current_flow()
+        if flow is None or choice_id not in [step.key for step in flow.steps]:
+            self.say(N_("input.choose_option"))
+            self.prompt_again(or_menu=True)
+            return
+        self.state.pending = None
+        self.state.step = choice_id
+        self.state.editing = True
+        self.prompt_step(flow, flow.step(choice_id or ""))
+
+    def answer_confirm(self, choice_id: str | None) -> None:
+        flow = self.current_flow()
+        if flow is None:
+            return
+        if choice_id == "submit":
+            self.finish(flow)
+        elif choice_id == "edit":
+            self.state.pending = "edit"
+            choices = [Choice(step.key, self.t(step.summary_label)) for step in flow.steps]
+            self.ask(self.t(N_("confirm.which")), choices, Expect.CHOICE)
+        elif choice_id == "cancel":
+            self.cancel()
+        else:
+            self.say(N_("input.choose_option"))
+            self.prompt_again(or_menu=True)
+
+    def answer_step(self, flow: Flow, step: Step, choice_id: str | None, inbound: Inbound) -> None:
+        answer, problem = self.read_answer(step, choice_id, inbound)
+        if answer is None:
+            self.say(problem)
+            self.prompt_step(flow, step)
+            return
+        self.state.answers[step.key] = answer
+        self.advance(flow, step)
+
+    def read_answer(
+        self, step: Step, choice_id: str | None, inbound: Inbound
+    ) -> tuple[Answer | None, str]:
+        """The answer `inbound` gives to `step`, or None and the catalog key saying why not."""
+        if step.skippable and choice_id == SKIP_ID:
+            return {"kind": "skipped", "value": None}, ""
+        if step.expects is Expect.CHOICE:
+            if choice_id in [option.id for option in step.options]:
+                return {"kind": "choice", "value": choice_id}, ""
+            return None, N_("input.choose_option")
+        if step.expects is Expect.TEXT:
+            return self.read_text(step, inbound)
+        if step.expects is Expect.MEDIA:
+            if inbound.media is not None and inbound.media.mime_type.startswith("image/"):
+                return {"kind": "media", "value": [inbound.media.media_id]}, ""
+            key = N_("input.photo_or_skip") if step.skippable else N_("input.photo_needed")
+            return None, key
+        return None, N_("input.choose_option")
+
+    def read_text(self, step: Step, inbound: Inbound) -> tuple[Answer | None, str]:
+        if inbound.kind is not InboundKind.TEXT:
+            return None, N_("input.text_needed")
+        text = inbound.text.strip()
+        if len(text) < step.min_chars:
+            return None, step.hint or N_("input.text_too_short")
+        if len(text) > step.max_chars:
+            return None, N_("input.text_too_long")
+        return {"kind": "text", "value": text}, ""
+
+    def advance(self, flow: Flow, step: Step) -> None:
+        state = self.state
+        if state.editing:
+            state.editing = False
+            state.step = CONFIRM_STEP
+        else:
+            position = flow.index(step.key)
+            following = flow.steps[position + 1] if position + 1 < len(flow.steps) else None
+            state.step = following.key if following else CONFIRM_STEP
+        self.prompt_again(or_menu=True)
+
+    def finish(self, flow: Flow) -> None:
+        done = flow.finish(
+            FlowInput(
+                answers=dict(self.state.answers),
+                now=self.turn.now,
+                new_reference=self.turn.new_reference,
+            )
+        )
+        self.reply.effects.extend(done.effects)
+        self.state.leave_flow()
+        self.state.prompt_token = None
+        self.state.choice_ids = []
+        when = self.engine.translator.datetime(self.reply.locale, self.turn.now)
+        self.say(done.text_key, time=when, **done.params)
+
+    # -- prompts ---------------------------------------------------------
+
+    def start_flow(self, name: str) -> None:
+        flow = self.engine.flows[name]
+        self.state.leave_flow()
+        self.state.flow = name
+        self.state.step = flow.steps[0].key
+        self.say(N_("flow.started"), flow=self.t(flow.title))
+        self.prompt_step(flow, flow.steps[0])
+
+    def prompt_again(self, *, or_menu: bool) -> None:
+        """Repeat whatever the conversation waits for; the menu if nothing (when asked)."""
+        state = self.state
+        flow = self.current_flow()
+        if state.pending == "language":
+            self.choose_language("")
+        elif state.pending == "edit" and flow is not None:
+            self.answer_confirm("edit")
+        elif state.pending == "case":
+            self.ask_which_case()
+        elif flow is not None and state.step == CONFIRM_STEP:
+            self.show_summary(flow)
+        elif flow is not None:
+            self.prompt_step(flow, flow.step(state.step or ""))
+        elif or_menu:
+            self.show_menu()
+
+    def prompt_step(self, flow: Flow, step: Step) -> None:
+        position = flow.index(step.key) + 1
+        text = (
+            self.t(step.prompt)
+            + "\n\n"
+            + self.t(N_("flow.step_footer"), position=position, total=len(flow.steps))
+        )
+        choices = [Choice(option.id, self.t(option.label)) for option in step.options]
+        if step.skippable:
+            choices.append(Choice(SKIP_ID, self.t(N_("step.skip"))))
+        self.ask(text, choices, step.expects)
+
+    def show_summary(self, flow: Flow) -> None:
+        lines = [self.t(N_("confirm.intro"), flow=self.t(flow.title)), ""]
+        for step in flow.steps:
+            shown = self.describe(step, self.state.answers.get(step.key))
+            lines.append(f"{self.t(step.summary_label)}: {shown}")
+        lines += ["", self.t(N_("confirm.question"))]
+        choices = [Choice(cid, self.t(label)) for cid, label, _ in CONFIRM_OPTIONS]
+        self.ask("\n".join(lines), choices, Expect.CHOICE)
+
+    def describe(self, step: Step, answer: Answer | None) -> str:
+        if answer is None or answer["kind"] == "skipped":
+            return self.t(N_("summary.none"))
+        if answer["kind"] == "choice":
+            labels = {option.id: option.label for option in step.options}
+            return self.t(labels[answer["value"]])
+        if answer["kind"] == "media":
+            return self.t(N_("summary.files"), count=len(answer["value"]))
+        text = str(answer["value"])
+        return text if len(text) <= SUMMARY_TEXT_LIMIT else text[:SUMMARY_TEXT_LIMIT] + "…"
+
+    # -- outside a flow ----------------------------------------------------
+
+    def route_free_text(self, text: str) -> None:
+        phrases = [phrase for phrase, _ in self.engine._phrases]
+        found = best_phrase(text, phrases) if text.strip() else None
+        if found is not None:
+            self.start_flow(self.engine._phrases[found][1])
+            return
+        if not (self.turn.first_contact or is_greeting(text)):
+            self.say(N_("input.not_understood"))
+        self.show_menu()
+
+    def run_menu_choice(self, choice_id: str) -> None:
+        if choice_id == "help":
+            self.help()
+        elif choice_id == "language":
+            self.choose_language("")
+        else:
+            self.start_flow(choice_id)
+
+    def follow_up(self, text: str, media_id: int | None) -> None:
+        refs = self.turn.open_cases
+        if len(refs) == 1:
+            self.add_to_case(refs[0], text, media_id)
+            return
+        self.state.pending = "case"
+        self.state.pending_data = {"text": text, "media_id": media_id}
+        self.ask_which_case()
+
+    def ask_which_case(self) -> None:
+        choices = [Choice(ref, ref) for ref in self.turn.open_cases]
+        self.ask(self.t(N_("case.which")), choices, Expect.CHOICE)
+
+    def answer_case(self, choice_id: str | None) -> None:
+        if choice_id not in self.turn.open_cases:
+            self.say(N_("input.choose_option"))
+            self.prompt_again(or_menu=True)
+            return
+        data = self.state.pending_data
+        self.state.pending = None
+        self.state.pending_data = {}
+        self.add_to_case(choice_id or "", str(data.get("text") or ""), data.get("media_id"))
+
+    def add_to_case(self, ref: str, text: str, media_id: int | None) -> None:
+        self.reply.effects.append(AddToCase(ref=ref, text=text, media_id=media_id))
+        self.say(N_("case.added"), ref=ref)

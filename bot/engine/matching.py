@@ -1,0 +1,143 @@
+"""Small named matchers for free text: commands, choices, intents, language."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from rapidfuzz import fuzz, process, utils
+
+FUZZY_CUTOFF = 85.0
+_COMMAND = re.compile(r"^/?(?P<word>[a-z_]+)(?:@\w+)?(?:\s+(?P<arg>.+))?$")
+
+
+def normalize(text: str) -> str:
+    """Case-folded, accent-free, single-spaced text without edge punctuation."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split()).strip(" .,!?;:")
+
+
+def command_word(text: str) -> tuple[str, str] | None:
+    """``("bahasa", "en")`` for "/bahasa@pintu_bot en" or "Bahasa en"; None for other text."""
+    match = _COMMAND.match(normalize(text))
+    if match is None:
+        return None
+    return match["word"], (match["arg"] or "").strip()
+
+
+def pick_option(text: str, options: Sequence[tuple[str, str, Iterable[str]]]) -> str | None:
+    """The id of the option that `text` names: by number, label, alias or a close spelling.
+
+    `options` holds (id, label as shown, alias words) in the order shown.
+    """
+    wanted = normalize(text)
+    if wanted.isdigit() and 1 <= int(wanted) <= len(options):
+        return options[int(wanted) - 1][0]
+    for option_id, label, aliases in options:
+        if wanted == normalize(label) or wanted in {normalize(a) for a in aliases}:
+            return option_id
+    labels = [normalize(label) for _, label, _ in options]
+    found = process.extractOne(wanted, labels, scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF)
+    return options[found[2]][0] if found else None
+
+
+def best_phrase(text: str, phrases: Sequence[str]) -> int | None:
+    """Index of the phrase `text` most resembles, if the resemblance is confident."""
+    found = process.extractOne(
+        text,
+        phrases,
+        scorer=fuzz.WRatio,
+        processor=utils.default_process,
+        score_cutoff=FUZZY_CUTOFF,
+    )
+    return found[2] if found else None
+
+
+_ENGLISH = frozenset(
+    [
+        "i",
+        "you",
+        "my",
+        "me",
+        "the",
+        "a",
+        "an",
+        "is",
+        "are",
+        "was",
+        "want",
+        "to",
+        "how",
+        "what",
+        "where",
+        "when",
+        "please",
+        "hello",
+        "hi",
+        "good",
+        "morning",
+        "evening",
+        "thanks",
+        "thank",
+        "can",
+        "do",
+        "does",
+        "report",
+        "complaint",
+        "help",
+    ]
+)
+_INDONESIAN = frozenset(
+    [
+        "saya",
+        "aku",
+        "mau",
+        "ingin",
+        "yang",
+        "dan",
+        "di",
+        "ke",
+        "dari",
+        "ini",
+        "itu",
+        "apa",
+        "bagaimana",
+        "gimana",
+        "tolong",
+        "halo",
+        "selamat",
+        "pagi",
+        "siang",
+        "sore",
+        "malam",
+        "terima",
+        "kasih",
+        "bisa",
+        "tidak",
+        "ada",
+        "lapor",
+        "pengaduan",
+    ]
+)
+
+
+def looks_english(text: str) -> bool:
+    """Whether a citizen's words are more English than Indonesian (for a first message)."""
+    words = re.findall(r"[a-z']+", normalize(text))
+    english = sum(word in _ENGLISH for word in words)
+    indonesian = sum(word in _INDONESIAN for word in words)
+    return english > indonesian
+
+
+_GREETINGS = frozenset(
+    "halo hallo helo hai hi hello hey pagi siang sore malam selamat assalamualaikum "
+    "permisi salam good morning afternoon evening".split()
+)
+
+
+def is_greeting(text: str) -> bool:
+    """"Halo", "selamat pagi pak", "hi there": a greeting and little else."""
+    words = re.findall(r"[a-z]+", normalize(text))
+    return bool(words) and words[0] in _GREETINGS and len(words) <= 4

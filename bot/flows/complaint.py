@@ -1,0 +1,100 @@
+"""Pengaduan: a complaint about police service, an officer's conduct, a public
+service, or an aspiration for the unit's programmes."""
+
+from __future__ import annotations
+
+from bot.engine.effects import OpenCase
+from bot.engine.flow import Finished, Flow, FlowInput, MenuEntry, Option, Step
+from bot.i18n import N_
+from bot.messages import Expect
+
+MIN_DESCRIPTION_CHARS = 20
+MAX_DESCRIPTION_CHARS = 4000
+YES = ("ya", "iya", "y", "yes", "anonim", "anonymous", "rahasia")
+NO = ("tidak", "tdk", "gak", "nggak", "enggak", "no", "n", "bukan")
+
+
+def open_complaint(given: FlowInput) -> Finished:
+    answers = given.answers
+    photo = answers.get("photo", {})
+    media_ids = tuple(photo["value"]) if photo.get("kind") == "media" else ()
+    ref = given.new_reference("PGD")
+    case = OpenCase(
+        ref=ref,
+        kind="complaint",
+        category=answers["category"]["value"],
+        description=answers["description"]["value"],
+        anonymous=answers["anonymous"]["value"] == "yes",
+        answers=answers,
+        media_ids=media_ids,
+    )
+    return Finished(
+        effects=(case,),
+        text_key=N_("complaint.done"),
+        params={"ref": ref},
+    )
+
+
+COMPLAINT = Flow(
+    name="complaint",
+    title=N_("complaint.title"),
+    steps=(
+        Step(
+            key="category",
+            prompt=N_("complaint.ask_category"),
+            expects=Expect.CHOICE,
+            summary_label=N_("complaint.label.category"),
+            options=(
+                Option("police_service", N_("complaint.category.police_service")),
+                Option("officer_conduct", N_("complaint.category.officer_conduct")),
+                Option("public_service", N_("complaint.category.public_service")),
+                Option("aspiration", N_("complaint.category.aspiration"), ("aspirasi", "saran")),
+                Option("other", N_("complaint.category.other"), ("lainnya", "lain")),
+            ),
+        ),
+        Step(
+            key="description",
+            prompt=N_("complaint.ask_description"),
+            expects=Expect.TEXT,
+            summary_label=N_("complaint.label.description"),
+            min_chars=MIN_DESCRIPTION_CHARS,
+            max_chars=MAX_DESCRIPTION_CHARS,
+            hint=N_("complaint.description_too_short"),
+        ),
+        Step(
+            key="photo",
+            prompt=N_("complaint.ask_photo"),
+            expects=Expect.MEDIA,
+            summary_label=N_("complaint.label.photo"),
+            skippable=True,
+        ),
+        Step(
+            key="anonymous",
+            prompt=N_("complaint.ask_anonymous"),
+            expects=Expect.CHOICE,
+            summary_label=N_("complaint.label.anonymous"),
+            options=(
+                Option("yes", N_("complaint.anonymous.yes"), YES),
+                Option("no", N_("complaint.anonymous.no"), NO),
+            ),
+        ),
+    ),
+    finish=open_complaint,
+)
+
+COMPLAINT_MENU = MenuEntry(
+    flow="complaint",
+    label=N_("menu.complaint"),
+    commands=("pengaduan", "complaint", "aduan"),
+    phrases=(
+        "pengaduan",
+        "aduan",
+        "mengadu",
+        "keluhan",
+        "lapor pengaduan",
+        "buat pengaduan",
+        "complaint",
+        "complain",
+        "file a complaint",
+    ),
+)

@@ -1,0 +1,1 @@
+"""One module per channel; each implements `bot.handlers.base.ChannelHandler`."""

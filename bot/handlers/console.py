@@ -1,0 +1,126 @@
+"""The terminal channel behind `pintu chat`: the bot in a shell, on the same database.
+
+Its citizen is the machine's user (one id kept in the var directory), so a
+conversation survives restarts like any other. Officers' replies reach the
+terminal through this process's own outbox sender, which sends only console
+rows. Text is stripped of control characters before it is printed, so no
+message can move the cursor or recolour the terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sys
+import unicodedata
+from pathlib import Path
+from typing import TextIO
+
+from bot.handlers.base import Recipient, SendReceipt
+from bot.i18n import N_
+from bot.media import RejectedFile, Upload
+from bot.messages import Inbound, InboundKind, Outbound
+from bot.runtime import Runtime
+from bot.storage.migrate import upgrade_database
+
+CHANNEL = "console"
+QUIT_WORDS = ("/quit", "/exit", "/keluar")
+PHOTO_COMMAND = "/foto"
+
+
+def printable(text: str) -> str:
+    """`text` without control characters other than newline and tab."""
+    return "".join(
+        ch for ch in text if ch in "\n\t" or not unicodedata.category(ch).startswith("C")
+    )
+
+
+class ConsoleChannel:
+    channel = CHANNEL
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    async def send(self, recipient: Recipient, message: Outbound) -> SendReceipt:
+        lines = [f"\npintu › {printable(message.text)}"]
+        lines += [f"   {n}. {printable(c.label)}" for n, c in enumerate(message.choices, 1)]
+        self.stream.write("\n".join(lines) + "\n")
+        self.stream.flush()
+        return SendReceipt(external_id=None)
+
+
+def read_file(name: str) -> bytes:
+    return Path(name).expanduser().read_bytes()
+
+
+def console_identity(var_dir: Path) -> str:
+    """This terminal user's stable citizen id, created on first use."""
+    path = var_dir / "console-id"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("console-" + secrets.token_hex(8))
+    return path.read_text().strip()
+
+
+async def chat_loop(runtime: Runtime, sender_id: str, lines: TextIO, out: TextIO) -> None:
+    """Read the citizen's lines until end of input, handing each to the engine."""
+    loop = asyncio.get_running_loop()
+
+    def t(key: str, **params: object) -> str:
+        return runtime.translator.text(runtime.translator.default_locale, key, **params)
+
+    out.write(t(N_("console.banner")) + "\n")
+    while True:
+        out.write(t(N_("console.you")) + " › ")
+        out.flush()
+        line = await loop.run_in_executor(None, lines.readline)
+        if not line or line.strip() in QUIT_WORDS:
+            return
+        text = line.rstrip("\n")
+        if not text.strip():
+            continue
+        inbound = Inbound(
+            channel=CHANNEL,
+            sender_id=sender_id,
+            event_id=secrets.token_hex(12),
+            kind=InboundKind.TEXT,
+            text=text,
+        )
+        upload = None
+        if text.startswith(PHOTO_COMMAND + " "):
+            path = text[len(PHOTO_COMMAND) :].strip()
+            try:
+                upload = Upload(await asyncio.to_thread(read_file, path))
+            except OSError as error:
+                out.write(t(N_("console.file_unreadable"), path=path, error=error.strerror) + "\n")
+                continue
+            inbound = Inbound(
+                channel=CHANNEL,
+                sender_id=sender_id,
+                event_id=inbound.event_id,
+                kind=InboundKind.MEDIA,
+            )
+        try:
+            await runtime.runner.handle(inbound, upload)
+        except RejectedFile:
+            out.write(t(N_("console.file_rejected")) + "\n")
+            continue
+        await runtime.sender.send_due()
+        await asyncio.sleep(0.05)
+
+
+def run_chat(runtime: Runtime) -> None:
+    """Entry point of `pintu chat` (the runtime must have the console channel)."""
+    sender_id = console_identity(runtime.settings.var_dir)
+    asyncio.run(_chat(runtime, sender_id))
+
+
+async def _chat(runtime: Runtime, sender_id: str) -> None:
+    await upgrade_database(runtime.db)
+    background = asyncio.create_task(runtime.sender.run_forever())
+    try:
+        await chat_loop(runtime, sender_id, sys.stdin, sys.stdout)
+    finally:
+        background.cancel()
+        await asyncio.gather(background, return_exceptions=True)
+        await runtime.close()

@@ -1,0 +1,283 @@
+"""The web chat channel: the page at `/chat` and the small JSON API behind it.
+
+A browser is identified by a signed token it keeps in local storage
+(``<id>.<signature>``, HMAC-SHA256 with the server's secret key), so a
+citizen on the web, like on any channel, sees only their own conversation.
+Sending is storing: an outbox row marked sent is what the browser collects
+with a long poll, woken as soon as the sender records it.
+"""
+
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import secrets
+from collections import defaultdict
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    Header,
+    HTTPException,
+    Query,
+    Request,
+    UploadFile,
+)
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.handlers.base import Recipient, SendReceipt
+from bot.i18n import N_
+from bot.media import RejectedFile, Upload
+from bot.messages import Inbound, InboundKind, Outbound
+from bot.outbox.queue import outbox
+from bot.runtime import Runtime
+from bot.storage.models import Contact
+
+CHANNEL = "web"
+STATIC = Path(__file__).parent / "static"
+UI_KEYS = (
+    N_("web.title"),
+    N_("web.placeholder"),
+    N_("web.send"),
+    N_("web.attach"),
+    N_("web.offline"),
+    N_("web.upload_failed"),
+)
+contacts = Contact.__table__  # type: ignore[attr-defined]
+
+
+class BrowserTokens:
+    """Issues and checks the signed ids browsers keep."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def issue(self) -> str:
+        browser_id = secrets.token_urlsafe(18)
+        return f"{browser_id}.{self._sign(browser_id)}"
+
+    def verify(self, token: str) -> str | None:
+        """The browser id inside a genuine token; None for anything else."""
+        browser_id, _, signature = token.partition(".")
+        if not browser_id or not hmac.compare_digest(signature, self._sign(browser_id)):
+            return None
+        return browser_id
+
+    def _sign(self, browser_id: str) -> str:
+        digest = hmac.new(self._secret, browser_id.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+class WebHub:
+    """Wakes a browser's long poll when something was sent to its contact."""
+
+    def __init__(self) -> None:
+        self._events: dict[int, set[asyncio.Event]] = defaultdict(set)
+
+    def notify(self, contact_ids: set[int]) -> None:
+        for contact_id in contact_ids:
+            for event in self._events.get(contact_id, ()):
+                event.set()
+
+    async def wait(self, contact_id: int, seconds: float) -> None:
+        event = asyncio.Event()
+        self._events[contact_id].add(event)
+        try:
+            await asyncio.wait_for(event.wait(), seconds)
+        except TimeoutError:
+            pass
+        finally:
+            self._events[contact_id].discard(event)
+            if not self._events[contact_id]:
+                del self._events[contact_id]
+
+
+class WebChannel:
+    """Sending on the web is recording: the browser collects sent rows."""
+
+    channel = CHANNEL
+
+    async def send(self, recipient: Recipient, message: Outbound) -> SendReceipt:
+        return SendReceipt(external_id=None)
+
+
+# -- HTTP -------------------------------------------------------------------
+
+
+class SessionPublic(BaseModel):
+    token: str
+
+
+class MessageIn(BaseModel):
+    client_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    text: str | None = Field(default=None, max_length=8000)
+    choice_id: str | None = Field(default=None, max_length=64)
+    prompt_token: str | None = Field(default=None, max_length=32)
+
+
+class Accepted(BaseModel):
+    accepted: bool
+    duplicate: bool = False
+
+
+class ChoicePublic(BaseModel):
+    id: str
+    label: str
+
+
+class MessagePublic(BaseModel):
+    id: int
+    text: str
+    choices: list[ChoicePublic]
+    expects: str
+    prompt_token: str | None
+
+
+class MessagesPublic(BaseModel):
+    messages: list[MessagePublic]
+    last_id: int
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+
+
+def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
+    """The page and its API; `tokens` sign browsers, `hub` wakes their long polls."""
+    router = APIRouter(tags=["web chat"])
+
+    def browser_id(authorization: Annotated[str, Header()] = "") -> str:
+        scheme, _, token = authorization.partition(" ")
+        found = tokens.verify(token) if scheme.lower() == "bearer" else None
+        if found is None:
+            raise HTTPException(401, "a valid chat token is required: POST /chat/api/session")
+        return found
+
+    BrowserDep = Annotated[str, Depends(browser_id)]
+
+    @router.get("/chat", include_in_schema=False)
+    async def chat_page() -> FileResponse:
+        return FileResponse(STATIC / "chat.html", media_type="text/html")
+
+    @router.get("/chat/static/{name}", include_in_schema=False)
+    async def chat_asset(name: str) -> FileResponse:
+        if name not in {"chat.js", "chat.css"}:
+            raise HTTPException(404, "no such file")
+        return FileResponse(STATIC / name)
+
+    @router.get("/chat/api/strings")
+    async def ui_strings(runtime: RuntimeDep, locale: str = "id") -> dict[str, str]:
+        """The page's own labels in `locale` (catalog texts, like everything citizens read)."""
+        return {key: runtime.translator.text(locale, key) for key in UI_KEYS}
+
+    @router.post("/chat/api/session", status_code=201)
+    async def new_session() -> SessionPublic:
+        return SessionPublic(token=tokens.issue())
+
+    @router.post("/chat/api/messages", status_code=202)
+    async def post_message(body: MessageIn, browser: BrowserDep, runtime: RuntimeDep) -> Accepted:
+        if body.choice_id:
+            kind, text = InboundKind.CHOICE, ""
+        elif body.text is not None and body.text.strip():
+            kind, text = InboundKind.TEXT, body.text
+        else:
+            raise HTTPException(422, "send either non-empty text or a choice_id")
+        inbound = Inbound(
+            channel=CHANNEL,
+            sender_id=browser,
+            event_id=f"{browser}:{body.client_id}",
+            kind=kind,
+            text=text,
+            choice_id=body.choice_id,
+            prompt_token=body.prompt_token,
+        )
+        fresh = await runtime.runner.handle(inbound)
+        return Accepted(accepted=True, duplicate=not fresh)
+
+    @router.post("/chat/api/media", status_code=202)
+    async def post_media(
+        browser: BrowserDep,
+        runtime: RuntimeDep,
+        client_id: Annotated[str, Form(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")],
+        file: Annotated[UploadFile, File()],
+    ) -> Accepted:
+        data = await file.read(runtime.settings.max_upload_bytes + 1)
+        inbound = Inbound(
+            channel=CHANNEL,
+            sender_id=browser,
+            event_id=f"{browser}:{client_id}",
+            kind=InboundKind.MEDIA,
+        )
+        try:
+            fresh = await runtime.runner.handle(inbound, Upload(data, file.content_type))
+        except RejectedFile as rejected:
+            raise HTTPException(422, f"file not accepted: {rejected}") from None
+        return Accepted(accepted=True, duplicate=not fresh)
+
+    @router.get("/chat/api/messages")
+    async def get_messages(
+        browser: BrowserDep,
+        runtime: RuntimeDep,
+        after: Annotated[int, Query(ge=0)] = 0,
+        wait: Annotated[float, Query(ge=0, le=60)] = 0,
+    ) -> MessagesPublic:
+        """Messages sent to this browser after `after`; waits up to `wait` s for the next one."""
+        deadline = asyncio.get_running_loop().time() + min(
+            wait, runtime.settings.web_poll_wait_seconds
+        )
+        while True:
+            contact_id, found = await _sent_messages(runtime.db, browser, after)
+            remaining = deadline - asyncio.get_running_loop().time()
+            if found or remaining <= 0:
+                return MessagesPublic(messages=found, last_id=found[-1].id if found else after)
+            if contact_id is None:  # nothing said yet: nobody can wake us
+                await asyncio.sleep(min(remaining, 1.0))
+            else:
+                await hub.wait(contact_id, remaining)
+
+    return router
+
+
+async def _sent_messages(
+    db: AsyncEngine, browser: str, after: int
+) -> tuple[int | None, list[MessagePublic]]:
+    async with db.connect() as conn:
+        contact_id = await conn.scalar(
+            select(contacts.c.id).where(
+                contacts.c.channel == CHANNEL, contacts.c.external_id == browser
+            )
+        )
+        if contact_id is None:
+            return None, []
+        rows = await conn.execute(
+            select(outbox.c.id, outbox.c.payload)
+            .where(
+                outbox.c.contact_id == contact_id, outbox.c.status == "sent", outbox.c.id > after
+            )
+            .order_by(outbox.c.id)
+            .limit(100)
+        )
+        return contact_id, [_public(row.id, Outbound.from_json(row.payload)) for row in rows]
+
+
+def _public(row_id: int, message: Outbound) -> MessagePublic:
+    choices: list[Any] = [ChoicePublic(id=c.id, label=c.label) for c in message.choices]
+    return MessagePublic(
+        id=row_id,
+        text=message.text,
+        choices=choices,
+        expects=message.expects.value,
+        prompt_token=message.prompt_token,
+    )

@@ -1,0 +1,94 @@
+"""The vocabulary channels, engine and back-office share; it knows no platform.
+
+A channel turns a webhook into `Inbound` events and renders `Outbound`
+messages; the engine reads the one and writes the other.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class InboundKind(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"  # a button or list row pressed
+    LOCATION = "location"
+    CONTACT = "contact"
+    MEDIA = "media"
+    UNSUPPORTED = "unsupported"  # stickers, reactions, edits: answered politely
+
+
+class Expect(StrEnum):
+    """What the conversation waits for after an outbound message."""
+
+    NOTHING = "nothing"
+    TEXT = "text"
+    CHOICE = "choice"
+    LOCATION = "location"
+    MEDIA = "media"
+    CONTACT = "contact"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    latitude: float
+    longitude: float
+    name: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRef:
+    """A file already stored by the channel: the `media` row and what it is."""
+
+    media_id: int
+    mime_type: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One thing a citizen did, as a channel understood it."""
+
+    channel: str
+    sender_id: str  # the channel's stable id for the citizen (chat id, BSUID, browser id)
+    event_id: str  # the channel's id for this event, for deduplication
+    kind: InboundKind
+    text: str = ""
+    choice_id: str | None = None
+    prompt_token: str | None = None  # which prompt a pressed button belonged to
+    location: Location | None = None
+    media: MediaRef | None = None
+    sender_name: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One message to a citizen, already in their language."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    expects: Expect = Expect.NOTHING
+    prompt_token: str | None = None
+    urgent: bool = False
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str) -> Outbound:
+        data: dict[str, Any] = json.loads(raw)
+        choices = tuple(Choice(**c) for c in data.pop("choices", ()))
+        expects = Expect(data.pop("expects", Expect.NOTHING))
+        return cls(choices=choices, expects=expects, **data)

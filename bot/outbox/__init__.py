@@ -1,0 +1,1 @@
+"""Outgoing messages: rows first (`queue`), then sent by one loop (`sender`)."""

@@ -1,0 +1,86 @@
+"""The long-lived objects of one pintu process, built once from the settings."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import Clock
+from bot.engine.core import Engine
+from bot.engine.runner import ConversationRunner
+from bot.flows import FLOWS, MENU
+from bot.handlers.base import ChannelHandler
+from bot.i18n import Translator
+from bot.media import MediaStore
+from bot.outbox.sender import OutboxSender, RetryPolicy
+from bot.settings import Settings
+from bot.storage.database import create_engine
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    db: AsyncEngine
+    translator: Translator
+    runner: ConversationRunner
+    sender: OutboxSender
+    secret_key: bytes
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelHandler]) -> Runtime:
+    """Wire storage, engine, runner and sender for the channels in `handlers`."""
+    db = create_engine(settings.database_url)
+    translator = Translator(settings.locales_dir, settings.default_locale, settings.timezone)
+    engine = Engine(
+        flows=FLOWS,
+        menu=MENU,
+        translator=translator,
+        idle_seconds=settings.conversation_idle_seconds,
+    )
+    sender = OutboxSender(
+        db=db,
+        handlers=handlers,
+        clock=clock,
+        policy=RetryPolicy(
+            max_attempts=settings.outbox_max_attempts,
+            backoff_base=settings.outbox_backoff_base_seconds,
+            backoff_max=settings.outbox_backoff_max_seconds,
+        ),
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+    runner = ConversationRunner(
+        db=db,
+        engine=engine,
+        clock=clock,
+        media=MediaStore(settings.media_dir, settings.max_upload_bytes),
+        default_locale=translator.default_locale,
+        on_committed=sender.wake,
+    )
+    return Runtime(
+        settings=settings,
+        clock=clock,
+        db=db,
+        translator=translator,
+        runner=runner,
+        sender=sender,
+        secret_key=load_secret_key(settings),
+    )
+
+
+def load_secret_key(settings: Settings) -> bytes:
+    """The configured key, or one generated once into the var directory."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    path: Path = settings.var_dir / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip().encode()

@@ -1,0 +1,68 @@
+"""Scheduled work: one process at a time runs it, every job is idempotent anyway.
+
+On PostgreSQL the process that holds a session-level advisory lock is the
+leader; the others keep trying, so a new leader takes over when one dies.
+On SQLite there is one process, and it leads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.runtime import Runtime
+from bot.storage.database import is_postgresql
+
+log = logging.getLogger(__name__)
+
+LEADER_LOCK_KEY = 0x70696E7475 + 1
+LEADER_RETRY_SECONDS = 30.0
+
+
+class Scheduler:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._aps = AsyncIOScheduler(timezone=runtime.settings.timezone)
+        self._leader_conn: AsyncConnection | None = None
+        self._aps.add_job(
+            self.expire_idle_conversations,
+            "interval",
+            seconds=runtime.settings.idle_sweep_seconds,
+            id="expire-idle-conversations",
+            max_instances=1,
+            coalesce=True,
+        )
+
+    async def expire_idle_conversations(self) -> None:
+        expired = await self.runtime.runner.expire_idle(
+            self.runtime.settings.conversation_idle_seconds
+        )
+        if expired:
+            log.info("expired %d idle conversations", expired)
+
+    async def lead(self) -> None:
+        """Become the leader (waiting as long as it takes), then run the jobs."""
+        if is_postgresql(self.runtime.db):
+            # The lock is held by another process: nothing here could signal its release.
+            while not await self._take_lead():  # noqa: ASYNC110
+                await asyncio.sleep(LEADER_RETRY_SECONDS)
+        self._aps.start()
+
+    async def _take_lead(self) -> bool:
+        conn = await self.runtime.db.connect()
+        if await conn.scalar(select(func.pg_try_advisory_lock(LEADER_LOCK_KEY))):
+            await conn.commit()
+            self._leader_conn = conn
+            return True
+        await conn.close()
+        return False
+
+    async def stop(self) -> None:
+        if self._aps.running:
+            self._aps.shutdown(wait=False)
+        if self._leader_conn is not None:
+            await self._leader_conn.close()

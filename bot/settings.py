@@ -1,0 +1,61 @@
+"""Configuration from `PINTU_*` environment variables and an optional `.env` file.
+
+The variable names of DESIGN §5 are a fixed contract; the extra knobs below
+are timings and limits that tests and deployments tune.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of one pintu process."""
+
+    model_config = SettingsConfigDict(env_prefix="PINTU_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./var/pintu.db"
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_api_url: str = "https://graph.facebook.com/v25.0"
+    admin_username: str = "admin"
+    admin_password: SecretStr | None = None
+    survey_delay_seconds: int = 3600
+    duty_telegram_chat_id: str | None = None
+    timezone: str = "Asia/Jakarta"
+    default_locale: str = "id"
+
+    # Not part of the fixed contract: local paths, timings and limits.
+    var_dir: Path = Path("./var")
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs web-chat browser tokens; generated into var_dir when unset.",
+    )
+    conversation_idle_seconds: int = 1800
+    token_ttl_seconds: int = 8 * 3600
+    max_request_bytes: int = 1_000_000
+    max_upload_bytes: int = 10_000_000
+    outbox_max_attempts: int = 8
+    outbox_poll_seconds: float = 1.0
+    outbox_backoff_base_seconds: float = 2.0
+    outbox_backoff_max_seconds: float = 300.0
+    idle_sweep_seconds: float = 60.0
+    web_poll_wait_seconds: float = 25.0
+
+    locales_dir: Path = Path(__file__).resolve().parent.parent / "locales"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.var_dir / "media"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,198 @@
+"""The tables of pintu, as SQLModel classes.
+
+Times are aware UTC (see `bot.clock`); SQLModel's `UTCDateTime` keeps them
+so. JSON-ish data is kept as text, so the same schema works unchanged on
+SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Contact(SQLModel, table=True):
+    """A citizen as seen on one channel."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    external_id: str = Field(max_length=200)
+    display_name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=32)
+    locale: str = Field(default="id", max_length=8)
+    locale_chosen: bool = False
+    privacy_noticed_at: datetime | None = None
+    broadcast_opt_in: bool = False
+    broadcast_opted_out_at: datetime | None = None
+    reachable: bool = True
+    last_inbound_at: datetime | None = None
+    created_at: datetime
+
+
+class Conversation(SQLModel, table=True):
+    """Where one contact's conversation stands; survives restarts."""
+
+    __tablename__ = "conversations"
+
+    contact_id: int = Field(primary_key=True, foreign_key="contacts.id")
+    state: str = Field(default="{}", sa_type=Text)
+    active_flow: str | None = Field(default=None, max_length=32)  # for the idle sweep
+    updated_at: datetime = Field(index=True)
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "cases"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=16, unique=True)
+    kind: str = Field(max_length=16, index=True)
+    status: str = Field(max_length=24, index=True)
+    contact_id: int = Field(foreign_key="contacts.id", index=True)
+    channel: str = Field(max_length=16)
+    anonymous: bool = False
+    category: str = Field(max_length=40)
+    description: str = Field(sa_type=Text)
+    answers: str = Field(default="{}", sa_type=Text)
+    priority: str = Field(default="normal", max_length=16)
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = Field(default=None, sa_type=Text)
+    resolution: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(index=True)
+    updated_at: datetime
+    closed_at: datetime | None = None
+
+
+class CaseStatusChange(SQLModel, table=True):
+    """Every lifecycle change of a case, with who made it."""
+
+    __tablename__ = "case_status_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    from_status: str | None = Field(default=None, max_length=24)
+    to_status: str = Field(max_length=24)
+    actor: str = Field(max_length=100)
+    created_at: datetime
+
+
+class CaseMessage(SQLModel, table=True):
+    """One entry of a case timeline: citizen message, officer reply or note."""
+
+    __tablename__ = "case_messages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    direction: str = Field(max_length=8)
+    author: str = Field(max_length=100)
+    officer_id: int | None = Field(default=None, foreign_key="officers.id")
+    text: str = Field(sa_type=Text)
+    media_id: int | None = Field(default=None, foreign_key="media.id")
+    delivery_status: str | None = Field(default=None, max_length=24)
+    created_at: datetime
+
+
+class Media(SQLModel, table=True):
+    """A file a citizen sent; the original is kept unaltered with its hash."""
+
+    __tablename__ = "media"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contacts.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
+    sha256: str = Field(max_length=64)
+    path: str = Field(max_length=400)
+    mime_type: str = Field(max_length=100)
+    size: int
+    created_at: datetime
+
+
+class InboundEvent(SQLModel, table=True):
+    """A webhook event already processed; the unique key makes redelivery a no-op."""
+
+    __tablename__ = "inbound_events"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    external_id: str = Field(max_length=200)
+    contact_id: int | None = Field(default=None, foreign_key="contacts.id")
+    received_at: datetime
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An outgoing message; it exists as a row before any send is tried."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    contact_id: int = Field(foreign_key="contacts.id", index=True)
+    case_message_id: int | None = Field(default=None, foreign_key="case_messages.id")
+    payload: str = Field(sa_type=Text)
+    priority: int = 0
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime
+    claimed_until: datetime | None = None
+    external_message_id: str | None = Field(default=None, max_length=200)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class DeadLetter(SQLModel, table=True):
+    """A payload that could not be parsed, handled or sent, kept for an admin."""
+
+    __tablename__ = "dead_letters"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)
+    reason: str = Field(sa_type=Text)
+    payload: str = Field(sa_type=Text)
+    created_at: datetime
+    replayed_at: datetime | None = None
+
+
+class Officer(SQLModel, table=True):
+    __tablename__ = "officers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    full_name: str = Field(default="", max_length=200)
+    password_hash: str = Field(max_length=400)
+    role: str = Field(default="officer", max_length=16)
+    active: bool = True
+    created_at: datetime
+
+
+class OfficerToken(SQLModel, table=True):
+    """An opaque bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "officer_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    officer_id: int = Field(foreign_key="officers.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime
+    expires_at: datetime
+
+
+class AuditEntry(SQLModel, table=True):
+    """One officer action. Never carries citizens' personal data."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    officer_id: int | None = Field(default=None, foreign_key="officers.id", index=True)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    target: str | None = Field(default=None, max_length=64)
+    detail: str = Field(default="{}", sa_type=Text)
+    created_at: datetime = Field(index=True)

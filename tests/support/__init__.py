@@ -1,0 +1,1 @@
+"""Helpers the tests share: a citizen on the web chat, an officer on the API."""
