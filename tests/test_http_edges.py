@@ -47,7 +47,9 @@ async def test_empty_and_malformed_messages_get_422_with_reason(citizen: WebCiti
     bad_id = await citizen.post({"client_id": "<script>", "text": "halo"})
     assert bad_id.status_code == 422
     not_json = await citizen.http.post(
-        "/chat/api/messages", content=b"{nope", headers=citizen.headers | {"content-type": "application/json"}
+        "/chat/api/messages",
+        content=b"{nope",
+        headers=citizen.headers | {"content-type": "application/json"},
     )
     assert not_json.status_code == 422
 

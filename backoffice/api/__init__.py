@@ -1,0 +1,15 @@
+"""The officer API under /api/v1 (DESIGN §5)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from backoffice.api.routes import auth, cases
+
+
+def build_api_router() -> APIRouter:
+    """A fresh router for one app, so apps built side by side (tests) share nothing."""
+    router = APIRouter(prefix="/api/v1")
+    router.include_router(auth.router)
+    router.include_router(cases.router)
+    return router

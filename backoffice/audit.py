@@ -1,0 +1,55 @@
+"""The audit log: one row per officer action, written in the action's transaction.
+
+Details are flat scalars on purpose: counts, flags, ids and statuses fit,
+citizens' personal data (names, phone numbers, chat ids, message texts,
+search terms) does not, and must never be put there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.storage.models import AuditEntry
+
+ACTOR_MAX_CHARS = 64
+
+AuditValue = str | int | bool | None
+
+
+class AuditAction(StrEnum):
+    LOGIN = "auth.login"
+    LOGIN_FAILED = "auth.login_failed"
+    OFFICER_ADD = "officer.add"
+    CASES_LIST = "cases.list"
+    CASE_VIEW = "case.view"
+    CASE_REPLY = "case.reply"
+    CASE_CLOSE = "case.close"
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor: str,
+    officer_id: int | None,
+    action: AuditAction,
+    target: str | None,
+    detail: Mapping[str, AuditValue],
+    now: datetime,
+) -> None:
+    """Add an entry; `actor` is the officer's username, or what someone typed
+    as one when signing in failed (cut to the column's width)."""
+    session.add(
+        AuditEntry(
+            officer_id=officer_id,
+            actor=actor[:ACTOR_MAX_CHARS],
+            action=action,
+            target=target,
+            detail=json.dumps(dict(detail), sort_keys=True),
+            created_at=now,
+        )
+    )

@@ -1,0 +1,118 @@
+"""What the officer API accepts and returns (the `XCreate` / `XPublic` shapes).
+
+A case's reporter is shown by display name only, never by a channel
+identity (chat id, phone number, WhatsApp id), and not at all when the case
+is anonymous (DESIGN §6).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from bot.casework import CaseStatus
+
+MAX_REPLY_CHARS = 4000
+MAX_RESOLUTION_CHARS = 2000
+
+
+class CaseKind(StrEnum):
+    COMPLAINT = "complaint"
+    INCIDENT = "incident"
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+    NOTE = "note"
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - a scheme name, not a secret
+    expires_at: datetime
+
+
+class LocationPublic(BaseModel):
+    """Where an incident happened; coordinates exactly as the citizen shared them."""
+
+    latitude: float | None
+    longitude: float | None
+    address: str | None
+
+
+class ReporterPublic(BaseModel):
+    display_name: str | None
+
+
+class CasePublic(BaseModel):
+    ref: str
+    kind: CaseKind
+    status: CaseStatus
+    category: str
+    description: str
+    channel: str
+    anonymous: bool
+    priority: str
+    location: LocationPublic | None
+    reporter: ReporterPublic | None = Field(description="null for anonymous cases")
+    resolution: str | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class CasesPublic(BaseModel):
+    items: list[CasePublic]
+    total: int
+
+
+class CaseMessagePublic(BaseModel):
+    id: int
+    direction: Direction
+    text: str
+    author: str = Field(description="an officer's username, or `citizen`")
+    attachment_id: int | None
+    delivery_status: str | None
+    created_at: datetime
+
+
+class StatusChangePublic(BaseModel):
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
+
+    from_status: CaseStatus | None = Field(alias="from")
+    to_status: CaseStatus = Field(alias="to")
+    actor: str
+    at: datetime
+
+
+class AttachmentPublic(BaseModel):
+    """A file the citizen sent; its content is not part of this listing."""
+
+    id: int
+    sha256: str
+    mime_type: str
+    size: int
+    created_at: datetime
+
+
+class CaseDetailPublic(CasePublic):
+    messages: list[CaseMessagePublic]
+    status_history: list[StatusChangePublic]
+    attachments: list[AttachmentPublic]
+
+
+class ReplyCreate(BaseModel):
+    text: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REPLY_CHARS)
+    ]
+
+
+class CaseClose(BaseModel):
+    resolution: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_RESOLUTION_CHARS),
+    ]

@@ -1,0 +1,54 @@
+"""Secrets of the back-office: officers' passwords and their bearer tokens.
+
+Passwords are hashed with Argon2 (pwdlib's recommended settings); hashing is
+slow on purpose, so it runs in a worker thread instead of stalling the event
+loop. Tokens are opaque random strings; the database keeps only their SHA-256,
+so a leaked table grants no access. A token is found by its digest, which is
+why no comparison of the token itself is needed: the lookup can only reveal
+digest prefixes, which say nothing about any token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from functools import cache
+
+from pwdlib import PasswordHash
+
+_hasher = PasswordHash.recommended()
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password(password: str, password_hash: str) -> bool:
+    """Whether `password` matches; Argon2's own comparison is constant-time."""
+    return await asyncio.to_thread(_hasher.verify, password, password_hash)
+
+
+async def burn_verification(password: str) -> None:
+    """Spend as long as a real verification, so an unknown username takes
+    as long to refuse as a wrong password (no username probing by timing)."""
+    await asyncio.to_thread(_hasher.verify, password, _decoy_hash())
+
+
+@cache
+def _decoy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """What the database stores and looks tokens up by."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_password() -> str:
+    """A password for an account whose owner did not choose one."""
+    return secrets.token_urlsafe(12)

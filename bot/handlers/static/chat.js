@@ -1,0 +1,349 @@
+/*
+ * pintu web chat: the citizen's page at /chat (API in bot/handlers/web.py).
+ *
+ * - One session token, kept in localStorage, so a reload continues the same
+ *   conversation; a 401 from any call gets a new session.
+ * - The bot's messages arrive by long poll. On load the history is fetched
+ *   again from the start; the citizen's own messages come from a local
+ *   transcript, placed after the bot message they answered.
+ * - What the citizen sends goes through one ordered queue, persisted, and each
+ *   message is retried with the same client_id until the server has it: the
+ *   server deduplicates, so nothing typed is lost and nothing arrives twice.
+ * - Message text is data: it reaches the page only as text nodes, never as HTML.
+ * - Every label comes from /chat/api/strings; the HTML holds the fallbacks.
+ */
+"use strict";
+
+const API = "/chat/api";
+const TOKEN_KEY = "pintu.token";
+const MINE_KEY = "pintu.mine";
+const KEEP_MINE = 200; // own messages remembered for the transcript
+const POLL_WAIT = 25; // seconds the server may hold a long poll
+const locale = (navigator.language || "").toLowerCase().startsWith("en") ? "en" : "id";
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  log: $("log"),
+  form: $("composer"),
+  text: $("text"),
+  textLabel: $("text-label"),
+  send: $("send"),
+  attach: $("attach"),
+  photo: $("photo"),
+  status: $("status"),
+  intro: $("intro"),
+  title: $("title"),
+};
+
+let strings = {};
+let token = storage("get", TOKEN_KEY);
+let renewing = null;
+let lastId = 0;
+let mine = parse(storage("get", MINE_KEY)) ?? [];
+let pumping = false;
+const files = new Map(); // client_id -> File still to upload (kept in memory only)
+const bubbles = new Map(); // client_id -> the citizen's bubble
+
+// -- small helpers -----------------------------------------------------------
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const backoff = (attempt) => Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+const t = (key) => strings[key] ?? "";
+
+/** localStorage that never throws (it may be disabled or full). */
+function storage(action, key, value) {
+  try {
+    return action === "get" ? localStorage.getItem(key) : localStorage.setItem(key, value);
+  } catch {
+    return null;
+  }
+}
+
+function parse(json) {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return null;
+  }
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** 32 hex characters; unlike crypto.randomUUID this also works on plain http. */
+function newClientId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function saveMine() {
+  if (mine.length > KEEP_MINE) mine = mine.slice(-KEEP_MINE);
+  storage("set", MINE_KEY, JSON.stringify(mine));
+}
+
+// -- talking to the server ---------------------------------------------------
+
+/** The session token; with `stale`, replaces that token (once, however many callers saw it fail). */
+async function session(stale) {
+  if (token && token !== stale) return token;
+  renewing ??= (async () => {
+    const response = await fetch(`${API}/session`, { method: "POST" });
+    if (!response.ok) throw new Error(`session: HTTP ${response.status}`);
+    token = (await response.json()).token;
+    storage("set", TOKEN_KEY, token);
+    mine = mine.filter((entry) => entry.state === "pending"); // a new conversation
+    saveMine();
+    return token;
+  })().finally(() => {
+    renewing = null;
+  });
+  return renewing;
+}
+
+/** fetch() under /chat/api with the token; a 401 gets a new session and one more try. */
+async function api(path, init = {}) {
+  for (let attempt = 0; ; attempt++) {
+    const used = await session();
+    const headers = { ...init.headers, Authorization: `Bearer ${used}` };
+    const response = await fetch(API + path, { ...init, headers });
+    if (response.status !== 401 || attempt > 0) return response;
+    await session(used);
+  }
+}
+
+async function loadStrings() {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const response = await fetch(`${API}/strings?locale=${locale}`);
+      if (response.ok) {
+        strings = await response.json();
+        applyStrings();
+        return;
+      }
+    } catch {
+      // offline: retried below
+    }
+    await sleep(backoff(attempt));
+  }
+}
+
+function applyStrings() {
+  document.documentElement.lang = locale;
+  document.title = ui.title.textContent = t("web.title");
+  ui.text.placeholder = ui.textLabel.textContent = t("web.placeholder");
+  ui.send.textContent = t("web.send");
+  ui.attach.title = t("web.attach");
+  ui.attach.setAttribute("aria-label", t("web.attach"));
+  ui.status.textContent = t("web.offline");
+  ui.intro.textContent = t("web.intro");
+}
+
+function setOffline(offline) {
+  ui.status.hidden = !offline;
+}
+
+/** Collects the bot's messages forever: first the history (no waiting), then long polls. */
+async function poll() {
+  let catchingUp = true;
+  for (let failures = 0; ; ) {
+    try {
+      const wait = catchingUp ? 0 : POLL_WAIT;
+      const response = await api(`/messages?after=${lastId}&wait=${wait}`, {
+        signal: AbortSignal.timeout((wait + 15) * 1000),
+      });
+      if (!response.ok) throw new Error(`poll: HTTP ${response.status}`);
+      const body = await response.json();
+      setOffline(false);
+      failures = 0;
+      body.messages.forEach(showBot);
+      lastId = body.last_id;
+      if (catchingUp && body.messages.length === 0) {
+        catchingUp = false;
+        showMine();
+        pump();
+      }
+    } catch {
+      setOffline(true);
+      await sleep(backoff(failures++));
+    }
+  }
+}
+
+/** Sends the queued messages one at a time, in order. */
+async function pump() {
+  if (pumping) return;
+  pumping = true;
+  try {
+    for (let entry; (entry = mine.find((m) => m.state === "pending")); ) {
+      setState(entry, await deliver(entry));
+    }
+  } finally {
+    pumping = false;
+  }
+}
+
+/** Tries until the server answers; the same client_id every time. Returns "sent" or "failed". */
+async function deliver(entry) {
+  for (let attempt = 0; ; attempt++) {
+    const request = buildRequest(entry);
+    if (!request) return "failed"; // a photo from before a reload: the file is gone
+    try {
+      const response = await api(...request);
+      if (response.ok) return "sent";
+      if (![408, 429].includes(response.status) && response.status < 500) return "failed";
+    } catch {
+      setOffline(true);
+    }
+    await sleep(backoff(attempt));
+  }
+}
+
+function buildRequest(entry) {
+  const id = entry.client_id;
+  if (entry.media) {
+    if (!files.has(id)) return null;
+    const form = new FormData();
+    form.append("client_id", id);
+    form.append("file", files.get(id));
+    return ["/media", { method: "POST", body: form }];
+  }
+  const body = entry.choice_id
+    ? { client_id: id, choice_id: entry.choice_id, prompt_token: entry.prompt_token }
+    : { client_id: id, text: entry.text };
+  const headers = { "Content-Type": "application/json" };
+  return ["/messages", { method: "POST", headers, body: JSON.stringify(body) }];
+}
+
+function setState(entry, state) {
+  entry.state = state;
+  files.delete(entry.client_id);
+  saveMine();
+  const bubble = bubbles.get(entry.client_id);
+  if (bubble) bubble.dataset.state = state;
+  if (state === "failed" && entry.media) notice(t("web.upload_failed"));
+}
+
+// -- the log -----------------------------------------------------------------
+
+function append(node) {
+  const log = ui.log;
+  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+  log.append(node);
+  if (atBottom || node.classList.contains("me")) log.scrollTop = log.scrollHeight;
+}
+
+/** Text with *bold* segments as <strong>, built from text nodes only. */
+function rich(text) {
+  const paragraph = el("p", "text");
+  text.split(/\*([^*\n]+)\*/).forEach((part, i) => {
+    paragraph.append(i % 2 ? el("strong", "", part) : part);
+  });
+  return paragraph;
+}
+
+function showBot(message) {
+  showMine(message.id);
+  if (message.expects !== "nothing") retireChoices();
+  const item = el("div", "msg bot");
+  item.append(rich(message.text));
+  if (message.choices.length) item.append(choiceGroup(message));
+  append(item);
+  ui.attach.classList.toggle("wanted", message.expects === "media");
+}
+
+function choiceGroup(message) {
+  const group = el("div", "choices");
+  group.setAttribute("role", "group");
+  const prompt = message.prompt_token;
+  const pressed = prompt && mine.find((m) => m.prompt_token === prompt)?.choice_id;
+  for (const choice of message.choices) {
+    const button = el("button", "choice", choice.label);
+    button.type = "button";
+    button.addEventListener("click", () => {
+      retire(group, button);
+      enqueue({ text: choice.label, choice_id: choice.id, prompt_token: prompt });
+    });
+    group.append(button);
+    if (choice.id === pressed) retire(group, button);
+  }
+  return group;
+}
+
+/** Disables a prompt's buttons, marking the one pressed. */
+function retire(group, pressed) {
+  for (const button of group.querySelectorAll("button")) button.disabled = true;
+  if (pressed) {
+    pressed.classList.add("pressed");
+    pressed.setAttribute("aria-pressed", "true");
+  }
+}
+
+function retireChoices() {
+  for (const group of ui.log.querySelectorAll(".choices")) retire(group);
+}
+
+/** Shows the citizen's own messages sent before bot message `beforeId` (all when omitted). */
+function showMine(beforeId = Infinity) {
+  for (const entry of mine) {
+    if (entry.after >= beforeId) break;
+    if (bubbles.has(entry.client_id)) continue;
+    const item = el("div", "msg me");
+    item.dataset.state = entry.state;
+    const file = files.get(entry.client_id);
+    if (file) {
+      const image = el("img", "thumb");
+      image.alt = "";
+      image.src = URL.createObjectURL(file);
+      image.addEventListener("load", () => URL.revokeObjectURL(image.src), { once: true });
+      item.append(image);
+    }
+    item.append(el("p", "text", entry.text));
+    bubbles.set(entry.client_id, item);
+    append(item);
+  }
+}
+
+function notice(text) {
+  if (text) append(el("p", "notice", text));
+}
+
+/** Queues one thing the citizen did, shows it at once and starts sending. */
+function enqueue(entry, file) {
+  Object.assign(entry, { client_id: newClientId(), after: lastId, state: "pending" });
+  if (file) files.set(entry.client_id, file);
+  mine.push(entry);
+  saveMine();
+  showMine();
+  pump();
+}
+
+// -- the composer ------------------------------------------------------------
+
+ui.form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = ui.text.value;
+  if (!text.trim()) return;
+  ui.text.value = "";
+  enqueue({ text });
+});
+
+ui.text.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    ui.form.requestSubmit();
+  }
+});
+
+ui.attach.addEventListener("click", () => ui.photo.click());
+
+ui.photo.addEventListener("change", () => {
+  for (const file of ui.photo.files) enqueue({ text: file.name, media: true }, file);
+  ui.photo.value = "";
+});
+
+loadStrings();
+poll();

@@ -1,0 +1,172 @@
+"""The web chat page in a real browser: Debian's Chromium driven by Playwright.
+
+The app (the `app` fixture: real lifespan, outbox sender running) is served by
+uvicorn on a free loopback port inside the test's event loop, and the browser
+talks to it exactly as a citizen's phone would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from playwright.async_api import Page, async_playwright, expect
+
+from bot.runtime import Runtime
+from bot.settings import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOT = Path("/tmp/pintu-chat.png")
+REFERENCE = re.compile(r"PGD-[23456789A-HJ-NP-Z]{6}")
+HOSTILE = "<img src=x onerror=alert(1)>"
+DESCRIPTION = f"Petugas loket SKCK meminta uang tambahan tanpa kuitansi {HOSTILE} kemarin pagi."
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Long polls held at most a second, so the server can stop gracefully at teardown."""
+    return settings.model_copy(update={"web_poll_wait_seconds": 1.0})
+
+
+@pytest.fixture
+async def base_url(app: FastAPI) -> AsyncIterator[str]:
+    """The app served over real HTTP on 127.0.0.1 (the `app` fixture runs the lifespan)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app, lifespan="off", ws="none", log_level="warning", timeout_graceful_shutdown=5
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()  # raises why the server could not start
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's Chromium; the tests never download a browser (`playwright install`)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium not installed: apt-get install chromium")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def page(chromium: Path, base_url: str) -> AsyncIterator[Page]:
+    """A phone-sized page, in Indonesian, talking to the served app."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(chromium), args=CHROMIUM_ARGS
+        )
+        context = await browser.new_context(
+            base_url=base_url, locale="id-ID", viewport={"width": 360, "height": 740}
+        )
+        page = await context.new_page()
+        try:
+            yield page
+        finally:
+            await context.close()
+            await browser.close()
+
+
+async def say(page: Page, text: str) -> None:
+    """Type into the composer and send with Enter, as a citizen would."""
+    await page.locator("#text").fill(text)
+    await page.locator("#text").press("Enter")
+    await expect(page.locator("#log .me").filter(has_text=text).last).to_be_visible()
+
+
+async def press(page: Page, label: str) -> None:
+    """Press the enabled button `label` of the newest prompt in the log."""
+    button = page.locator("#log .choice:enabled").filter(
+        has_text=re.compile(f"^{re.escape(label)}$")
+    )
+    await expect(button).to_have_count(1)
+    await button.click()
+    await expect(button).to_have_count(0)  # the prompt's buttons retire at once
+
+
+async def test_citizen_files_a_complaint_in_the_browser(page: Page) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    log = page.locator("#log")
+
+    await page.goto("/chat")
+    await expect(page.locator("#send")).to_have_text("Kirim")  # labels came from the catalog
+
+    await say(page, "halo")
+    await expect(log.locator(".bot").first).to_be_visible()
+    await press(page, "Pengaduan")
+
+    category = log.locator(".choice:enabled").first
+    await expect(category).to_be_visible()
+    await category.click()
+    await expect(log.locator(".choice:enabled")).to_have_count(0)
+
+    await expect(page.locator("#log .bot").last).to_be_visible()
+    await say(page, DESCRIPTION)
+    await expect(page.locator("#attach")).to_have_class(re.compile(r"\bwanted\b"))
+    await press(page, "Lewati")
+    await press(page, "Tidak, tampilkan nama saya")
+    await press(page, "Kirim")
+
+    await expect(log.locator(".bot").last).to_contain_text(REFERENCE)
+    await expect(log.locator(".me[data-state=sent]").filter(has_text=HOSTILE)).to_have_count(1)
+    await expect(log.locator(".bot").filter(has_text=HOSTILE).first).to_be_visible()
+    await expect(page.locator("img")).to_have_count(0)  # the markup stayed text
+    assert dialogs == []
+    assert await page.locator("#log .choice.pressed").count() == 5
+    await page.screenshot(path=SCREENSHOT)
+
+    transcript = await log.locator(".msg").all_inner_texts()
+    await page.reload()  # same conversation: history fetched again, own messages in place
+    await expect(log.locator(".msg")).to_have_count(len(transcript))
+    assert await log.locator(".msg").all_inner_texts() == transcript
+    assert await page.locator("#log .choice.pressed").count() == 5
+
+
+async def test_forged_token_is_replaced_and_rejected_photo_explained(
+    page: Page, runtime: Runtime
+) -> None:
+    await page.goto("/chat")
+    await page.evaluate("localStorage.setItem('pintu.token', 'forged.token')")
+    await page.reload()
+
+    await say(page, "halo")  # the 401 got a new session, and the message still went through
+    await expect(page.locator("#log .choice:enabled").first).to_be_visible()
+    assert await page.evaluate("localStorage.getItem('pintu.token')") != "forged.token"
+
+    not_a_photo = {"name": "foto.png", "mimeType": "image/png", "buffer": b"not a picture"}
+    await page.locator("#photo").set_input_files(files=[not_a_photo])
+    await expect(page.locator("#log .me[data-state=failed]")).to_have_text("foto.png")
+    notice = runtime.translator.text("id", "web.upload_failed")
+    await expect(page.locator("#log .notice:not(#intro)")).to_have_text(notice)
+
+
+async def test_page_has_no_inline_code(base_url: str) -> None:
+    """Scripts and styles come only from /chat/static, so a strict CSP can forbid the rest."""
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        page = (await http.get("/chat")).text
+        assets = [await http.get(f"/chat/static/chat.{ext}") for ext in ("js", "css")]
+    assert re.findall(r"<script\b[^>]*>", page) == ['<script src="/chat/static/chat.js" defer>']
+    assert "style=" not in page
+    assert "<style" not in page
+    assert "script-src 'self'" in page
+    assert [asset.status_code for asset in assets] == [200, 200]
+    assert "innerHTML" not in assets[0].text
