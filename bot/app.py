@@ -18,8 +18,9 @@ from sqlalchemy import text
 from backoffice.api import build_api_router
 from backoffice.bootstrap import ensure_first_admin
 from bot.clock import Clock, SystemClock
-from bot.handlers import web
+from bot.handlers import telegram, web
 from bot.handlers.base import ChannelHandler
+from bot.handlers.pacing import Pacer
 from bot.http_limits import BodySizeLimit
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler import Scheduler
@@ -38,6 +39,9 @@ def create_app(
     web_channel = web.WebChannel()
     web_hub = web.WebHub()
     handlers: dict[str, ChannelHandler] = {web_channel.channel: web_channel}
+    telegram_channel = telegram_from(settings)
+    if telegram_channel is not None:
+        handlers[telegram_channel.channel] = telegram_channel
     runtime = build_runtime(settings, clock or SystemClock(), handlers)
     runtime.sender.sent_listeners.append(web_hub.notify)
     scheduler = Scheduler(runtime)
@@ -59,6 +63,8 @@ def create_app(
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
             await scheduler.stop()
+            if telegram_channel is not None:
+                await telegram_channel.close()
             await runtime.close()
 
     app = FastAPI(
@@ -76,6 +82,10 @@ def create_app(
     )
     app.include_router(web.build_router(web.BrowserTokens(runtime.secret_key), web_hub))
     app.include_router(build_api_router())
+    if telegram_channel is not None:
+        secret = settings.telegram_webhook_secret
+        assert secret is not None  # checked by telegram_from
+        app.include_router(telegram.build_router(telegram_channel, secret.get_secret_value()))
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> JSONResponse:
@@ -89,6 +99,27 @@ def create_app(
     return app
 
 
+def telegram_from(settings: Settings) -> telegram.TelegramChannel | None:
+    """The Telegram channel when a bot token is configured (then a secret is required)."""
+    if settings.telegram_bot_token is None:
+        return None
+    if settings.telegram_webhook_secret is None:
+        raise ValueError("PINTU_TELEGRAM_WEBHOOK_SECRET is required when Telegram is on")
+    pacer = Pacer(
+        overall_rate=settings.telegram_messages_per_second,
+        overall_burst=settings.telegram_messages_per_second,
+        per_recipient_rate=settings.telegram_chat_messages_per_second,
+        per_recipient_burst=settings.telegram_chat_burst,
+    )
+    return telegram.TelegramChannel(
+        token=settings.telegram_bot_token.get_secret_value(),
+        api_url=settings.telegram_api_url,
+        pacer=pacer,
+        max_file_bytes=settings.max_upload_bytes,
+        timeout=settings.telegram_timeout_seconds,
+    )
+
+
 async def _ping(runtime: Runtime) -> None:
     async with runtime.db.connect() as conn:
         await conn.execute(text("SELECT 1"))
@@ -96,7 +127,7 @@ async def _ping(runtime: Runtime) -> None:
 
 def announce_admin(username: str, password: str) -> None:
     """Show a generated admin password once, on the console (never in the logs)."""
-    print(
+    print(  # noqa: T201 - for the operator
         f"\n  pintu: created the first admin.\n"
         f"  Log in with username {username!r} and password {password!r}\n"
         f"  (shown only now; set PINTU_ADMIN_PASSWORD to choose it yourself).\n",

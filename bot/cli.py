@@ -9,9 +9,13 @@ import sys
 
 import uvicorn
 
-from backoffice.officers import add_officer_command
+from backoffice.cli_support import add_officer_command
+from backoffice.officers import OfficerError
+from bot.app import telegram_from
 from bot.clock import SystemClock
 from bot.handlers.console import ConsoleChannel, run_chat
+from bot.handlers.telegram import register_webhook
+from bot.i18n import Translator
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from bot.storage.database import create_engine
@@ -49,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     upgrade = db.add_parser("upgrade", help="apply pending migrations")
     upgrade.set_defaults(run=_db_upgrade)
 
+    telegram_commands = commands.add_parser("telegram", help="Telegram channel setup")
+    set_webhook = telegram_commands.add_subparsers(title="telegram commands").add_parser(
+        "set-webhook", help="register URL as the webhook, with the secret and the command menu"
+    )
+    set_webhook.add_argument("url", help="public HTTPS URL ending in /webhooks/telegram")
+    set_webhook.set_defaults(run=_telegram_set_webhook)
+
     officer = commands.add_parser("officer", help="manage officers").add_subparsers(
         title="officer commands"
     )
@@ -68,7 +79,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers > 1 and settings.is_sqlite:
         sys.stderr.write("pintu: several workers need PostgreSQL (PINTU_DATABASE_URL)\n")
         return 2
-    print(
+    print(  # noqa: T201 - for the operator
         f"pintu: web chat http://{args.host}:{args.port}/chat · "
         f"API docs http://{args.host}:{args.port}/docs",
         flush=True,
@@ -100,25 +111,51 @@ def _db_upgrade(_args: argparse.Namespace) -> int:
             await engine.dispose()
 
     asyncio.run(upgrade())
-    print("pintu: database is up to date")
+    print("pintu: database is up to date")  # noqa: T201 - for the operator
+    return 0
+
+
+def _telegram_set_webhook(args: argparse.Namespace) -> int:
+    settings = Settings()
+    channel = telegram_from(settings)
+    if channel is None or settings.telegram_webhook_secret is None:
+        sys.stderr.write("pintu: set PINTU_TELEGRAM_BOT_TOKEN and PINTU_TELEGRAM_WEBHOOK_SECRET\n")
+        return 2
+    secret = settings.telegram_webhook_secret.get_secret_value()
+    translator = Translator(settings.locales_dir, settings.default_locale, settings.timezone)
+
+    async def register() -> None:
+        try:
+            await register_webhook(channel, url=args.url, secret=secret, translator=translator)
+        finally:
+            await channel.close()
+
+    asyncio.run(register())
+    print(f"pintu: Telegram webhook set to {args.url}")  # noqa: T201 - for the operator
     return 0
 
 
 def _officer_add(args: argparse.Namespace) -> int:
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
+        typed = sys.stdin.readline().rstrip("\n")
     else:
-        password = getpass.getpass(f"Password for {args.username}: ")
-    asyncio.run(
-        add_officer_command(
-            Settings(),
-            username=args.username,
-            password=password,
-            role=args.role,
-            full_name=args.full_name,
+        typed = getpass.getpass(f"Password for {args.username} (empty: generate one): ")
+    try:
+        generated = asyncio.run(
+            add_officer_command(
+                Settings(),
+                username=args.username,
+                password=typed or None,
+                role=args.role,
+                full_name=args.full_name,
+            )
         )
-    )
-    print(f"pintu: officer {args.username!r} ({args.role}) created")
+    except OfficerError as error:
+        sys.stderr.write(f"pintu: {error}\n")
+        return 1
+    print(f"pintu: officer {args.username!r} ({args.role}) created")  # noqa: T201
+    if generated is not None:
+        print(f"pintu: password (shown only now): {generated}")  # noqa: T201
     return 0
 
 

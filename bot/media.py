@@ -21,6 +21,7 @@ SIGNATURES = (
     (b"GIF87a", "image/gif", "gif"),
     (b"GIF89a", "image/gif", "gif"),
     (b"%PDF-", "application/pdf", "pdf"),
+    (b"OggS", "audio/ogg", "ogg"),  # voice notes
 )
 
 

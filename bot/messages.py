@@ -17,7 +17,7 @@ class InboundKind(StrEnum):
     CHOICE = "choice"  # a button or list row pressed
     LOCATION = "location"
     CONTACT = "contact"
-    MEDIA = "media"
+    MEDIA = "media"  # with no `media`: a file the channel could not accept
     UNSUPPORTED = "unsupported"  # stickers, reactions, edits: answered politely
 
 

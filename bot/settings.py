@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     outbox_backoff_max_seconds: float = 300.0
     idle_sweep_seconds: float = 60.0
     web_poll_wait_seconds: float = 25.0
+    telegram_timeout_seconds: float = 10.0
+    telegram_messages_per_second: float = 30.0
+    telegram_chat_messages_per_second: float = 1.0
+    telegram_chat_burst: float = 3.0
 
     locales_dir: Path = Path(__file__).resolve().parent.parent / "locales"
 

@@ -74,6 +74,7 @@ class Reply:
     messages: list[Outbound] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
     locale: str = "id"
+    stale_press: bool = False  # a button of an earlier prompt was pressed and ignored
 
 
 class Engine:
@@ -153,6 +154,9 @@ class _TurnRun:
         if inbound.kind is InboundKind.UNSUPPORTED:
             self.say(N_("input.unsupported"))
             self.prompt_again(or_menu=False)
+        elif inbound.kind is InboundKind.MEDIA and inbound.media is None:
+            self.say(N_("input.file_rejected"))
+            self.prompt_again(or_menu=False)
         elif inbound.kind is InboundKind.CHOICE:
             self.on_choice(inbound)
         elif inbound.kind is InboundKind.TEXT:
@@ -185,6 +189,7 @@ class _TurnRun:
         stale = inbound.prompt_token is not None and inbound.prompt_token != self.state.prompt_token
         in_progress = self.state.flow is not None or self.state.pending is not None
         if stale and (in_progress or choice_id not in self.state.choice_ids + self.menu_ids()):
+            self.reply.stale_press = True
             self.say(N_("input.stale_button"))
             self.prompt_again(or_menu=True)
             return
@@ -231,7 +236,9 @@ class _TurnRun:
         action = NAVIGATION.get(word)
         if action is None:
             return False
-        if action in ("start", "menu"):
+        if action == "start" and argument in self.engine._flow_commands:
+            self.start_flow(self.engine._flow_commands[argument])  # a deep link's payload
+        elif action in ("start", "menu"):
             self.abandon_flow()
             self.show_menu()
         elif action == "cancel":

@@ -56,70 +56,12 @@ def best_phrase(text: str, phrases: Sequence[str]) -> int | None:
 
 
 _ENGLISH = frozenset(
-    [
-        "i",
-        "you",
-        "my",
-        "me",
-        "the",
-        "a",
-        "an",
-        "is",
-        "are",
-        "was",
-        "want",
-        "to",
-        "how",
-        "what",
-        "where",
-        "when",
-        "please",
-        "hello",
-        "hi",
-        "good",
-        "morning",
-        "evening",
-        "thanks",
-        "thank",
-        "can",
-        "do",
-        "does",
-        "report",
-        "complaint",
-        "help",
-    ]
+    "i you my me the a an is are was want to how what where when please "
+    "hello hi good morning evening thanks thank can do does report complaint help".split()
 )
 _INDONESIAN = frozenset(
-    [
-        "saya",
-        "aku",
-        "mau",
-        "ingin",
-        "yang",
-        "dan",
-        "di",
-        "ke",
-        "dari",
-        "ini",
-        "itu",
-        "apa",
-        "bagaimana",
-        "gimana",
-        "tolong",
-        "halo",
-        "selamat",
-        "pagi",
-        "siang",
-        "sore",
-        "malam",
-        "terima",
-        "kasih",
-        "bisa",
-        "tidak",
-        "ada",
-        "lapor",
-        "pengaduan",
-    ]
+    "saya aku mau ingin yang dan di ke dari ini itu apa bagaimana gimana "
+    "tolong halo selamat pagi siang sore malam terima kasih bisa tidak ada lapor pengaduan".split()
 )
 
 
@@ -138,6 +80,6 @@ _GREETINGS = frozenset(
 
 
 def is_greeting(text: str) -> bool:
-    """"Halo", "selamat pagi pak", "hi there": a greeting and little else."""
+    """ "Halo", "selamat pagi pak", "hi there": a greeting and little else."""
     words = re.findall(r"[a-z]+", normalize(text))
     return bool(words) and words[0] in _GREETINGS and len(words) <= 4

@@ -62,6 +62,14 @@ class KeyedLocks:
 
 
 @dataclass(frozen=True, slots=True)
+class Handled:
+    """What became of one inbound event."""
+
+    processed: bool  # False: a redelivery, already handled before
+    stale_press: bool = False  # a button of an earlier prompt, not acted on
+
+
+@dataclass(frozen=True, slots=True)
 class ContactRow:
     id: int
     locale: str
@@ -87,8 +95,8 @@ class ConversationRunner:
         self.on_committed = on_committed
         self._locks = KeyedLocks()
 
-    async def handle(self, inbound: Inbound, upload: Upload | None = None) -> bool:
-        """Process one event exactly once; False when it was a redelivery.
+    async def handle(self, inbound: Inbound, upload: Upload | None = None) -> Handled:
+        """Process one event exactly once (a redelivery is not processed again).
 
         An `upload` (a file the channel received with the event) is stored
         in the same transaction and handed to the engine as the event's media.
@@ -96,22 +104,17 @@ class ConversationRunner:
         """
         key = (inbound.channel, inbound.sender_id)
         async with self._locks.hold(key), self.db.begin() as conn:
-            processed = await self._handle_in(conn, inbound, upload)
-        if processed:
+            handled = await self._handle_in(conn, inbound, upload)
+        if handled.processed:
             self.on_committed()
-        return processed
+        return handled
 
     async def _handle_in(
         self, conn: AsyncConnection, inbound: Inbound, upload: Upload | None
-    ) -> bool:
+    ) -> Handled:
         now = self.clock.now()
-        fresh = await insert_ignoring_duplicates(
-            conn,
-            inbound_events,
-            {"channel": inbound.channel, "external_id": inbound.event_id, "received_at": now},
-        )
-        if not fresh:
-            return False
+        if not await self._first_delivery(conn, inbound.channel, inbound.event_id, now):
+            return Handled(processed=False)
         contact = await self.contact_for(conn, inbound, now)
         if upload is not None:
             stored = await self.media.save(conn, contact_id=contact.id, upload=upload, now=now)
@@ -131,7 +134,33 @@ class ConversationRunner:
             await enqueue(
                 conn, contact_id=contact.id, channel=inbound.channel, message=message, now=now
             )
-        return True
+        return Handled(processed=True, stale_press=reply.stale_press)
+
+    async def record_only(self, channel: str, event_id: str) -> bool:
+        """Note an event that needs no answer (an edit, a channel post); False if seen before."""
+        async with self.db.begin() as conn:
+            return await self._first_delivery(conn, channel, event_id, self.clock.now())
+
+    async def set_reachable(
+        self, channel: str, event_id: str, external_id: str, *, reachable: bool
+    ) -> None:
+        """Record that a citizen blocked (or unblocked) pintu on their platform."""
+        async with self.db.begin() as conn:
+            if await self._first_delivery(conn, channel, event_id, self.clock.now()):
+                await conn.execute(
+                    update(contacts)
+                    .where(contacts.c.channel == channel, contacts.c.external_id == external_id)
+                    .values(reachable=reachable)
+                )
+
+    async def _first_delivery(
+        self, conn: AsyncConnection, channel: str, event_id: str, now: datetime
+    ) -> bool:
+        return await insert_ignoring_duplicates(
+            conn,
+            inbound_events,
+            {"channel": channel, "external_id": event_id, "received_at": now},
+        )
 
     async def contact_for(
         self, conn: AsyncConnection, inbound: Inbound, now: datetime

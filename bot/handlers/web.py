@@ -7,7 +7,6 @@ Sending is storing: an outbox row marked sent is what the browser collects
 with a long poll, woken as soon as the sender records it.
 """
 
-
 import asyncio
 import base64
 import hashlib
@@ -50,6 +49,7 @@ UI_KEYS = (
     N_("web.attach"),
     N_("web.offline"),
     N_("web.upload_failed"),
+    N_("web.intro"),
 )
 contacts = Contact.__table__  # type: ignore[attr-defined]
 
@@ -203,8 +203,8 @@ def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
             choice_id=body.choice_id,
             prompt_token=body.prompt_token,
         )
-        fresh = await runtime.runner.handle(inbound)
-        return Accepted(accepted=True, duplicate=not fresh)
+        handled = await runtime.runner.handle(inbound)
+        return Accepted(accepted=True, duplicate=not handled.processed)
 
     @router.post("/chat/api/media", status_code=202)
     async def post_media(
@@ -221,10 +221,10 @@ def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
             kind=InboundKind.MEDIA,
         )
         try:
-            fresh = await runtime.runner.handle(inbound, Upload(data, file.content_type))
+            handled = await runtime.runner.handle(inbound, Upload(data, file.content_type))
         except RejectedFile as rejected:
             raise HTTPException(422, f"file not accepted: {rejected}") from None
-        return Accepted(accepted=True, duplicate=not fresh)
+        return Accepted(accepted=True, duplicate=not handled.processed)
 
     @router.get("/chat/api/messages")
     async def get_messages(

@@ -1,7 +1,14 @@
-"""Putting outbound messages into the outbox, inside the caller's transaction."""
+"""Putting outbound messages into the outbox, inside the caller's transaction.
+
+A text longer than its channel allows is split here, on paragraph
+boundaries, into several rows (the choices travel with the last): each row
+is then one platform call, so a send the platform acknowledged is never
+repeated when a later part has to be retried.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import insert
@@ -15,6 +22,8 @@ NORMAL_PRIORITY = 0
 
 outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
 
+TEXT_LIMITS = {"telegram": 4096, "whatsapp": 4096}
+
 
 async def enqueue(
     conn: AsyncConnection,
@@ -25,20 +34,42 @@ async def enqueue(
     now: datetime,
     case_message_id: int | None = None,
 ) -> int:
-    """Add one message to the outbox; it is sent after the transaction commits."""
-    result = await conn.execute(
-        insert(outbox)
-        .values(
-            channel=channel,
-            contact_id=contact_id,
-            case_message_id=case_message_id,
-            payload=message.to_json(),
-            priority=URGENT_PRIORITY if message.urgent else NORMAL_PRIORITY,
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
+    """Add a message to the outbox (sent after commit); the id of its last row."""
+    limit = TEXT_LIMITS.get(channel)
+    parts = split_text(message.text, limit) if limit else [message.text]
+    row_id = 0
+    for number, part in enumerate(parts, 1):
+        last = number == len(parts)
+        piece = message if last else replace(message, choices=(), prompt_token=None)
+        result = await conn.execute(
+            insert(outbox)
+            .values(
+                channel=channel,
+                contact_id=contact_id,
+                case_message_id=case_message_id,
+                payload=replace(piece, text=part).to_json(),
+                priority=URGENT_PRIORITY if message.urgent else NORMAL_PRIORITY,
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            .returning(outbox.c.id)
         )
-        .returning(outbox.c.id)
-    )
-    return int(result.scalar_one())
+        row_id = int(result.scalar_one())
+    return row_id
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` characters, cut at a paragraph, line or word if possible."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0) or window.rfind(" ")
+        if cut <= limit // 2:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    pieces.append(rest)
+    return pieces

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.clock import Clock
+from bot.deadletters import bury
 from bot.handlers.base import (
     ChannelHandler,
     ContactUnreachable,
@@ -36,13 +37,12 @@ from bot.handlers.base import (
 from bot.messages import Outbound
 from bot.outbox.queue import outbox
 from bot.storage.database import is_postgresql
-from bot.storage.models import CaseMessage, Contact, DeadLetter
+from bot.storage.models import CaseMessage, Contact
 
 log = logging.getLogger(__name__)
 
 contacts = Contact.__table__  # type: ignore[attr-defined]
 case_messages = CaseMessage.__table__  # type: ignore[attr-defined]
-dead_letters = DeadLetter.__table__  # type: ignore[attr-defined]
 
 LEASE = timedelta(minutes=2)
 
@@ -200,7 +200,25 @@ class OutboxSender:
                 for row in rows
             ]
 
+    async def backlog(self) -> int:
+        """Rows that could be sent now or are being sent (for monitoring, and for tests)."""
+        now = self.clock.now()
+        due = self._due(now).with_only_columns(func.count()).order_by(None)
+        async with self.db.connect() as conn:
+            waiting = await conn.scalar(due)
+            in_flight = await conn.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.status == "sending")
+            )
+        return int(waiting or 0) + int(in_flight or 0)
+
     async def _due_ids(self, conn: AsyncConnection, now: datetime) -> list[int]:
+        query = self._due(now).limit(self.batch_size)
+        if is_postgresql(conn):
+            query = query.with_for_update(skip_locked=True, of=outbox)
+        return list((await conn.execute(query)).scalars())
+
+    def _due(self, now: datetime) -> Select[int]:
+        """Pending rows whose time has come and that wait behind no earlier row."""
         earlier = outbox.alias("earlier")
         waiting_behind_earlier = exists().where(
             and_(
@@ -212,7 +230,7 @@ class OutboxSender:
                 ),
             )
         )
-        query = (
+        return (
             select(outbox.c.id)
             .where(
                 outbox.c.status == "pending",
@@ -221,11 +239,7 @@ class OutboxSender:
                 ~waiting_behind_earlier,
             )
             .order_by(outbox.c.priority.desc(), outbox.c.id)
-            .limit(self.batch_size)
         )
-        if is_postgresql(conn):
-            query = query.with_for_update(skip_locked=True, of=outbox)
-        return list((await conn.execute(query)).scalars())
 
     async def _record(self, results: list[tuple[_Claimed, Outcome | None]]) -> None:
         now = self.clock.now()
@@ -293,13 +307,12 @@ class OutboxSender:
             .where(outbox.c.id == item.row_id)
             .values(status="dead", last_error=reason)
         )
-        await conn.execute(
-            insert(dead_letters).values(
-                source=f"outbox:{item.recipient.channel}:{item.row_id}",
-                reason=reason,
-                payload=item.payload,
-                created_at=now,
-            )
+        await bury(
+            conn,
+            source=f"outbox:{item.recipient.channel}:{item.row_id}",
+            reason=reason,
+            payload=item.payload,
+            now=now,
         )
         await self._set_delivery(conn, item, "failed")
 

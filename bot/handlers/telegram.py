@@ -1,0 +1,473 @@
+"""The Telegram channel, on python-telegram-bot's `telegram.Bot` and types only.
+
+Receive: `POST /webhooks/telegram` checks the secret header in constant time,
+parses the Update into an `Inbound` (deduplicated by ``update_id``), fetches
+a photo or document through ``getFile`` first, lets the runner handle it in
+one transaction and answers 200 only after that commit. Unparseable bodies
+become dead letters (still 200, so Telegram stops redelivering).
+
+Send: text goes as HTML with everything escaped (only pintu's own ``*bold*``
+becomes ``<b>``); choices are an inline keyboard whose callback data is
+``<prompt token>|<choice id>`` (≤ 64 bytes), so a press on an outdated
+keyboard is recognised; a location or contact request is a one-time reply
+keyboard. Button presses are acknowledged with ``answerCallbackQuery`` and
+the prompt is edited to show the answer chosen.
+
+Platform facts: https://core.telegram.org/bots/api (see shared/PLATFORMS.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import html
+import json
+import logging
+import os
+import re
+import warnings
+from dataclasses import dataclass, replace
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Request
+from telegram import (
+    Bot,
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    LinkPreviewOptions,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.deadletters import bury_now
+from bot.handlers.base import (
+    ContactUnreachable,
+    PermanentFailure,
+    Recipient,
+    SendReceipt,
+    TemporaryFailure,
+    Throttled,
+)
+from bot.handlers.pacing import Pacer
+from bot.i18n import N_, Translator
+from bot.media import RejectedFile, Upload
+from bot.messages import Expect, Inbound, InboundKind, Location, Outbound
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+CALLBACK_DATA_BYTES = 64
+_BOLD = re.compile(r"\*([^*\n]+)\*")
+REQUEST_LOCATION = "_location"
+REQUEST_CONTACT = "_contact"
+
+
+# -- rendering ------------------------------------------------------------------
+
+
+def to_html(text: str) -> str:
+    """Citizen-safe HTML: everything escaped, then pintu's ``*emphasis*`` made bold."""
+    return _BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
+
+
+def callback_data(prompt_token: str | None, choice_id: str) -> str:
+    data = f"{prompt_token or ''}|{choice_id}"
+    if len(data.encode()) > CALLBACK_DATA_BYTES:
+        raise PermanentFailure(f"callback data over {CALLBACK_DATA_BYTES} bytes: {choice_id!r}")
+    return data
+
+
+def parse_callback_data(data: str) -> tuple[str | None, str]:
+    token, _, choice_id = data.partition("|")
+    return token or None, choice_id
+
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+def keyboard(message: Outbound) -> Markup:
+    """Buttons for `message`: inline for choices, a reply keyboard for location/contact."""
+    if message.expects in (Expect.LOCATION, Expect.CONTACT):
+        rows = [
+            [
+                KeyboardButton(
+                    choice.label,
+                    request_location=choice.id == REQUEST_LOCATION,
+                    request_contact=choice.id == REQUEST_CONTACT,
+                )
+            ]
+            for choice in message.choices
+        ]
+        return ReplyKeyboardMarkup(rows, one_time_keyboard=True, resize_keyboard=True)
+    if message.choices:
+        return InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        c.label, callback_data=callback_data(message.prompt_token, c.id)
+                    )
+                ]
+                for c in message.choices
+            ]
+        )
+    # A plain message also takes away any location or contact keyboard shown before.
+    return ReplyKeyboardRemove()
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """`retry_after` in seconds, whether the library gives an int or a timedelta."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+# -- parsing --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FileToFetch:
+    file_id: str
+    size: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A button press to acknowledge after commit."""
+
+    query_id: str
+    chat_id: int
+    message_id: int | None
+    label: str | None
+    prompt_html: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """The citizen blocked (False) or unblocked (True) the bot."""
+
+    event_id: str
+    chat_id: str
+    reachable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """What one Update means for pintu; all None means "record and ignore"."""
+
+    inbound: Inbound | None = None
+    fetch: FileToFetch | None = None
+    press: Press | None = None
+    membership: Membership | None = None
+
+
+def parse_update(update: Update) -> Parsed:
+    event_id = f"update:{update.update_id}"
+    if update.callback_query is not None:
+        return _parse_press(update.callback_query, event_id)
+    if update.my_chat_member is not None:
+        member = update.my_chat_member
+        if member.chat.type != "private":
+            return Parsed()
+        blocked = member.new_chat_member.status in ("kicked", "left")
+        status = Membership(event_id, str(member.chat.id), reachable=not blocked)
+        return Parsed(membership=status)
+    message = update.message
+    if message is None or message.chat.type != "private" or message.from_user is None:
+        return Parsed()  # edits, channel posts, groups, unknown kinds: recorded, not answered
+    return _parse_message(message, event_id)
+
+
+def _sender_name(message: Message) -> str | None:
+    user = message.from_user
+    return user.full_name if user is not None else None
+
+
+def _parse_message(message: Message, event_id: str) -> Parsed:
+    base = Inbound(
+        channel=CHANNEL,
+        sender_id=str(message.chat.id),
+        event_id=event_id,
+        kind=InboundKind.UNSUPPORTED,  # stickers, polls, dice… unless found below
+        sender_name=_sender_name(message),
+    )
+    if message.text is not None:
+        return Parsed(replace(base, kind=InboundKind.TEXT, text=message.text))
+    if message.venue is not None:
+        venue = message.venue
+        spot = Location(
+            venue.location.latitude, venue.location.longitude, venue.title, venue.address
+        )
+        return Parsed(replace(base, kind=InboundKind.LOCATION, location=spot))
+    if message.location is not None:
+        spot = Location(message.location.latitude, message.location.longitude)
+        return Parsed(replace(base, kind=InboundKind.LOCATION, location=spot))
+    if message.contact is not None:
+        shared = message.contact
+        own = message.from_user is not None and shared.user_id == message.from_user.id
+        phone = shared.phone_number if own else None
+        return Parsed(
+            replace(base, kind=InboundKind.CONTACT, text=shared.phone_number, phone=phone)
+        )
+    attachment = _attachment(message)
+    if attachment is not None:
+        media = replace(base, kind=InboundKind.MEDIA, text=message.caption or "")
+        return Parsed(media, fetch=attachment)
+    return Parsed(base)
+
+
+def _attachment(message: Message) -> FileToFetch | None:
+    if message.photo:
+        largest = max(message.photo, key=lambda size: size.width * size.height)
+        return FileToFetch(largest.file_id, largest.file_size)
+    for item in (message.document, message.voice, message.audio, message.video):
+        if item is not None:
+            return FileToFetch(item.file_id, item.file_size)
+    return None
+
+
+def _parse_press(query: CallbackQuery, event_id: str) -> Parsed:
+    prompt = query.message if isinstance(query.message, Message) else None
+    token, choice_id = parse_callback_data(query.data or "")
+    label = None
+    if prompt is not None and prompt.reply_markup is not None:
+        for row in prompt.reply_markup.inline_keyboard:
+            label = next((b.text for b in row if b.callback_data == query.data), label)
+    chat_id = prompt.chat.id if prompt is not None else query.from_user.id
+    press = Press(
+        query_id=query.id,
+        chat_id=chat_id,
+        message_id=prompt.message_id if prompt is not None else None,
+        label=label,
+        prompt_html=prompt.text_html if prompt is not None and prompt.text else None,
+    )
+    inbound = Inbound(
+        channel=CHANNEL,
+        sender_id=str(chat_id),
+        event_id=event_id,
+        kind=InboundKind.CHOICE,
+        choice_id=choice_id,
+        prompt_token=token,
+        sender_name=query.from_user.full_name,
+    )
+    return Parsed(inbound=inbound, press=press)
+
+
+# -- the channel ------------------------------------------------------------------
+
+
+class TelegramChannel:
+    """Sends through the Bot API and fetches files; one `telegram.Bot` per process."""
+
+    channel = CHANNEL
+
+    def __init__(
+        self, *, token: str, api_url: str, pacer: Pacer, max_file_bytes: int, timeout: float
+    ) -> None:
+        # Opt in to python-telegram-bot's coming `retry_after: timedelta` now
+        # (PLATFORMS.md part 3); `retry_seconds` reads either form.
+        os.environ.setdefault("PTB_TIMEDELTA", "1")
+        base = api_url.rstrip("/")
+        self._requests = (
+            HTTPXRequest(connection_pool_size=64, read_timeout=timeout, write_timeout=timeout),
+            HTTPXRequest(connection_pool_size=1),  # getUpdates: unused with a webhook
+        )
+        self.bot = Bot(
+            token,
+            base_url=f"{base}/bot",
+            base_file_url=f"{base}/file/bot",
+            request=self._requests[0],
+            get_updates_request=self._requests[1],
+        )
+        self.pacer = pacer
+        self.max_file_bytes = max_file_bytes
+
+    def is_genuine(self, header: str | None, secret: str) -> bool:
+        return header is not None and hmac.compare_digest(header.encode(), secret.encode())
+
+    def parse(self, raw: bytes) -> Update:
+        """The Update in `raw`; raises ValueError (or a TelegramError) when it is not one."""
+        data = json.loads(raw)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise ValueError("not a Telegram update")
+        return Update.de_json(data, self.bot)
+
+    async def send(self, recipient: Recipient, message: Outbound) -> SendReceipt:
+        await self.pacer.acquire(recipient.external_id)
+        try:
+            sent = await self.bot.send_message(
+                chat_id=int(recipient.external_id),
+                text=to_html(message.text),
+                parse_mode="HTML",
+                reply_markup=keyboard(message),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except RetryAfter as error:
+            raise Throttled("429 too many requests", retry_after=retry_seconds(error)) from None
+        except Forbidden as error:
+            raise ContactUnreachable(f"403 {error.message}") from None
+        except TimedOut:
+            raise TemporaryFailure("timeout: outcome unknown") from None
+        except InvalidToken as error:  # our configuration, not the message: keep it queued
+            raise TemporaryFailure(f"bot token rejected: {error.message}") from None
+        except NetworkError as error:
+            raise TemporaryFailure(error.message) from None
+        except (BadRequest, TelegramError) as error:
+            raise PermanentFailure(error.message) from None
+        return SendReceipt(external_id=str(sent.message_id))
+
+    async def fetch(self, wanted: FileToFetch) -> bytes | None:
+        """The file's bytes, or None when it is too large or cannot be fetched."""
+        if wanted.size is not None and wanted.size > self.max_file_bytes:
+            return None
+        try:
+            found = await self.bot.get_file(wanted.file_id)
+            if found.file_size is not None and found.file_size > self.max_file_bytes:
+                return None
+            data = bytes(await found.download_as_bytearray())
+        except TelegramError as error:
+            log.warning("telegram file fetch failed: %s", type(error).__name__)
+            return None
+        return data if len(data) <= self.max_file_bytes else None
+
+    async def acknowledge(self, press: Press, *, accepted: bool) -> None:
+        """Stop the client's spinner and, for an accepted press, show the choice in the prompt."""
+        try:
+            await self.bot.answer_callback_query(press.query_id)
+            if accepted and press.message_id is not None and press.prompt_html and press.label:
+                await self.bot.edit_message_text(
+                    chat_id=press.chat_id,
+                    message_id=press.message_id,
+                    text=f"{press.prompt_html}\n\n✓ <b>{html.escape(press.label)}</b>",
+                    parse_mode="HTML",
+                )
+        except TelegramError as error:  # cosmetic: the answer itself is already queued
+            log.info("telegram acknowledgement failed: %s", type(error).__name__)
+
+    async def close(self) -> None:
+        # Bot.shutdown() skips a bot that never ran initialize() (a getMe call
+        # pintu does not need), so the HTTP clients are closed here.
+        for request in self._requests:
+            await request.shutdown()
+
+
+# -- the webhook ------------------------------------------------------------------
+
+
+def build_router(channel: TelegramChannel, secret: str) -> APIRouter:
+    """`POST /webhooks/telegram` for `channel`, expecting `secret` in every request."""
+    router = APIRouter(tags=["webhooks"])
+
+    @router.post("/webhooks/telegram")
+    async def telegram_webhook(
+        request: Request,
+        background: BackgroundTasks,
+        x_telegram_bot_api_secret_token: Annotated[str | None, Header()] = None,
+    ) -> dict[str, bool]:
+        """Telegram Update JSON; 200 only once what it means is committed."""
+        if not channel.is_genuine(x_telegram_bot_api_secret_token, secret):
+            raise HTTPException(403, "wrong or missing secret token")
+        runtime: Runtime = request.app.state.runtime
+        raw = await request.body()
+        try:
+            update = channel.parse(raw)
+        except (ValueError, TelegramError) as error:
+            await _dead_letter(runtime, f"unparseable update: {type(error).__name__}", raw)
+            return {"ok": True}
+        try:
+            parsed = parse_update(update)
+            await _handle(runtime, channel, parsed, f"update:{update.update_id}", background)
+        except Exception as error:  # never a 5xx: keep the payload for an admin instead
+            log.exception("telegram update %s could not be handled", update.update_id)
+            await _dead_letter(runtime, f"handling failed: {type(error).__name__}", raw)
+        return {"ok": True}
+
+    return router
+
+
+async def _handle(
+    runtime: Runtime,
+    channel: TelegramChannel,
+    parsed: Parsed,
+    event_id: str,
+    background: BackgroundTasks,
+) -> None:
+    if parsed.membership is not None:
+        status = parsed.membership
+        await runtime.runner.set_reachable(
+            CHANNEL, status.event_id, status.chat_id, reachable=status.reachable
+        )
+        return
+    inbound = parsed.inbound
+    if inbound is None:
+        await runtime.runner.record_only(CHANNEL, event_id)
+        return
+    upload = None
+    if parsed.fetch is not None:
+        data = await channel.fetch(parsed.fetch)
+        upload = Upload(data) if data else None
+    try:
+        handled = await runtime.runner.handle(inbound, upload)
+    except RejectedFile:
+        handled = await runtime.runner.handle(inbound)  # the engine explains the refusal
+    if parsed.press is not None:  # answered even for a redelivery: the spinner must stop
+        accepted = handled.processed and not handled.stale_press
+        background.add_task(channel.acknowledge, parsed.press, accepted=accepted)
+
+
+async def _dead_letter(runtime: Runtime, reason: str, raw: bytes) -> None:
+    await bury_now(
+        runtime.db,
+        source="telegram:webhook",
+        reason=reason,
+        payload=raw.decode("utf-8", errors="replace"),
+        now=runtime.clock.now(),
+    )
+
+
+# -- registration -------------------------------------------------------------------
+
+# The command menu (DESIGN §5): Indonesian words by default, English aliases for
+# English-speaking clients; each described by the catalog key command.<english word>.
+COMMANDS = (
+    ("start", "start", N_("command.start")),
+    ("menu", "menu", N_("command.menu")),
+    ("pengaduan", "complaint", N_("command.complaint")),
+    ("bahasa", "language", N_("command.language")),
+    ("batal", "cancel", N_("command.cancel")),
+    ("bantuan", "help", N_("command.help")),
+    ("berhenti", "stop", N_("command.stop")),
+)
+
+
+async def register_webhook(
+    channel: TelegramChannel, *, url: str, secret: str, translator: Translator
+) -> None:
+    """Point Telegram at `url` with our secret and update types, and set the command menu."""
+    await channel.bot.set_webhook(
+        url=url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES), max_connections=40
+    )
+    for language_code, column in ((None, 0), ("id", 0), ("en", 1)):
+        locale = language_code or translator.default_locale
+        commands = [
+            BotCommand(entry[column], translator.text(locale, entry[2])) for entry in COMMANDS
+        ]
+        await channel.bot.set_my_commands(commands, language_code=language_code)

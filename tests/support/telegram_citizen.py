@@ -1,0 +1,83 @@
+"""A citizen on Telegram: updates posted to the webhook, answers read off the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bot.runtime import Runtime
+from tests.support.fake_telegram import FakeBotAPI, press_update, text_update
+
+SECRET = "test-webhook-secret_42"
+_update_ids = itertools.count(900_000)
+
+
+async def settle(runtime: Runtime, within: float = 5.0) -> None:
+    """Return once the outbox has nothing it could send now and nothing in flight.
+
+    The background sender does the sending; passes made here only shorten the wait.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while await runtime.sender.backlog():
+        await runtime.sender.send_due()
+        if loop.time() > deadline:
+            raise AssertionError(f"outbox still busy: {await runtime.sender.backlog()} rows")
+        await asyncio.sleep(0.01)
+
+
+@dataclass
+class TelegramCitizen:
+    http: httpx.AsyncClient
+    api: FakeBotAPI
+    runtime: Runtime
+    chat_id: int
+    seen: int = 0
+    posted: list[dict[str, Any]] = field(default_factory=list)
+
+    async def post(self, update: dict[str, Any], secret: str | None = SECRET) -> httpx.Response:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        self.posted.append(update)
+        return await self.http.post("/webhooks/telegram", json=update, headers=headers)
+
+    async def send(self, update: dict[str, Any]) -> list[str]:
+        response = await self.post(update)
+        assert response.status_code == 200, response.text
+        await settle(self.runtime)
+        return self.new_texts()
+
+    async def say(self, text: str) -> list[str]:
+        return await self.send(text_update(next(_update_ids), self.chat_id, text))
+
+    async def press(self, label: str) -> list[str]:
+        prompt = self.last_prompt()
+        data = self.button_data(prompt, label)
+        return await self.send(press_update(next(_update_ids), self.chat_id, data, prompt))
+
+    def new_texts(self) -> list[str]:
+        texts = self.api.texts_to(self.chat_id)
+        fresh, self.seen = texts[self.seen :], len(texts)
+        return fresh
+
+    def last_prompt(self) -> dict[str, Any]:
+        for params in reversed(self.api.sent()):
+            markup = params.get("reply_markup") or {}
+            if int(params["chat_id"]) == self.chat_id and markup.get("inline_keyboard"):
+                return params
+        raise AssertionError("no message with an inline keyboard yet")
+
+    @staticmethod
+    def button_data(prompt: dict[str, Any], label: str) -> str:
+        for row in prompt["reply_markup"]["inline_keyboard"]:
+            for button in row:
+                if button["text"] == label:
+                    return str(button["callback_data"])
+        raise AssertionError(f"no button {label!r}")
+
+
+def next_update_id() -> int:
+    return next(_update_ids)
