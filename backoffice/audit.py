@@ -29,6 +29,8 @@ class AuditAction(StrEnum):
     CASE_VIEW = "case.view"
     CASE_REPLY = "case.reply"
     CASE_CLOSE = "case.close"
+    FAQ_PUT = "faq.put"
+    FAQ_DELETE = "faq.delete"
 
 
 async def record(

@@ -6,7 +6,6 @@ so a case change and the message that tells the citizen commit together.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -14,10 +13,10 @@ from enum import StrEnum
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.engine.effects import AddToCase, OpenCase
+from bot import delivery
+from bot.delivery import Notice
 from bot.i18n import N_, Translator
 from bot.messages import Outbound
-from bot.outbox.queue import enqueue
 from bot.storage.models import Case, CaseMessage, CaseStatusChange, Contact, Media
 
 cases = Case.__table__  # type: ignore[attr-defined]
@@ -51,81 +50,6 @@ class Officer:
     username: str
 
 
-async def open_refs(conn: AsyncConnection, contact_id: int) -> tuple[str, ...]:
-    """References of the contact's open cases, most recently active first."""
-    rows = await conn.execute(
-        select(cases.c.ref)
-        .where(cases.c.contact_id == contact_id, cases.c.status.in_(OPEN_STATUSES))
-        .order_by(cases.c.updated_at.desc(), cases.c.id.desc())
-    )
-    return tuple(rows.scalars())
-
-
-async def open_case(
-    conn: AsyncConnection, effect: OpenCase, *, contact_id: int, channel: str, now: datetime
-) -> int:
-    result = await conn.execute(
-        insert(cases)
-        .values(
-            ref=effect.ref,
-            kind=effect.kind,
-            status=CaseStatus.NEW,
-            contact_id=contact_id,
-            channel=channel,
-            anonymous=effect.anonymous,
-            category=effect.category,
-            description=effect.description,
-            answers=json.dumps(effect.answers, ensure_ascii=False),
-            created_at=now,
-            updated_at=now,
-        )
-        .returning(cases.c.id)
-    )
-    case_id = int(result.scalar_one())
-    await _record_status(conn, case_id, None, CaseStatus.NEW, CITIZEN, now)
-    if effect.media_ids:
-        await conn.execute(
-            update(media)
-            .where(media.c.id.in_(effect.media_ids), media.c.contact_id == contact_id)
-            .values(case_id=case_id)
-        )
-    return case_id
-
-
-async def add_citizen_message(
-    conn: AsyncConnection, effect: AddToCase, *, contact_id: int, now: datetime
-) -> None:
-    """File a citizen's follow-up in their own case (never in someone else's)."""
-    row = (
-        await conn.execute(
-            select(cases.c.id, cases.c.status).where(
-                cases.c.ref == effect.ref, cases.c.contact_id == contact_id
-            )
-        )
-    ).one_or_none()
-    if row is None:
-        return
-    await conn.execute(
-        insert(case_messages).values(
-            case_id=row.id,
-            direction="in",
-            author=CITIZEN,
-            text=effect.text,
-            media_id=effect.media_id,
-            delivery_status="received",
-            created_at=now,
-        )
-    )
-    if effect.media_id is not None:
-        await conn.execute(
-            update(media)
-            .where(media.c.id == effect.media_id, media.c.contact_id == contact_id)
-            .values(case_id=row.id)
-        )
-    status = CaseStatus.IN_PROGRESS if row.status == CaseStatus.WAITING_CITIZEN else row.status
-    await _set_status(conn, row.id, row.status, status, CITIZEN, now)
-
-
 async def reply(
     conn: AsyncConnection,
     *,
@@ -135,10 +59,16 @@ async def reply(
     translator: Translator,
     now: datetime,
 ) -> int:
-    """Store an officer's reply and queue it to the citizen; the case message id."""
+    """Store an officer's reply and queue it to the citizen; the case message id.
+
+    Outside the channel's customer-service window (WhatsApp, 24 hours after the
+    citizen's last message) the reply waits for the citizen's next message and
+    its delivery status says so (`bot.delivery`).
+    """
     case = await _case_with_contact(conn, case_id)
     if case.status == CaseStatus.CLOSED:
         raise CaseClosedError(case.ref)
+    held = delivery.outside_window(case.channel, case.last_inbound_at, now)
     result = await conn.execute(
         insert(case_messages)
         .values(
@@ -147,18 +77,19 @@ async def reply(
             author=officer.username,
             officer_id=officer.id,
             text=text,
-            delivery_status="queued",
+            delivery_status=delivery.AWAITING_CITIZEN if held else delivery.QUEUED,
             created_at=now,
         )
         .returning(case_messages.c.id)
     )
     message_id = int(result.scalar_one())
     wording = translator.text(case.locale, N_("case.officer_reply"), ref=case.ref, text=text)
-    await enqueue(
+    await delivery.queue_or_hold(
         conn,
         contact_id=case.contact_id,
         channel=case.channel,
-        message=Outbound(text=wording),
+        message=delivery.with_notice(Outbound(text=wording), Notice.REPLY, case.ref),
+        held=held,
         now=now,
         case_message_id=message_id,
     )
@@ -197,8 +128,13 @@ async def close(
             created_at=now,
         )
     )
-    await enqueue(
-        conn, contact_id=case.contact_id, channel=case.channel, message=Outbound(wording), now=now
+    await delivery.queue_or_hold(
+        conn,
+        contact_id=case.contact_id,
+        channel=case.channel,
+        message=delivery.with_notice(Outbound(wording), Notice.UPDATE, case.ref),
+        held=delivery.outside_window(case.channel, case.last_inbound_at, now),
+        now=now,
     )
 
 
@@ -211,12 +147,15 @@ async def _case_with_contact(conn: AsyncConnection, case_id: int) -> _CaseContac
                 cases.c.channel,
                 cases.c.contact_id,
                 contacts.c.locale,
+                contacts.c.last_inbound_at,
             )
             .join(contacts, contacts.c.id == cases.c.contact_id)
             .where(cases.c.id == case_id)
         )
     ).one()
-    return _CaseContact(row.ref, row.status, row.channel, row.contact_id, row.locale)
+    return _CaseContact(
+        row.ref, row.status, row.channel, row.contact_id, row.locale, row.last_inbound_at
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +165,7 @@ class _CaseContact:
     channel: str
     contact_id: int
     locale: str
+    last_inbound_at: datetime | None
 
 
 async def _set_status(

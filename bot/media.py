@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from bot.messages import MediaRef
-from bot.storage.models import Media
-
-media = Media.__table__  # type: ignore[attr-defined]
 
 SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg", "jpg"),
@@ -45,14 +36,23 @@ def sniff(data: bytes) -> tuple[str, str]:
     raise RejectedFile("unsupported file type")
 
 
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    """A file written to media storage, not yet recorded in the database."""
+
+    sha256: str
+    path: str  # relative to the media root
+    mime_type: str
+    size: int
+
+
 class MediaStore:
     def __init__(self, root: Path, max_bytes: int) -> None:
         self.root = root
         self.max_bytes = max_bytes
 
-    async def save(
-        self, conn: AsyncConnection, *, contact_id: int, upload: Upload, now: datetime
-    ) -> MediaRef:
+    def store(self, upload: Upload) -> StoredFile:
+        """Check and write `upload` (blocking I/O: call it in a thread)."""
         data = upload.data
         if not data:
             raise RejectedFile("empty file")
@@ -67,16 +67,4 @@ class MediaStore:
             partial = target.with_suffix(".part")
             partial.write_bytes(data)
             partial.replace(target)
-        result = await conn.execute(
-            insert(media)
-            .values(
-                contact_id=contact_id,
-                sha256=digest,
-                path=str(relative),
-                mime_type=mime,
-                size=len(data),
-                created_at=now,
-            )
-            .returning(media.c.id)
-        )
-        return MediaRef(media_id=int(result.scalar_one()), mime_type=mime, sha256=digest)
+        return StoredFile(sha256=digest, path=str(relative), mime_type=mime, size=len(data))

@@ -18,6 +18,7 @@ from bot.media import MediaStore
 from bot.outbox.sender import OutboxSender, RetryPolicy
 from bot.settings import Settings
 from bot.storage.database import create_engine
+from bot.storage.direct import writer_for
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Runtime:
     secret_key: bytes
 
     async def close(self) -> None:
+        await self.runner.close()
         await self.db.dispose()
 
 
@@ -57,6 +59,7 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
     )
     runner = ConversationRunner(
         db=db,
+        writer=writer_for(settings.database_url, db),
         engine=engine,
         clock=clock,
         media=MediaStore(settings.media_dir, settings.max_upload_bytes),

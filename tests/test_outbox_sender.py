@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from bot.clock import ManualClock
 from bot.handlers.base import (
@@ -80,14 +80,16 @@ async def add_contact(runtime: Runtime, external_id: str = "c1") -> int:
 
 
 async def queue(runtime: Runtime, contact_id: int, text: str, *, urgent: bool = False) -> int:
+    """Enqueue one message; the id of its outbox row."""
     async with runtime.db.begin() as conn:
-        return await enqueue(
+        await enqueue(
             conn,
             contact_id=contact_id,
             channel="scripted",
             message=Outbound(text=text, urgent=urgent),
             now=runtime.clock.now(),
         )
+        return int(await conn.scalar(select(func.max(outbox.c.id))) or 0)
 
 
 async def row(runtime: Runtime, row_id: int) -> dict[str, object]:

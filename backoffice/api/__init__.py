@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from backoffice.api.routes import auth, cases
+from backoffice.api.routes import auth, cases, faq
 
 
 def build_api_router() -> APIRouter:
@@ -12,4 +12,5 @@ def build_api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     router.include_router(auth.router)
     router.include_router(cases.router)
+    router.include_router(faq.router)
     return router

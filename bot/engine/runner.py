@@ -1,79 +1,56 @@
-"""The I/O around the pure engine: one inbound event, one transaction.
+"""The I/O around the pure engine, with group commit.
 
-Inside a single transaction the runner records the event (its unique key
-makes a redelivery a no-op), finds or creates the contact, loads the
-conversation, lets the engine decide, applies the effects and queues the
-replies. Only after commit does the caller answer the platform, and the
-outbox sender is woken.
+`handle` queues an inbound event and waits; one writer task takes every
+event queued at that moment and runs them, in arrival order, in ONE
+transaction (`bot.engine.hotpath.process` each), then answers all of them.
+Nobody is answered before the commit, and a burst costs one commit instead
+of one per event (DESIGN §4). If a batch fails, its events are retried one
+by one, so one bad event cannot take others down with it.
 
-Two events from one citizen never interleave: an in-process lock per
-contact orders them here, and on PostgreSQL the contact row is locked
-`FOR UPDATE` for the length of the transaction, which orders them across
-workers too (SQLite's `BEGIN IMMEDIATE` already serialises writers).
+One citizen's events never interleave: there is one writer per process, and
+on PostgreSQL the contact row stays locked until commit, which orders events
+across workers; batches lock contacts in a fixed order, so two workers'
+batches cannot deadlock.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import casework
 from bot.clock import Clock
-from bot.engine.core import Engine, Reply, Turn
-from bot.engine.effects import AddToCase, OpenCase, SetBroadcastOptIn, SetLocale
+from bot.engine.core import Engine
+from bot.engine.hotpath import Handled, process
 from bot.engine.state import ConversationState
-from bot.media import MediaStore, Upload
+from bot.media import MediaStore, StoredFile, Upload
 from bot.messages import Inbound
 from bot.outbox.queue import enqueue
-from bot.references import new_reference
-from bot.storage.database import insert_ignoring_duplicates, is_postgresql
+from bot.storage.database import insert_ignoring_duplicates
+from bot.storage.direct import Tx, Writer
 from bot.storage.models import Contact, Conversation, InboundEvent
+
+log = logging.getLogger(__name__)
 
 contacts = Contact.__table__  # type: ignore[attr-defined]
 conversations = Conversation.__table__  # type: ignore[attr-defined]
 inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
 
+MAX_BATCH = 256
 
-class KeyedLocks:
-    """One asyncio lock per key, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[object, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: object) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+__all__ = ["ConversationRunner", "Handled"]
 
 
-@dataclass(frozen=True, slots=True)
-class Handled:
-    """What became of one inbound event."""
-
-    processed: bool  # False: a redelivery, already handled before
-    stale_press: bool = False  # a button of an earlier prompt, not acted on
-
-
-@dataclass(frozen=True, slots=True)
-class ContactRow:
-    id: int
-    locale: str
-    is_new: bool
+@dataclass
+class _Job:
+    inbound: Inbound
+    stored: StoredFile | None
+    done: asyncio.Future[Handled] = field(repr=False)
 
 
 class ConversationRunner:
@@ -81,6 +58,7 @@ class ConversationRunner:
         self,
         *,
         db: AsyncEngine,
+        writer: Writer,
         engine: Engine,
         clock: Clock,
         media: MediaStore,
@@ -88,130 +66,101 @@ class ConversationRunner:
         on_committed: Callable[[], None],
     ) -> None:
         self.db = db
-        self.media = media
+        self.writer = writer
         self.engine = engine
         self.clock = clock
+        self.media = media
         self.default_locale = default_locale
         self.on_committed = on_committed
-        self._locks = KeyedLocks()
+        self._queue: list[_Job] = []
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
 
     async def handle(self, inbound: Inbound, upload: Upload | None = None) -> Handled:
         """Process one event exactly once (a redelivery is not processed again).
 
-        An `upload` (a file the channel received with the event) is stored
-        in the same transaction and handed to the engine as the event's media.
-        Raises `RejectedFile` when the file is unacceptable; nothing is stored then.
+        Returns after the transaction that recorded it committed. An `upload`
+        (a file that came with the event) is checked and stored first; raises
+        `RejectedFile` when it is unacceptable, and nothing is recorded then.
         """
-        key = (inbound.channel, inbound.sender_id)
-        async with self._locks.hold(key), self.db.begin() as conn:
-            handled = await self._handle_in(conn, inbound, upload)
-        if handled.processed:
-            self.on_committed()
-        return handled
+        stored = await asyncio.to_thread(self.media.store, upload) if upload else None
+        job = _Job(inbound, stored, asyncio.get_running_loop().create_future())
+        self._queue.append(job)
+        self._ready.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._write_forever(), name="pintu-writer")
+        return await job.done
 
-    async def _handle_in(
-        self, conn: AsyncConnection, inbound: Inbound, upload: Upload | None
-    ) -> Handled:
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        for job in self._queue:
+            job.done.cancel()
+        await self.writer.close()
+
+    async def _write_forever(self) -> None:
+        while True:
+            await self._ready.wait()
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            if not self._queue:
+                self._ready.clear()
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[_Job]) -> None:
+        ordered = sorted(batch, key=lambda job: (job.inbound.channel, job.inbound.sender_id))
         now = self.clock.now()
-        if not await self._first_delivery(conn, inbound.channel, inbound.event_id, now):
-            return Handled(processed=False)
-        contact = await self.contact_for(conn, inbound, now)
-        if upload is not None:
-            stored = await self.media.save(conn, contact_id=contact.id, upload=upload, now=now)
-            inbound = replace(inbound, media=stored)
-        state = await self._load_state(conn, contact.id)
-        turn = Turn(
+        try:
+            results = await self.writer.run(lambda tx: [self._process(tx, j, now) for j in ordered])
+        except Exception as error:
+            if len(batch) > 1:
+                for job in batch:  # isolate the event that failed
+                    await self._commit([job])
+            elif not batch[0].done.done():
+                log.exception("inbound event could not be processed")
+                batch[0].done.set_exception(error)
+            return
+        for job, handled in zip(ordered, results, strict=True):
+            if not job.done.done():
+                job.done.set_result(handled)
+        if any(handled.processed for handled in results):
+            self.on_committed()
+
+    def _process(self, tx: Tx, job: _Job, now: datetime) -> Handled:
+        return process(
+            tx,
+            job.inbound,
+            job.stored,
+            engine=self.engine,
             now=now,
-            locale=contact.locale,
-            first_contact=contact.is_new,
-            open_cases=await casework.open_refs(conn, contact.id),
-            new_reference=new_reference,
+            default_locale=self.default_locale,
         )
-        reply = self.engine.handle(state, inbound, turn)
-        await self._apply(conn, reply, contact.id, inbound.channel, now)
-        await self._save_state(conn, contact.id, reply.state, now)
-        for message in reply.messages:
-            await enqueue(
-                conn, contact_id=contact.id, channel=inbound.channel, message=message, now=now
-            )
-        return Handled(processed=True, stale_press=reply.stale_press)
 
     async def record_only(self, channel: str, event_id: str) -> bool:
         """Note an event that needs no answer (an edit, a channel post); False if seen before."""
         async with self.db.begin() as conn:
-            return await self._first_delivery(conn, channel, event_id, self.clock.now())
+            return await insert_ignoring_duplicates(
+                conn,
+                inbound_events,
+                {"channel": channel, "external_id": event_id, "received_at": self.clock.now()},
+            )
 
     async def set_reachable(
         self, channel: str, event_id: str, external_id: str, *, reachable: bool
     ) -> None:
         """Record that a citizen blocked (or unblocked) pintu on their platform."""
         async with self.db.begin() as conn:
-            if await self._first_delivery(conn, channel, event_id, self.clock.now()):
+            fresh = await insert_ignoring_duplicates(
+                conn,
+                inbound_events,
+                {"channel": channel, "external_id": event_id, "received_at": self.clock.now()},
+            )
+            if fresh:
                 await conn.execute(
                     update(contacts)
                     .where(contacts.c.channel == channel, contacts.c.external_id == external_id)
                     .values(reachable=reachable)
                 )
-
-    async def _first_delivery(
-        self, conn: AsyncConnection, channel: str, event_id: str, now: datetime
-    ) -> bool:
-        return await insert_ignoring_duplicates(
-            conn,
-            inbound_events,
-            {"channel": channel, "external_id": event_id, "received_at": now},
-        )
-
-    async def contact_for(
-        self, conn: AsyncConnection, inbound: Inbound, now: datetime
-    ) -> ContactRow:
-        """The sender's contact row, created on first contact and locked for this transaction."""
-        created = await insert_ignoring_duplicates(
-            conn,
-            contacts,
-            {
-                "channel": inbound.channel,
-                "external_id": inbound.sender_id,
-                "display_name": inbound.sender_name,
-                "phone": inbound.phone,
-                "locale": self.default_locale,
-                "locale_chosen": False,
-                "broadcast_opt_in": False,
-                "reachable": True,
-                "created_at": now,
-            },
-        )
-        query = select(contacts.c.id, contacts.c.locale).where(
-            contacts.c.channel == inbound.channel, contacts.c.external_id == inbound.sender_id
-        )
-        if is_postgresql(conn):
-            query = query.with_for_update()
-        row = (await conn.execute(query)).one()
-        changes: dict[str, object] = {"last_inbound_at": now, "reachable": True}
-        if created:
-            changes["privacy_noticed_at"] = now
-        if inbound.sender_name:
-            changes["display_name"] = inbound.sender_name
-        if inbound.phone:
-            changes["phone"] = inbound.phone
-        await conn.execute(update(contacts).where(contacts.c.id == row.id).values(**changes))
-        return ContactRow(id=row.id, locale=row.locale, is_new=created)
-
-    async def _load_state(self, conn: AsyncConnection, contact_id: int) -> ConversationState:
-        raw = await conn.scalar(
-            select(conversations.c.state).where(conversations.c.contact_id == contact_id)
-        )
-        return ConversationState.from_json(raw)
-
-    async def _save_state(
-        self, conn: AsyncConnection, contact_id: int, state: ConversationState, now: datetime
-    ) -> None:
-        values = {"state": state.to_json(), "active_flow": state.flow, "updated_at": now}
-        updated = await conn.execute(
-            update(conversations).where(conversations.c.contact_id == contact_id).values(**values)
-        )
-        if not updated.rowcount:
-            await conn.execute(insert(conversations).values(contact_id=contact_id, **values))
 
     async def expire_idle(self, idle_seconds: float) -> int:
         """End every flow idle for longer than `idle_seconds`, telling each citizen.
@@ -262,29 +211,3 @@ class ConversationRunner:
         if expired:
             self.on_committed()
         return expired
-
-    async def _apply(
-        self, conn: AsyncConnection, reply: Reply, contact_id: int, channel: str, now: datetime
-    ) -> None:
-        for effect in reply.effects:
-            if isinstance(effect, OpenCase):
-                await casework.open_case(
-                    conn, effect, contact_id=contact_id, channel=channel, now=now
-                )
-            elif isinstance(effect, AddToCase):
-                await casework.add_citizen_message(conn, effect, contact_id=contact_id, now=now)
-            elif isinstance(effect, SetLocale):
-                await conn.execute(
-                    update(contacts)
-                    .where(contacts.c.id == contact_id)
-                    .values(locale=effect.locale, locale_chosen=True)
-                )
-            elif isinstance(effect, SetBroadcastOptIn):
-                await conn.execute(
-                    update(contacts)
-                    .where(contacts.c.id == contact_id)
-                    .values(
-                        broadcast_opt_in=effect.opt_in,
-                        broadcast_opted_out_at=None if effect.opt_in else now,
-                    )
-                )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -33,31 +34,46 @@ async def enqueue(
     message: Outbound,
     now: datetime,
     case_message_id: int | None = None,
-) -> int:
-    """Add a message to the outbox (sent after commit); the id of its last row."""
+) -> None:
+    """Add a message to the outbox, inside the caller's transaction (sent after commit)."""
+    rows = outbox_rows(
+        contact_id=contact_id,
+        channel=channel,
+        message=message,
+        now=now,
+        case_message_id=case_message_id,
+    )
+    await conn.execute(insert(outbox), rows)
+
+
+def outbox_rows(
+    *,
+    contact_id: int,
+    channel: str,
+    message: Outbound,
+    now: datetime,
+    case_message_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """The outbox rows for one message: one per part when its text is too long."""
     limit = TEXT_LIMITS.get(channel)
     parts = split_text(message.text, limit) if limit else [message.text]
-    row_id = 0
+    rows = []
     for number, part in enumerate(parts, 1):
-        last = number == len(parts)
-        piece = message if last else replace(message, choices=(), prompt_token=None)
-        result = await conn.execute(
-            insert(outbox)
-            .values(
-                channel=channel,
-                contact_id=contact_id,
-                case_message_id=case_message_id,
-                payload=replace(piece, text=part).to_json(),
-                priority=URGENT_PRIORITY if message.urgent else NORMAL_PRIORITY,
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-            .returning(outbox.c.id)
+        piece = message if number == len(parts) else replace(message, choices=(), prompt_token=None)
+        rows.append(
+            {
+                "channel": channel,
+                "contact_id": contact_id,
+                "case_message_id": case_message_id,
+                "payload": replace(piece, text=part).to_json(),
+                "priority": URGENT_PRIORITY if message.urgent else NORMAL_PRIORITY,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
         )
-        row_id = int(result.scalar_one())
-    return row_id
+    return rows
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -196,3 +196,20 @@ class AuditEntry(SQLModel, table=True):
     target: str | None = Field(default=None, max_length=64)
     detail: str = Field(default="{}", sa_type=Text)
     created_at: datetime = Field(index=True)
+
+
+class FaqEntry(SQLModel, table=True):
+    """One question-and-answer entry as admins edit it (seeded from `bot/data/faq.json`).
+
+    Texts are per locale, kept as JSON objects: `title` and `answer` map a
+    locale to a text, `questions` a locale to a list of phrasings.
+    """
+
+    __tablename__ = "faq_entries"
+
+    id: str = Field(primary_key=True, max_length=64)
+    title: str = Field(sa_type=Text)
+    questions: str = Field(sa_type=Text)
+    answer: str = Field(sa_type=Text)
+    sample: bool = False
+    updated_at: datetime

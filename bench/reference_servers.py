@@ -1,0 +1,118 @@
+"""The two reference servers the webhook benchmark compares pintu with.
+
+- ``parse``: a bare FastAPI endpoint that checks the secret and parses the
+  update with python-telegram-bot (the floor: no storage at all);
+- ``naive``: the same plus one SQLAlchemy-async transaction of three
+  statements per update (dedupe insert, state upsert, outbox insert), the
+  obvious way to write the hot path.
+
+Both read ``PINTU_DATABASE_URL`` and ``PINTU_TELEGRAM_WEBHOOK_SECRET`` like
+pintu, and serve ``/healthz``. Run with ``uvicorn --factory
+bench.reference_servers:create_parse_app`` (or ``create_naive_app``).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI, HTTPException, Request
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, UniqueConstraint, text
+from sqlalchemy.dialects.sqlite import insert
+from telegram import Update
+
+from bot.storage.database import create_engine
+
+SECRET = os.environ.get("PINTU_TELEGRAM_WEBHOOK_SECRET", "bench-secret")
+
+metadata = MetaData()
+seen = Table(
+    "bench_seen",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("update_id", Integer, nullable=False),
+    UniqueConstraint("update_id"),
+)
+states = Table(
+    "bench_states",
+    metadata,
+    Column("chat_id", Integer, primary_key=True),
+    Column("state", Text, nullable=False),
+)
+outbox = Table(
+    "bench_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chat_id", Integer, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+)
+
+
+def _parsed(raw: bytes, header: str | None) -> Update:
+    if header is None or not hmac.compare_digest(header.encode(), SECRET.encode()):
+        raise HTTPException(403, "wrong secret")
+    return Update.de_json(json.loads(raw), None)
+
+
+def create_parse_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/webhooks/telegram")
+    async def webhook(request: Request) -> dict[str, bool]:
+        _parsed(await request.body(), request.headers.get("x-telegram-bot-api-secret-token"))
+        return {"ok": True}
+
+    return app
+
+
+def create_naive_app() -> FastAPI:
+    engine = create_engine(os.environ["PINTU_DATABASE_URL"])
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        yield
+        await engine.dispose()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    @app.post("/webhooks/telegram")
+    async def webhook(request: Request) -> dict[str, bool]:
+        update = _parsed(
+            await request.body(), request.headers.get("x-telegram-bot-api-secret-token")
+        )
+        message = update.message
+        chat_id = message.chat.id if message is not None else 0
+        async with engine.begin() as conn:
+            fresh = await conn.execute(
+                insert(seen).values(update_id=update.update_id).on_conflict_do_nothing()
+            )
+            if fresh.rowcount:
+                state = json.dumps({"step": "x", "at": datetime.now(UTC).isoformat()})
+                await conn.execute(
+                    insert(states)
+                    .values(chat_id=chat_id, state=state)
+                    .on_conflict_do_update(index_elements=["chat_id"], set_={"state": state})
+                )
+                await conn.execute(
+                    outbox.insert().values(chat_id=chat_id, payload="{}", status="pending")
+                )
+        return {"ok": True}
+
+    return app

@@ -1,0 +1,131 @@
+"""The one door to the WhatsApp Cloud API (Graph API): a thin client on one `httpx.AsyncClient`.
+
+Sends go to ``{api_url}/{phone_number_id}/messages``; a file is fetched in two
+steps, ``GET {api_url}/{media_id}`` for a short-lived URL and then that URL,
+both with the bearer token (WhatsApp's links expire after five minutes, so
+pintu fetches at once). Every call is logged at DEBUG with its method, path
+and outcome; the token travels only in the Authorization header and is
+never logged, nor is a download URL's query string.
+
+Failures::
+
+    GraphError        Graph answered with an error object: HTTP status, code, subcode, message
+    GraphUnreachable  no answer: timeout or connection failure (a send's outcome is unknown)
+
+Reference: https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/send-messages
+and …/business-phone-numbers/media (shared/PLATFORMS.md, part 2).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+
+class GraphError(Exception):
+    """An error answer, as ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``."""
+
+    def __init__(self, status: int, code: int | None, subcode: int | None, message: str) -> None:
+        super().__init__(f"{code or status} {message}")
+        self.status = status
+        self.code = code
+        self.subcode = subcode
+        self.message = message
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> GraphError:
+        try:
+            error = response.json().get("error") or {}
+        except (ValueError, AttributeError):
+            error = {}
+        if not isinstance(error, dict):
+            error = {}
+        code, subcode = error.get("code"), error.get("error_subcode")
+        message = str(error.get("message") or response.reason_phrase or "error")[:300]
+        return cls(
+            response.status_code,
+            code if isinstance(code, int) else None,
+            subcode if isinstance(subcode, int) else None,
+            message,
+        )
+
+
+class GraphUnreachable(Exception):
+    """No answer from Graph: the request may or may not have taken effect."""
+
+
+class GraphClient:
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        access_token: str,
+        phone_number_id: str,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._base = api_url.rstrip("/")
+        self._phone_number_id = phone_number_id
+        self._http = httpx.AsyncClient(
+            headers={"Authorization": f"Bearer {access_token}"},
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            transport=transport,
+        )
+
+    async def send_message(self, body: dict[str, Any]) -> str:
+        """Post one message; the id (wamid) WhatsApp gives it."""
+        answer = await self._call("POST", f"/{self._phone_number_id}/messages", json=body)
+        messages = answer.get("messages")
+        if not isinstance(messages, list) or not messages or "id" not in messages[0]:
+            raise GraphError(200, None, None, "answer without a message id")
+        return str(messages[0]["id"])
+
+    async def download_media(self, media_id: str, max_bytes: int) -> bytes | None:
+        """The file behind `media_id`, or None when it is larger than `max_bytes`."""
+        info = await self._call("GET", f"/{media_id}")
+        size, url = info.get("file_size"), info.get("url")
+        if isinstance(size, int) and size > max_bytes:
+            return None
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise GraphError(200, None, None, "media answer without a URL")
+        shown = urlsplit(url).path  # the query string is a signature: not for logs
+        try:
+            async with self._http.stream("GET", url) as response:
+                log.debug("graph GET %s -> %s", shown, response.status_code)
+                if response.status_code != httpx.codes.OK:
+                    await response.aread()
+                    raise GraphError.from_response(response)
+                data = bytearray()
+                async for chunk in response.aiter_bytes():
+                    data += chunk
+                    if len(data) > max_bytes:
+                        return None
+                return bytes(data)
+        except httpx.TransportError as error:
+            raise GraphUnreachable(type(error).__name__) from None
+
+    async def _call(self, method: str, path: str, json: dict[str, Any] | None = None) -> Any:
+        try:
+            response = await self._http.request(method, self._base + path, json=json)
+        except httpx.TransportError as error:
+            log.debug("graph %s %s -> %s", method, path, type(error).__name__)
+            raise GraphUnreachable(type(error).__name__) from None
+        log.debug("graph %s %s -> %s", method, path, response.status_code)
+        if response.status_code != httpx.codes.OK:
+            raise GraphError.from_response(response)
+        try:
+            answer = response.json()
+        except ValueError:
+            raise GraphError(response.status_code, None, None, "answer is not JSON") from None
+        if not isinstance(answer, dict):
+            raise GraphError(response.status_code, None, None, "answer is not an object")
+        return answer
+
+    async def close(self) -> None:
+        await self._http.aclose()
