@@ -31,6 +31,9 @@ class AuditAction(StrEnum):
     CASE_CLOSE = "case.close"
     FAQ_PUT = "faq.put"
     FAQ_DELETE = "faq.delete"
+    APPLICATION_PUT = "application.put"
+    APPLICATION_VIEW = "application.view"
+    APPLICATION_LOOKUP_PAUSED = "application.lookup_paused"  # written by the bot, no officer
 
 
 async def record(

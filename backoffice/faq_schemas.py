@@ -13,11 +13,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from bot.faq import ID_PATTERN
+
 MAX_TITLE_CHARS = 24
 MAX_QUESTION_CHARS = 200
 MAX_QUESTIONS = 50
 MAX_ANSWER_CHARS = 3000  # a chat message holds 4096; room for a line around it
-FAQ_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+FAQ_ID_PATTERN = f"^{ID_PATTERN.pattern}$"
 
 Title = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE_CHARS)

@@ -1,18 +1,20 @@
 """The two reference servers the webhook benchmark compares pintu with.
 
-- ``parse``: a bare FastAPI endpoint that checks the secret and parses the
-  update with python-telegram-bot (the floor: no storage at all);
+- ``parse``: a bare FastAPI endpoint that checks the secret (Telegram) or
+  the signature (WhatsApp) and parses the update (the floor: no storage);
 - ``naive``: the same plus one SQLAlchemy-async transaction of three
   statements per update (dedupe insert, state upsert, outbox insert), the
   obvious way to write the hot path.
 
-Both read ``PINTU_DATABASE_URL`` and ``PINTU_TELEGRAM_WEBHOOK_SECRET`` like
-pintu, and serve ``/healthz``. Run with ``uvicorn --factory
+Both read ``PINTU_DATABASE_URL``, ``PINTU_TELEGRAM_WEBHOOK_SECRET`` and
+``PINTU_WHATSAPP_APP_SECRET`` like pintu, serve ``/webhooks/telegram``,
+``/webhooks/whatsapp`` and ``/healthz``. Run with ``uvicorn --factory
 bench.reference_servers:create_parse_app`` (or ``create_naive_app``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import os
@@ -28,6 +30,7 @@ from telegram import Update
 from bot.storage.database import create_engine
 
 SECRET = os.environ.get("PINTU_TELEGRAM_WEBHOOK_SECRET", "bench-secret")
+APP_SECRET = os.environ.get("PINTU_WHATSAPP_APP_SECRET", "bench-app-secret").encode()
 
 metadata = MetaData()
 seen = Table(
@@ -59,6 +62,24 @@ def _parsed(raw: bytes, header: str | None) -> Update:
     return Update.de_json(json.loads(raw), None)
 
 
+def _whatsapp_message(raw: bytes, signature: str | None) -> tuple[int, int]:
+    """(message number, sender number) of a signed Cloud API payload's first message."""
+    expected = "sha256=" + hmac.new(APP_SECRET, raw, hashlib.sha256).hexdigest()
+    if signature is None or not hmac.compare_digest(signature.encode(), expected.encode()):
+        raise HTTPException(403, "wrong signature")
+    value = json.loads(raw)["entry"][0]["changes"][0]["value"]
+    message = value["messages"][0]
+    return int(message["id"].rsplit(".", 1)[-1]), int(message["from"])
+
+
+def _message(request: Request, raw: bytes) -> tuple[int, int]:
+    if request.url.path.endswith("/whatsapp"):
+        return _whatsapp_message(raw, request.headers.get("x-hub-signature-256"))
+    update = _parsed(raw, request.headers.get("x-telegram-bot-api-secret-token"))
+    chat_id = update.message.chat.id if update.message is not None else 0
+    return update.update_id, chat_id
+
+
 def create_parse_app() -> FastAPI:
     app = FastAPI()
 
@@ -67,8 +88,9 @@ def create_parse_app() -> FastAPI:
         return {"status": "ok"}
 
     @app.post("/webhooks/telegram")
+    @app.post("/webhooks/whatsapp")
     async def webhook(request: Request) -> dict[str, bool]:
-        _parsed(await request.body(), request.headers.get("x-telegram-bot-api-secret-token"))
+        _message(request, await request.body())
         return {"ok": True}
 
     return app

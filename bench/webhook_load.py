@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hmac
 import json
 import os
 import socket
@@ -34,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret-0123456789"
 TOKEN = "700000001:BENCH-TOKEN"
+APP_SECRET = b"bench-app-secret"
+PHONE_NUMBER_ID = "106540352242922"
 TARGETS = {
     "parse": "bench.reference_servers:create_parse_app",
     "naive": "bench.reference_servers:create_naive_app",
@@ -98,13 +101,43 @@ def telegram_update(update_id: int, chats: int) -> bytes:
     return json.dumps(update).encode()
 
 
-def request_bytes(body: bytes, port: int) -> bytes:
+def whatsapp_update(update_id: int, chats: int) -> bytes:
+    """A signed-to-be Cloud API payload with one text message (real shape)."""
+    phone = str(6281200000000 + update_id % chats)
+    text = SCRIPT[(update_id // chats) % len(SCRIPT)]
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "62711000110", "phone_number_id": PHONE_NUMBER_ID},
+        "contacts": [{"profile": {"name": "Warga"}, "wa_id": phone, "user_id": f"ID.{phone[-9:]}"}],
+        "messages": [
+            {
+                "from": phone,
+                "from_user_id": f"ID.{phone[-9:]}",
+                "id": f"wamid.bench.{update_id}",
+                "timestamp": "1790000000",
+                "type": "text",
+                "text": {"body": text},
+            }
+        ],
+    }
+    change = {"field": "messages", "value": value}
+    payload = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [change]}]}
+    return json.dumps(payload).encode()
+
+
+def request_bytes(channel: str, body: bytes, port: int) -> bytes:
+    if channel == "telegram":
+        auth = f"X-Telegram-Bot-Api-Secret-Token: {SECRET}"
+    else:
+        auth = "X-Hub-Signature-256: sha256=" + hmac.new(APP_SECRET, body, "sha256").hexdigest()
     head = (
-        f"POST /webhooks/telegram HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-        f"Content-Type: application/json\r\nX-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
+        f"POST /webhooks/{channel} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Content-Type: application/json\r\n{auth}\r\nContent-Length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body
+
+
+UPDATES = {"telegram": telegram_update, "whatsapp": whatsapp_update}
 
 
 async def one_connection(port: int, requests: list[bytes], latencies: list[float]) -> int:
@@ -176,6 +209,11 @@ def run_server(name: str, args: argparse.Namespace, fake_url: str) -> Result:
         "PINTU_TELEGRAM_BOT_TOKEN": TOKEN,
         "PINTU_TELEGRAM_WEBHOOK_SECRET": SECRET,
         "PINTU_TELEGRAM_API_URL": fake_url,
+        "PINTU_WHATSAPP_ACCESS_TOKEN": "bench-access-token",
+        "PINTU_WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+        "PINTU_WHATSAPP_APP_SECRET": APP_SECRET.decode(),
+        "PINTU_WHATSAPP_VERIFY_TOKEN": "bench-verify-token",
+        "PINTU_WHATSAPP_API_URL": f"{fake_url}/v25.0",
     }
     command = [
         sys.executable, "-m", "uvicorn", "--factory", TARGETS[name], "--host", "127.0.0.1",
@@ -185,11 +223,12 @@ def run_server(name: str, args: argparse.Namespace, fake_url: str) -> Result:
     server = start(command, env, core=0)
     try:
         wait_healthy(port, server)
-        warm = [request_bytes(telegram_update(n, args.chats), port) for n in range(1, 501)]
+        update = UPDATES[args.channel]
+        warm = [request_bytes(args.channel, update(n, args.chats), port) for n in range(1, 501)]
         asyncio.run(load(port, warm, args.connections))
         first = 10_000
-        bodies = [telegram_update(first + n, args.chats) for n in range(args.requests)]
-        requests = [request_bytes(body, port) for body in bodies]
+        bodies = [update(first + n, args.chats) for n in range(args.requests)]
+        requests = [request_bytes(args.channel, body, port) for body in bodies]
         seconds, latencies, failures = asyncio.run(load(port, requests, args.connections))
         rss = peak_rss_kib(server.pid)
     finally:
@@ -205,6 +244,7 @@ def run_server(name: str, args: argparse.Namespace, fake_url: str) -> Result:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--servers", default="parse,naive,pintu")
+    parser.add_argument("--channel", choices=tuple(UPDATES), default="telegram")
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--chats", type=int, default=1000)
@@ -225,7 +265,8 @@ def main() -> None:
         fake.terminate()
         fake.wait(timeout=10)
     print(  # noqa: T201 - a benchmark prints its table
-        f"\n{args.requests} updates, {args.connections} connections, {args.chats} chats; "
+        f"\n{args.channel}: {args.requests} updates, {args.connections} connections, "
+        f"{args.chats} chats; "
         f"+500 warm-up (and 500 extra inbound events for pintu)\n\n"
         "| server | updates/s | p50 ms | p90 ms | p99 ms | non-200 | peak RSS MiB | committed |\n"
         "|---|---|---|---|---|---|---|---|"

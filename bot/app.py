@@ -18,10 +18,13 @@ from sqlalchemy import text
 from backoffice.api import build_api_router
 from backoffice.bootstrap import ensure_first_admin
 from bot.clock import Clock, SystemClock
-from bot.handlers import telegram, web
+from bot.delivery import Notice
+from bot.handlers import telegram, web, whatsapp
 from bot.handlers.base import ChannelHandler
 from bot.handlers.pacing import Pacer
+from bot.handlers.whatsapp_client import GraphClient
 from bot.http_limits import BodySizeLimit
+from bot.i18n import Translator
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -42,6 +45,9 @@ def create_app(
     telegram_channel = telegram_from(settings)
     if telegram_channel is not None:
         handlers[telegram_channel.channel] = telegram_channel
+    whatsapp_channel = whatsapp_from(settings)
+    if whatsapp_channel is not None:
+        handlers[whatsapp_channel.channel] = whatsapp_channel
     runtime = build_runtime(settings, clock or SystemClock(), handlers)
     runtime.sender.sent_listeners.append(web_hub.notify)
     scheduler = Scheduler(runtime)
@@ -65,6 +71,8 @@ def create_app(
             await scheduler.stop()
             if telegram_channel is not None:
                 await telegram_channel.close()
+            if whatsapp_channel is not None:
+                await whatsapp_channel.close()
             await runtime.close()
 
     app = FastAPI(
@@ -78,7 +86,8 @@ def create_app(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,
         upload_bytes=settings.max_upload_bytes,
-        upload_paths=("/chat/api/media",),
+        # Meta batches up to 1000 updates, up to 3 MB, in one WhatsApp notification.
+        upload_paths=("/chat/api/media", "/webhooks/whatsapp"),
     )
     app.include_router(web.build_router(web.BrowserTokens(runtime.secret_key), web_hub))
     app.include_router(build_api_router())
@@ -86,6 +95,17 @@ def create_app(
         secret = settings.telegram_webhook_secret
         assert secret is not None  # checked by telegram_from
         app.include_router(telegram.build_router(telegram_channel, secret.get_secret_value()))
+    if whatsapp_channel is not None:
+        verify_token, app_secret = settings.whatsapp_verify_token, settings.whatsapp_app_secret
+        assert verify_token is not None  # checked by whatsapp_from
+        assert app_secret is not None
+        app.include_router(
+            whatsapp.build_router(
+                whatsapp_channel,
+                verify_token=verify_token.get_secret_value(),
+                app_secret=app_secret.get_secret_value(),
+            )
+        )
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> JSONResponse:
@@ -117,6 +137,53 @@ def telegram_from(settings: Settings) -> telegram.TelegramChannel | None:
         pacer=pacer,
         max_file_bytes=settings.max_upload_bytes,
         timeout=settings.telegram_timeout_seconds,
+    )
+
+
+def whatsapp_from(settings: Settings) -> whatsapp.WhatsAppChannel | None:
+    """The WhatsApp channel when an access token is configured (then the rest is required)."""
+    if settings.whatsapp_access_token is None:
+        return None
+    required = {
+        "PINTU_WHATSAPP_PHONE_NUMBER_ID": settings.whatsapp_phone_number_id,
+        "PINTU_WHATSAPP_APP_SECRET": settings.whatsapp_app_secret,
+        "PINTU_WHATSAPP_VERIFY_TOKEN": settings.whatsapp_verify_token,
+    }
+    missing = [name for name, value in required.items() if not value]
+    if missing or settings.whatsapp_phone_number_id is None:
+        raise ValueError(
+            f"{', '.join(missing)} required when WhatsApp is on "
+            "(PINTU_WHATSAPP_ACCESS_TOKEN is set)"
+        )
+    client = GraphClient(
+        api_url=settings.whatsapp_api_url,
+        access_token=settings.whatsapp_access_token.get_secret_value(),
+        phone_number_id=settings.whatsapp_phone_number_id,
+        timeout=settings.whatsapp_timeout_seconds,
+    )
+    pacer = Pacer(
+        overall_rate=settings.whatsapp_messages_per_second,
+        overall_burst=settings.whatsapp_messages_per_second,
+        per_recipient_rate=1 / settings.whatsapp_pair_seconds,
+        per_recipient_burst=settings.whatsapp_pair_burst,
+    )
+    names = {
+        Notice.REPLY.value: settings.whatsapp_reply_template,
+        Notice.UPDATE.value: settings.whatsapp_update_template,
+    }
+    templates = whatsapp.Templates(
+        names={purpose: name for purpose, name in names.items() if name},
+        languages=settings.whatsapp_template_languages,
+        parameter=settings.whatsapp_template_parameter,
+    )
+    return whatsapp.WhatsAppChannel(
+        client=client,
+        phone_number_id=settings.whatsapp_phone_number_id,
+        pacer=pacer,
+        translator=Translator(settings.locales_dir, settings.default_locale, settings.timezone),
+        templates=templates,
+        max_file_bytes=settings.max_upload_bytes,
+        spam_pause_seconds=settings.whatsapp_spam_pause_seconds,
     )
 
 

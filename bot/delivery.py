@@ -117,7 +117,7 @@ async def queue_or_hold(
 
 
 async def hold(conn: AsyncConnection, *, row_id: int, now: datetime) -> None:
-    """The platform turned outbox row `row_id` away as outside its window: keep it and announce it."""
+    """The platform refused row `row_id` as outside its window: keep it, and announce it."""
     row = (
         await conn.execute(
             select(
@@ -185,7 +185,10 @@ async def advance(
     if not force:
         earlier = [name for name, rank in _RANK.items() if rank < _RANK[status]]
         query = query.where(
-            or_(case_messages.c.delivery_status.is_(None), case_messages.c.delivery_status.in_(earlier))
+            or_(
+                case_messages.c.delivery_status.is_(None),
+                case_messages.c.delivery_status.in_(earlier),
+            )
         )
     await conn.execute(query)
 

@@ -6,10 +6,10 @@ FAQ answers are data, not catalog keys (DESIGN §6): they live in the
 
 For the conversation engine the entries become a `FaqSnapshot`: the entries
 plus an `IntentClassifier` built from their phrasings and the built-in
-intents. A `FaqCache` keeps one snapshot per process and reloads it from the
-database at most every few seconds, so an edit made on one worker reaches
-every worker without a restart, and the classifier is rebuilt only when the
-entries changed.
+intents. A `FaqCache` keeps one snapshot per process and refreshes it from
+the database at most every few seconds, so an edit made through one worker
+reaches every worker without a restart, and the classifier is rebuilt only
+when the entries changed.
 
 Storage functions work on the caller's connection (an `AsyncConnection`, or
 `await session.connection()` in the back-office) and never commit.
@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,10 @@ from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.models import FaqEntry
 
 SHIPPED = Path(__file__).resolve().parent / "data" / "faq.json"
-ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+# An intent is "faq:" + id, and a button carries it with its prompt token in
+# Telegram's 64 bytes of callback data.
+MAX_ID_CHARS = 40
+ID_PATTERN = re.compile(rf"[a-z0-9][a-z0-9_-]{{0,{MAX_ID_CHARS - 1}}}")
 DEFAULT_TTL_SECONDS = 5.0
 
 faq_entries = FaqEntry.__table__  # type: ignore[attr-defined]
@@ -86,7 +89,9 @@ def make_faq(
 ) -> Faq:
     """A validated entry: an id like ``skck_fee`` and, for every locale, non-empty texts."""
     if ID_PATTERN.fullmatch(faq_id) is None:
-        raise FaqDataError(f"{faq_id!r} is not an FAQ id (a-z, 0-9, '_' or '-', at most 64)")
+        raise FaqDataError(
+            f"{faq_id!r} is not an FAQ id (a-z, 0-9, '_' or '-', at most {MAX_ID_CHARS})"
+        )
     cleaned = {
         locale: tuple(q.strip() for q in found if q.strip()) for locale, found in questions.items()
     }
@@ -148,51 +153,73 @@ def snapshot(entries: Iterable[Faq], tuning: Tuning | None = None) -> FaqSnapsho
 
 
 class FaqCache:
-    """One process's current `FaqSnapshot`, reloaded from the database when it may be stale.
+    """One process's current `FaqSnapshot`, refreshed from the database when it may be stale.
 
-    `current` reads the table at most once per `ttl_seconds` (a handful of
-    rows) and rebuilds the classifier only when the entries differ.
+    `snapshot` is always there and never waits: it starts from `initial`
+    (nothing, or the shipped sample) until the first refresh. A refresh
+    reads the table (a handful of rows) at most once per `ttl_seconds` and
+    rebuilds the classifier only when the entries differ. `refresh` does it
+    on an `AsyncConnection`; any other caller (the hot path's synchronous
+    SQL) asks `due`, runs `SELECT_FAQS` and hands the rows to `update`.
     """
 
-    def __init__(self, *, ttl_seconds: float = DEFAULT_TTL_SECONDS) -> None:
+    def __init__(
+        self, *, ttl_seconds: float = DEFAULT_TTL_SECONDS, initial: Iterable[Faq] = ()
+    ) -> None:
         self.ttl = timedelta(seconds=ttl_seconds)
-        self._snapshot: FaqSnapshot | None = None
+        self.snapshot = snapshot(initial)
         self._checked_at: datetime | None = None
 
-    async def current(self, conn: AsyncConnection, now: datetime) -> FaqSnapshot:
-        fresh = self._checked_at is not None and timedelta(0) <= now - self._checked_at < self.ttl
-        if self._snapshot is not None and fresh:
-            return self._snapshot
-        entries = tuple(await list_faqs(conn))
-        if self._snapshot is None or self._snapshot.entries != entries:
-            self._snapshot = snapshot(entries)
+    def due(self, now: datetime) -> bool:
+        checked = self._checked_at
+        return checked is None or not timedelta(0) <= now - checked < self.ttl
+
+    def update(self, entries: Iterable[Faq], now: datetime) -> FaqSnapshot:
+        kept = tuple(entries)
+        if kept != self.snapshot.entries:
+            self.snapshot = snapshot(kept)
         self._checked_at = now
-        return self._snapshot
+        return self.snapshot
+
+    async def refresh(self, conn: AsyncConnection, now: datetime) -> FaqSnapshot:
+        if self.due(now):
+            self.update(await list_faqs(conn), now)
+        return self.snapshot
 
 
 # -- storage ---------------------------------------------------------------
 
+COLUMNS = ("id", "title", "questions", "answer", "sample", "updated_at")
+SELECT_FAQS = f"SELECT {', '.join(COLUMNS)} FROM faq_entries ORDER BY id"  # noqa: S608 - constants
 
-def _from_row(row: Any) -> Faq:
+
+def faqs_from_rows(rows: Iterable[Sequence[Any]]) -> list[Faq]:
+    """Entries from rows of `COLUMNS`, as any driver returns them."""
+    return [_from_row(row) for row in rows]
+
+
+def _from_row(row: Sequence[Any]) -> Faq:
+    faq_id, title, questions, answer, sample, updated_at = row
+    if isinstance(updated_at, str):  # plain sqlite3 returns the stored text
+        updated_at = datetime.fromisoformat(updated_at).replace(tzinfo=UTC)
     try:
         return make_faq(
-            row.id,
-            title=json.loads(row.title),
-            questions=json.loads(row.questions),
-            answer=json.loads(row.answer),
-            sample=row.sample,
-            updated_at=row.updated_at,
+            faq_id,
+            title=json.loads(title),
+            questions=json.loads(questions),
+            answer=json.loads(answer),
+            sample=bool(sample),
+            updated_at=updated_at,
         )
     except (TypeError, AttributeError, json.JSONDecodeError) as error:
-        raise FaqDataError(f"stored FAQ {row.id!r} is malformed: {error!r}") from error
+        raise FaqDataError(f"stored FAQ {faq_id!r} is malformed: {error!r}") from error
 
 
 def _to_row(entry: Faq, now: datetime) -> dict[str, object]:
+    questions = {locale: list(found) for locale, found in entry.questions.items()}
     return {
         "title": json.dumps(entry.title, ensure_ascii=False),
-        "questions": json.dumps(
-            {locale: list(found) for locale, found in entry.questions.items()}, ensure_ascii=False
-        ),
+        "questions": json.dumps(questions, ensure_ascii=False),
         "answer": json.dumps(entry.answer, ensure_ascii=False),
         "sample": entry.sample,
         "updated_at": now,
@@ -201,13 +228,14 @@ def _to_row(entry: Faq, now: datetime) -> dict[str, object]:
 
 async def list_faqs(conn: AsyncConnection) -> list[Faq]:
     """Every stored entry, by id."""
-    rows = await conn.execute(select(faq_entries).order_by(faq_entries.c.id))
-    return [_from_row(row) for row in rows]
+    columns = [faq_entries.c[name] for name in COLUMNS]
+    return faqs_from_rows(await conn.execute(select(*columns).order_by(faq_entries.c.id)))
 
 
 async def get_faq(conn: AsyncConnection, faq_id: str) -> Faq | None:
-    row = (await conn.execute(select(faq_entries).where(faq_entries.c.id == faq_id))).one_or_none()
-    return None if row is None else _from_row(row)
+    columns = [faq_entries.c[name] for name in COLUMNS]
+    found = await conn.execute(select(*columns).where(faq_entries.c.id == faq_id))
+    return next(iter(faqs_from_rows(found)), None)
 
 
 async def put_faq(conn: AsyncConnection, entry: Faq, *, now: datetime) -> bool:

@@ -225,28 +225,34 @@ def normalize(text: str) -> str:
 
 
 def stems(word: str) -> set[str]:
-    """Rough stems of `word` (itself included): enough to match on, not a dictionary."""
+    """Rough stems of `word` (itself included): enough to match on, not a dictionary.
+
+    A suffix may be part of the stem ("dicuri" is di- + curi, not dicur + -i),
+    so prefixes come off both the word and the word without its suffix.
+    """
     found = {word}
     if word in _UNSTEMMED or word.isdigit():
         return found
-    core = word
-    for suffix in _SUFFIXES:
-        if core.endswith(suffix) and len(core) - len(suffix) > _MIN_STEM:
-            core = core[: -len(suffix)]
-            break
-    found.add(core)
-    for prefix, swallowed in _PREFIXES:
-        rest = core[len(prefix) :]
-        if core.startswith(prefix) and len(rest) >= _MIN_STEM:
-            found.add(rest)
-            if swallowed and rest[0] in "aeiou":
-                found.add(swallowed + rest)
-            break
-    for suffix in _EN_SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) > _MIN_STEM:
-            found.add(word[: -len(suffix)])
-            break
+    found.add(_strip_suffix(word, _SUFFIXES))
+    found.add(_strip_suffix(word, _EN_SUFFIXES))
+    for core in tuple(found):
+        found |= _without_prefix(core)
     return found
+
+
+def _strip_suffix(word: str, suffixes: tuple[str, ...]) -> str:
+    for suffix in suffixes:
+        if word.endswith(suffix) and len(word) - len(suffix) > _MIN_STEM:
+            return word[: -len(suffix)]
+    return word
+
+
+def _without_prefix(word: str) -> set[str]:
+    for prefix, swallowed in _PREFIXES:
+        rest = word[len(prefix) :]
+        if word.startswith(prefix) and len(rest) >= _MIN_STEM:
+            return {rest, swallowed + rest} if swallowed and rest[0] in "aeiou" else {rest}
+    return set()
 
 
 def features(word: str) -> frozenset[str]:
@@ -281,7 +287,6 @@ class IntentClassifier:
     def __init__(self, phrases: Mapping[str, Iterable[str]], tuning: Tuning | None = None) -> None:
         self.tuning = tuning or Tuning()
         self._phrase_intent: list[str] = []
-        self._phrase_weight: list[float] = []
         parsed: list[list[frozenset[str]]] = []
         for intent, found in phrases.items():
             for phrase in found:
@@ -338,6 +343,24 @@ class IntentClassifier:
         """The intents `text` most likely expresses, best first, with a confidence tier."""
         words = [self._spelled(word) for word in content_words(text)]
         weights = [self._weight(word) for word in words]
+        coverage, shared = self._evidence(words, weights)
+        total = sum(weights)
+        best: dict[str, float] = defaultdict(float)
+        for number, weight in shared.items():
+            dice = 2 * weight / (total + self._phrase_weight[number])
+            intent = self._phrase_intent[number]
+            best[intent] = max(best[intent], dice)
+        share = self.tuning.coverage_share
+        scores = sorted(
+            ((share * coverage[i] + (1 - share) * best[i], i) for i in coverage), reverse=True
+        )
+        return self._tiered(scores)
+
+    def _evidence(
+        self, words: list[frozenset[str]], weights: list[float]
+    ) -> tuple[dict[str, float], dict[int, float]]:
+        """Per intent, the share of the message's weight it explains; per phrase, the
+        weight of the message's words it contains."""
         total = sum(weights)
         coverage: dict[str, float] = defaultdict(float)
         shared: dict[int, float] = defaultdict(float)
@@ -352,16 +375,7 @@ class IntentClassifier:
                 coverage[intent] += weight * value / total
             for number in phrases:
                 shared[number] += weight
-        best: dict[str, float] = defaultdict(float)
-        for number, weight in shared.items():
-            dice = 2 * weight / (total + self._phrase_weight[number])
-            intent = self._phrase_intent[number]
-            best[intent] = max(best[intent], dice)
-        share = self.tuning.coverage_share
-        scores = sorted(
-            ((share * coverage[i] + (1 - share) * best[i], i) for i in coverage), reverse=True
-        )
-        return self._tiered(scores)
+        return coverage, shared
 
     def _tiered(self, scores: list[tuple[float, str]]) -> Classification:
         tuning = self.tuning

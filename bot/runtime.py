@@ -45,6 +45,7 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
         menu=MENU,
         translator=translator,
         idle_seconds=settings.conversation_idle_seconds,
+        flood_limit=settings.flood_messages_per_minute,
     )
     sender = OutboxSender(
         db=db,

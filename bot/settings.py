@@ -40,6 +40,7 @@ class Settings(BaseSettings):
         description="Signs web-chat browser tokens; generated into var_dir when unset.",
     )
     conversation_idle_seconds: int = 1800
+    flood_messages_per_minute: int = 30
     token_ttl_seconds: int = 8 * 3600
     max_request_bytes: int = 1_000_000
     max_upload_bytes: int = 10_000_000
@@ -53,6 +54,37 @@ class Settings(BaseSettings):
     telegram_messages_per_second: float = 30.0
     telegram_chat_messages_per_second: float = 1.0
     telegram_chat_burst: float = 3.0
+    whatsapp_timeout_seconds: float = 10.0
+    whatsapp_messages_per_second: float = Field(
+        default=80.0, description="Throughput of the business number (Meta's default tier)."
+    )
+    whatsapp_pair_burst: float = Field(
+        default=20.0, description="Messages to one citizen before the pair rate applies."
+    )
+    whatsapp_pair_seconds: float = Field(
+        default=6.0, description="Then one message to the same citizen per this many seconds."
+    )
+    whatsapp_spam_pause_seconds: float = Field(
+        default=3600.0, description="Sending stops this long after error 131048 (spam limit)."
+    )
+    whatsapp_reply_template: str | None = Field(
+        default=None,
+        description="Approved template telling a citizen outside the 24-hour window that an "
+        "officer replied; its one body parameter is the case reference.",
+    )
+    whatsapp_update_template: str | None = Field(
+        default=None,
+        description="Approved template for case status notifications outside the window "
+        "(case closed); its one body parameter is the case reference.",
+    )
+    whatsapp_template_languages: dict[str, str] = Field(
+        default_factory=lambda: {"id": "id", "en": "en"},
+        description="Template language code per citizen locale (JSON in the environment).",
+    )
+    whatsapp_template_parameter: str | None = Field(
+        default=None,
+        description="Name of the templates' reference parameter; unset: positional ({{1}}).",
+    )
 
     locales_dir: Path = Path(__file__).resolve().parent.parent / "locales"
 

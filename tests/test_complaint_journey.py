@@ -9,21 +9,23 @@ import json
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.clock import ManualClock
 from bot.references import REFERENCE_PATTERN
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.storage.models import Case, Contact, Conversation, Media
+from bot.storage.models import Case, Contact, Conversation, InboundEvent, Media
 from tests.support.journeys import DESCRIPTION, file_complaint
+from tests.support.outbox import settle
 from tests.support.web import WebCitizen, texts
 
 cases = Case.__table__  # type: ignore[attr-defined]
 contacts = Contact.__table__  # type: ignore[attr-defined]
 conversations = Conversation.__table__  # type: ignore[attr-defined]
 media = Media.__table__  # type: ignore[attr-defined]
+inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
 
 
 async def stored_cases(runtime: Runtime) -> list[dict[str, object]]:
@@ -336,3 +338,27 @@ async def _state(runtime: Runtime) -> str:
     async with runtime.db.connect() as conn:
         raw: str = await conn.scalar(select(conversations.c.state))
     return raw
+
+
+async def test_flooding_citizen_is_slowed_down_without_losing_messages(
+    citizen: WebCitizen, runtime: Runtime, clock: ManualClock
+) -> None:
+    await citizen.say("pengaduan")
+    await citizen.press("Pelayanan polisi")
+    limit = runtime.settings.flood_messages_per_minute
+    for n in range(limit - 2):
+        await citizen.post({"text": "menu"} if n % 2 else {"text": "bantuan"})
+    await settle(runtime)
+    await citizen.read(wait=0)
+    flood = [await citizen.post({"text": f"halo {n}"}) for n in range(5)]
+    assert all(response.status_code == 202 for response in flood)
+    await settle(runtime)
+    held = await citizen.read(wait=0)
+    assert [m["text"] for m in held] == [held[0]["text"]]
+    assert "banyak sekali" in held[0]["text"]
+    async with runtime.db.connect() as conn:
+        recorded = await conn.scalar(select(func.count()).select_from(inbound_events))
+    assert recorded == limit + 5  # every message kept
+    clock.advance(61)
+    answer = await citizen.say("pengaduan")
+    assert "Pengaduan Anda tentang apa?" in texts(answer)

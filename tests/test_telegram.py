@@ -29,7 +29,8 @@ from tests.support.fake_telegram import (
     text_update,
 )
 from tests.support.journeys import DESCRIPTION
-from tests.support.telegram_citizen import SECRET, TelegramCitizen, next_update_id, settle
+from tests.support.outbox import settle
+from tests.support.telegram_citizen import SECRET, TelegramCitizen, next_update_id
 
 cases = Case.__table__  # type: ignore[attr-defined]
 contacts = Contact.__table__  # type: ignore[attr-defined]

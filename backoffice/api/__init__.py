@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from backoffice.api.routes import auth, cases, faq
+from backoffice.api.routes import applications, auth, cases, faq
 
 
 def build_api_router() -> APIRouter:
@@ -13,4 +13,5 @@ def build_api_router() -> APIRouter:
     router.include_router(auth.router)
     router.include_router(cases.router)
     router.include_router(faq.router)
+    router.include_router(applications.router)
     return router

@@ -16,14 +16,16 @@ from datetime import datetime, timedelta
 from bot.engine.effects import AddToCase, Effect, SetBroadcastOptIn, SetLocale
 from bot.engine.flow import Flow, FlowInput, MenuEntry, Step
 from bot.engine.matching import (
-    best_phrase,
     command_word,
     is_greeting,
     looks_english,
+    names_word,
     pick_option,
 )
 from bot.engine.state import CONFIRM_STEP, Answer, ConversationState
+from bot.faq import FaqSnapshot
 from bot.i18n import LOCALES, N_, Translator
+from bot.intents import FAQ_PREFIX, Tier
 from bot.messages import Choice, Expect, Inbound, InboundKind, Outbound
 
 NAVIGATION = {
@@ -55,6 +57,7 @@ CONFIRM_OPTIONS = (
     ("cancel", N_("confirm.cancel"), ("batal", "cancel", "batalkan")),
 )
 SUMMARY_TEXT_LIMIT = 300
+FLOOD_WINDOW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,7 @@ class Turn:
     first_contact: bool
     open_cases: tuple[str, ...]  # refs of the citizen's open cases, newest first
     new_reference: Callable[[str], str]
+    faq: FaqSnapshot  # the FAQ of this moment and the intent classifier built with it
 
 
 @dataclass
@@ -85,21 +89,42 @@ class Engine:
         menu: tuple[MenuEntry, ...],
         translator: Translator,
         idle_seconds: int,
+        flood_limit: int = 30,
     ) -> None:
+        self.flood_limit = flood_limit
         self.flows = flows
         self.menu = menu
         self.translator = translator
         self.idle = timedelta(seconds=idle_seconds)
         self._flow_commands = {word: entry.flow for entry in menu for word in entry.commands}
-        self._phrases = [(phrase, entry.flow) for entry in menu for phrase in entry.phrases]
+        self.flow_words = {entry.flow: entry.commands for entry in menu}
 
     def handle(self, state: ConversationState, inbound: Inbound, turn: Turn) -> Reply:
-        """Decide the reply to one inbound event. Mutates and returns `state` in the reply."""
-        return _TurnRun(self, state, turn).run(inbound)
+        """Decide the reply to one inbound event. Mutates and returns `state` in the reply.
 
-    def expire(self, state: ConversationState, locale: str) -> Reply:
+        A citizen who sends more than `flood_limit` messages in a minute is
+        slowed down: every message is still handled and recorded, but the
+        answers are held back behind one polite note until the minute is over.
+        """
+        flooding = self._count_burst(state, turn.now)
+        reply = _TurnRun(self, state, turn).run(inbound)
+        if flooding:
+            first_over = state.burst_count == self.flood_limit + 1
+            note = Outbound(self.translator.text(reply.locale, N_("input.slow_down")))
+            reply.messages = [note] if first_over else []
+        return reply
+
+    def _count_burst(self, state: ConversationState, now: datetime) -> bool:
+        started = datetime.fromisoformat(state.burst_started_at) if state.burst_started_at else None
+        if started is None or now - started >= FLOOD_WINDOW:
+            state.burst_started_at = now.isoformat()
+            state.burst_count = 0
+        state.burst_count += 1
+        return state.burst_count > self.flood_limit
+
+    def expire(self, state: ConversationState, turn: Turn) -> Reply:
         """End an idle flow (the scheduler calls this) and say so."""
-        run = _TurnRun.for_sweep(self, state, locale)
+        run = _TurnRun(self, state, turn)
         run.end_flow_expired()
         return run.reply
 
@@ -112,13 +137,6 @@ class _TurnRun:
         self.state = state
         self.turn = turn
         self.reply = Reply(state=state, locale=engine.translator.supported(turn.locale))
-
-    @classmethod
-    def for_sweep(cls, engine: Engine, state: ConversationState, locale: str) -> _TurnRun:
-        turn = Turn(
-            now=datetime.min, locale=locale, first_contact=False, open_cases=(), new_reference=str
-        )
-        return cls(engine, state, turn)
 
     # -- saying things -------------------------------------------------
 
@@ -202,7 +220,7 @@ class _TurnRun:
         if self.state.pending or self.state.flow:
             self.answer(choice_id=None, inbound=inbound)
         elif (menu_choice := self.typed_choice(inbound.text)) in self.menu_ids():
-            self.run_menu_choice(menu_choice or "")
+            self.run_intent(menu_choice or "")
         elif self.turn.open_cases:
             self.follow_up(inbound.text, None)
         else:
@@ -344,8 +362,8 @@ class _TurnRun:
             self.answer_confirm(choice_id)
         elif (flow := self.current_flow()) is not None:
             self.answer_step(flow, flow.step(state.step or ""), choice_id, inbound)
-        elif choice_id in self.menu_ids():
-            self.run_menu_choice(choice_id or "")
+        elif choice_id is not None and self.can_run(choice_id):
+            self.run_intent(choice_id)
         else:
             self.route_free_text(inbound.text)
 
@@ -537,22 +555,46 @@ class _TurnRun:
     # -- outside a flow ----------------------------------------------------
 
     def route_free_text(self, text: str) -> None:
-        phrases = [phrase for phrase, _ in self.engine._phrases]
-        found = best_phrase(text, phrases) if text.strip() else None
-        if found is not None:
-            self.start_flow(self.engine._phrases[found][1])
-            return
-        if not (self.turn.first_contact or is_greeting(text)):
-            self.say(N_("input.not_understood"))
-        self.show_menu()
-
-    def run_menu_choice(self, choice_id: str) -> None:
-        if choice_id == "help":
-            self.help()
-        elif choice_id == "language":
-            self.choose_language("")
+        """Text outside a flow: a confident intent runs, a weak one is offered, else the menu."""
+        found = self.turn.faq.classify(text)
+        runnable = [c.intent for c in found.candidates if self.can_run(c.intent)]
+        if found.tier is Tier.CONFIDENT and runnable and runnable[0] == found.intent:
+            self.run_intent(found.intent)
+        elif runnable and names_word(text, self.engine.flow_words.get(runnable[0], ())):
+            self.run_intent(runnable[0])  # "mau lapor pengaduan", "pengadun": the flow's own word
+        elif found.tier is not Tier.NONE and runnable:
+            choices = [Choice(intent, self.intent_label(intent)) for intent in runnable[:3]]
+            self.ask(self.t(N_("faq.did_you_mean")), choices, Expect.CHOICE)
         else:
-            self.start_flow(choice_id)
+            if not (self.turn.first_contact or is_greeting(text)):
+                self.say(N_("input.not_understood"))
+            self.show_menu()
+
+    def can_run(self, intent: str) -> bool:
+        if intent.startswith(FAQ_PREFIX):
+            return self.turn.faq.get(intent.removeprefix(FAQ_PREFIX)) is not None
+        return intent in self.engine.flows or intent in ("help", "language")
+
+    def intent_label(self, intent: str) -> str:
+        entry = self.turn.faq.get(intent.removeprefix(FAQ_PREFIX))
+        if intent.startswith(FAQ_PREFIX) and entry is not None:
+            return entry.title_in(self.reply.locale)
+        labels = {e.flow: e.label for e in self.engine.menu}
+        labels |= {"help": N_("menu.help"), "language": N_("menu.language")}
+        return self.t(labels[intent])
+
+    def run_intent(self, intent: str) -> None:
+        """Start a flow, help, the language choice, or answer an FAQ entry."""
+        entry = self.turn.faq.get(intent.removeprefix(FAQ_PREFIX))
+        if intent == "help":
+            self.help()
+        elif intent == "language":
+            self.choose_language("")
+        elif intent.startswith(FAQ_PREFIX) and entry is not None:
+            self.reply.messages.append(Outbound(text=entry.answer_in(self.reply.locale)))
+            self.show_menu(N_("faq.anything_else"))
+        else:
+            self.start_flow(intent)
 
     def follow_up(self, text: str, media_id: int | None) -> None:
         refs = self.turn.open_cases

@@ -76,9 +76,11 @@ class Flow:
 
 @dataclass(frozen=True, slots=True)
 class MenuEntry:
-    """A main-menu item: the flow it starts, its label, the words that reach it."""
+    """A main-menu item: the flow it starts, its label, the exact words that reach it.
+
+    Free text reaches it too, through `bot.intents` (intent = the flow's name).
+    """
 
     flow: str
     label: str  # catalog key
     commands: tuple[str, ...]  # exact words, with or without a slash
-    phrases: tuple[str, ...]  # fuzzy-matched free text

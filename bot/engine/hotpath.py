@@ -19,6 +19,7 @@ from bot.casework import CITIZEN, OPEN_STATUSES, CaseStatus
 from bot.engine.core import Engine, Reply, Turn
 from bot.engine.effects import AddToCase, OpenCase, SetBroadcastOptIn, SetLocale
 from bot.engine.state import ConversationState
+from bot.faq import FaqSnapshot
 from bot.media import StoredFile
 from bot.messages import Inbound, MediaRef
 from bot.outbox.queue import outbox_rows
@@ -88,6 +89,7 @@ def process(
     stored: StoredFile | None,
     *,
     engine: Engine,
+    faq: FaqSnapshot,
     now: datetime,
     default_locale: str,
 ) -> Handled:
@@ -107,6 +109,7 @@ def process(
         first_contact=contact.is_new,
         open_cases=refs,
         new_reference=new_reference,
+        faq=faq,
     )
     reply = engine.handle(state, inbound, turn)
     _apply(tx, reply, contact.id, inbound.channel, at)

@@ -6,9 +6,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz import fuzz, process
 
 FUZZY_CUTOFF = 85.0
+TYPO_CUTOFF = 88.0
 _COMMAND = re.compile(r"^/?(?P<word>[a-z_]+)(?:@\w+)?(?:\s+(?P<arg>.+))?$")
 
 
@@ -27,6 +28,17 @@ def command_word(text: str) -> tuple[str, str] | None:
     return match["word"], (match["arg"] or "").strip()
 
 
+def names_word(text: str, words: Iterable[str]) -> bool:
+    """Whether a word of `text` is one of `words`, or a close misspelling of one."""
+    tokens = normalize(text).split()
+    return any(
+        (fuzz.ratio(token, word) >= TYPO_CUTOFF and min(len(token), len(word)) >= 5)
+        or token == word
+        for token in tokens
+        for word in words
+    )
+
+
 def pick_option(text: str, options: Sequence[tuple[str, str, Iterable[str]]]) -> str | None:
     """The id of the option that `text` names: by number, label, alias or a close spelling.
 
@@ -41,18 +53,6 @@ def pick_option(text: str, options: Sequence[tuple[str, str, Iterable[str]]]) ->
     labels = [normalize(label) for _, label, _ in options]
     found = process.extractOne(wanted, labels, scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF)
     return options[found[2]][0] if found else None
-
-
-def best_phrase(text: str, phrases: Sequence[str]) -> int | None:
-    """Index of the phrase `text` most resembles, if the resemblance is confident."""
-    found = process.extractOne(
-        text,
-        phrases,
-        scorer=fuzz.WRatio,
-        processor=utils.default_process,
-        score_cutoff=FUZZY_CUTOFF,
-    )
-    return found[2] if found else None
 
 
 _ENGLISH = frozenset(

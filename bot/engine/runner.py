@@ -25,12 +25,14 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
-from bot.engine.core import Engine
+from bot.engine.core import Engine, Turn
 from bot.engine.hotpath import Handled, process
 from bot.engine.state import ConversationState
+from bot.faq import SELECT_FAQS, FaqCache, faqs_from_rows
 from bot.media import MediaStore, StoredFile, Upload
 from bot.messages import Inbound
 from bot.outbox.queue import enqueue
+from bot.references import new_reference
 from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.direct import Tx, Writer
 from bot.storage.models import Contact, Conversation, InboundEvent
@@ -72,6 +74,7 @@ class ConversationRunner:
         self.media = media
         self.default_locale = default_locale
         self.on_committed = on_committed
+        self.faq = FaqCache()  # refreshed from the database inside the writer's transactions
         self._queue: list[_Job] = []
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -127,11 +130,14 @@ class ConversationRunner:
             self.on_committed()
 
     def _process(self, tx: Tx, job: _Job, now: datetime) -> Handled:
+        if self.faq.due(now):
+            self.faq.update(faqs_from_rows(tx.rows(SELECT_FAQS, {})), now)
         return process(
             tx,
             job.inbound,
             job.stored,
             engine=self.engine,
+            faq=self.faq.snapshot,
             now=now,
             default_locale=self.default_locale,
         )
@@ -188,7 +194,15 @@ class ConversationRunner:
                 .limit(500)
             )
             for row in rows.all():
-                reply = self.engine.expire(ConversationState.from_json(row.state), row.locale)
+                turn = Turn(
+                    now=now,
+                    locale=row.locale,
+                    first_contact=False,
+                    open_cases=(),
+                    new_reference=new_reference,
+                    faq=self.faq.snapshot,
+                )
+                reply = self.engine.expire(ConversationState.from_json(row.state), turn)
                 claimed = await conn.execute(
                     update(conversations)
                     .where(

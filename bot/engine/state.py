@@ -22,6 +22,8 @@ class ConversationState:
     prompt_token: str | None = None
     choice_ids: list[str] = field(default_factory=list)  # of the last prompt, for typed numbers
     touched_at: str | None = None  # ISO time of the last message
+    burst_started_at: str | None = None  # start of the current one-minute flood window
+    burst_count: int = 0  # messages in that window
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

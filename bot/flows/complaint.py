@@ -86,15 +86,4 @@ COMPLAINT_MENU = MenuEntry(
     flow="complaint",
     label=N_("menu.complaint"),
     commands=("pengaduan", "complaint", "aduan"),
-    phrases=(
-        "pengaduan",
-        "aduan",
-        "mengadu",
-        "keluhan",
-        "lapor pengaduan",
-        "buat pengaduan",
-        "complaint",
-        "complain",
-        "file a complaint",
-    ),
 )

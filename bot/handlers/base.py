@@ -8,8 +8,8 @@ class tells the outbox sender what to do next::
     ├── Throttled           the platform said "slow down": retry the same row after `retry_after`
     ├── TemporaryFailure    5xx, connection error, timeout: back off and retry
     ├── ContactUnreachable  the citizen blocked us or left: mark the contact, stop sending
-    ├── OutsideWindow       the platform takes only templates now (WhatsApp's 24 hours): hold
-    │                       the row until the citizen writes, announce it with a notice if it has one
+    ├── OutsideWindow       the platform takes only templates now (WhatsApp's 24 hours): hold the
+    │                       row until the citizen writes; announce it with a notice if it has one
     ├── Skipped             nothing this channel can send for the row (a notice with no
     │                       template configured): drop it, quietly
     └── PermanentFailure    any other refusal: dead letter with the reason, never retried

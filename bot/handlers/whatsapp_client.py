@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 class GraphError(Exception):
-    """An error answer, as ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``."""
+    """Graph said no: ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``."""
 
     def __init__(self, status: int, code: int | None, subcode: int | None, message: str) -> None:
         super().__init__(f"{code or status} {message}")

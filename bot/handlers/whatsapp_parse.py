@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
@@ -97,6 +98,7 @@ class _Message(BaseModel):
     type: str
     from_: str | None = Field(default=None, alias="from")
     from_user_id: str | None = None
+    timestamp: str | None = None
     text: _Text | None = None
     interactive: _Interactive | None = None
     button: _Button | None = None
@@ -168,7 +170,10 @@ class Item:
             f"{self.kind}s": [self.data],
         }
         change = {"field": "messages", "value": value}
-        body = {"object": "whatsapp_business_account", "entry": [{"id": self.entry_id, "changes": [change]}]}
+        body = {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": self.entry_id, "changes": [change]}],
+        }
         return json.dumps(body, ensure_ascii=False)
 
 
@@ -187,6 +192,7 @@ class Received:
     inbound: Inbound
     media_id: str | None = None
     answer: bool = True  # False: record it, say nothing (system notices)
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,8 +223,8 @@ def read_notification(raw: bytes) -> list[Item]:
             value = _Value.model_validate(change.value)
             number = value.metadata.phone_number_id if value.metadata else None
             contacts = tuple(c.model_dump(exclude_none=True) for c in value.contacts)
-            for kind, found in (("message", value.messages), ("status", value.statuses)):
-                items.extend(Item(kind, data, contacts, number, entry.id) for data in found)  # type: ignore[arg-type]
+            items += [Item("message", data, contacts, number, entry.id) for data in value.messages]
+            items += [Item("status", data, contacts, number, entry.id) for data in value.statuses]
     return items
 
 
@@ -247,7 +253,14 @@ def parse_message(item: Item) -> Received:
     )
     if message.type in IGNORED_TYPES:
         return Received(sender, base, answer=False)
-    return _content(message, sender, base)
+    return replace(_content(message, sender, base), sent_at=_moment(message.timestamp))
+
+
+def _moment(timestamp: str | None) -> datetime | None:
+    """A webhook ``timestamp`` (seconds since the epoch, as text) as an aware datetime."""
+    if timestamp is None or not timestamp.isdigit():
+        return None
+    return datetime.fromtimestamp(int(timestamp), tz=UTC)
 
 
 def _content(message: _Message, sender: Sender, base: Inbound) -> Received:
@@ -258,7 +271,11 @@ def _content(message: _Message, sender: Sender, base: Inbound) -> Received:
         if reply is not None:
             token, choice_id = parse_reply_id(reply.id)
             pressed = replace(
-                base, kind=InboundKind.CHOICE, choice_id=choice_id, prompt_token=token, text=reply.title
+                base,
+                kind=InboundKind.CHOICE,
+                choice_id=choice_id,
+                prompt_token=token,
+                text=reply.title,
             )
             return Received(sender, pressed)
     if message.button is not None:
@@ -269,7 +286,9 @@ def _content(message: _Message, sender: Sender, base: Inbound) -> Received:
         place = Location(spot.latitude, spot.longitude, spot.name, spot.address)
         return Received(sender, replace(base, kind=InboundKind.LOCATION, location=place))
     if message.contacts:
-        return Received(sender, replace(base, kind=InboundKind.CONTACT, text=_shared(message.contacts)))
+        return Received(
+            sender, replace(base, kind=InboundKind.CONTACT, text=_shared(message.contacts))
+        )
     media = next((getattr(message, kind) for kind in MEDIA_TYPES if message.type == kind), None)
     if media is not None:
         caption = replace(base, kind=InboundKind.MEDIA, text=media.caption or "")
@@ -281,9 +300,7 @@ def _sender(message: _Message, contacts: list[_Contact]) -> Sender:
     """Who wrote `message`: its own fields, completed from the matching `contacts` entry."""
     user_id, wa_id = message.from_user_id, message.from_
     match = [
-        c
-        for c in contacts
-        if (user_id and c.user_id == user_id) or (wa_id and c.wa_id == wa_id)
+        c for c in contacts if (user_id and c.user_id == user_id) or (wa_id and c.wa_id == wa_id)
     ]
     if not match and len(contacts) == 1:
         match = contacts
@@ -309,7 +326,7 @@ def _shared(contacts: list[_SharedContact]) -> str:
 
 
 def reply_id(prompt_token: str | None, choice_id: str) -> str:
-    """A button or list-row id: the prompt it belongs to and the choice, as Telegram's callback data."""
+    """A button or list-row id: the prompt it belongs to and the choice (like Telegram's)."""
     return f"{prompt_token or ''}|{choice_id}"
 
 

@@ -172,9 +172,7 @@ def _location_request(message: Outbound, others: Sequence[Choice], wording: Word
     }
 
 
-def template_body(
-    *, name: str, language: str, reference: str, parameter_name: str | None
-) -> Body:
+def template_body(*, name: str, language: str, reference: str, parameter_name: str | None) -> Body:
     """An approved template with the case reference as its one body parameter.
 
     https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/utility-templates/utility-templates

@@ -5,7 +5,8 @@ one process owns each channel), so no two workers send the same row. A
 contact's messages leave in order: a row waits while an older row to the same
 contact is unsent. A row whose send outcome is unknown (the process died
 while sending) is sent again after its lease; a send the platform
-acknowledged or refused is never repeated.
+acknowledged or refused is never repeated. A failure the platform reports
+later (a status webhook) is recorded here too, as if the send had raised it.
 """
 
 from __future__ import annotations
@@ -19,30 +20,32 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select, update
+from sqlalchemy import Row, Select, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot import delivery
 from bot.clock import Clock
 from bot.deadletters import bury
 from bot.handlers.base import (
     ChannelHandler,
     ContactUnreachable,
+    OutsideWindow,
     PermanentFailure,
     Recipient,
     SendError,
     SendReceipt,
+    Skipped,
     TemporaryFailure,
     Throttled,
 )
 from bot.messages import Outbound
 from bot.outbox.queue import outbox
 from bot.storage.database import is_postgresql
-from bot.storage.models import CaseMessage, Contact
+from bot.storage.models import Contact
 
 log = logging.getLogger(__name__)
 
 contacts = Contact.__table__  # type: ignore[attr-defined]
-case_messages = CaseMessage.__table__  # type: ignore[attr-defined]
 
 LEASE = timedelta(minutes=2)
 
@@ -168,37 +171,42 @@ class OutboxSender:
                 .values(status="sending", claimed_until=now + LEASE, attempts=outbox.c.attempts + 1)
             )
             rows = await conn.execute(
-                select(
-                    outbox.c.id,
-                    outbox.c.case_message_id,
-                    outbox.c.attempts,
-                    outbox.c.payload,
-                    outbox.c.channel,
-                    contacts.c.id.label("contact_id"),
-                    contacts.c.external_id,
-                    contacts.c.phone,
-                    contacts.c.locale,
-                )
-                .join(contacts, contacts.c.id == outbox.c.contact_id)
+                _rows_to_send()
                 .where(outbox.c.id.in_(ids))
                 .order_by(outbox.c.priority.desc(), outbox.c.id)
             )
-            return [
-                _Claimed(
-                    row_id=row.id,
-                    case_message_id=row.case_message_id,
-                    attempts=row.attempts,
-                    payload=row.payload,
-                    recipient=Recipient(
-                        contact_id=row.contact_id,
-                        channel=row.channel,
-                        external_id=row.external_id,
-                        phone=row.phone,
-                        locale=row.locale,
-                    ),
+            return [_claimed(row) for row in rows]
+
+    async def record_late_failure(
+        self,
+        conn: AsyncConnection,
+        *,
+        channel: str,
+        external_message_id: str,
+        failure: Callable[[Recipient], SendError],
+    ) -> bool:
+        """A message the platform accepted has failed after all (a status webhook said so).
+
+        The row it was sent as is treated as if its send had raised
+        ``failure(recipient)``: retried, held, or buried. False when no sent
+        row has that platform id (then nothing changes).
+        """
+        found = (
+            await conn.execute(
+                _rows_to_send()
+                .where(
+                    outbox.c.channel == channel,
+                    outbox.c.external_message_id == external_message_id,
+                    outbox.c.status == "sent",
                 )
-                for row in rows
-            ]
+                .limit(1)
+            )
+        ).one_or_none()
+        if found is None:
+            return False
+        item = _claimed(found)
+        await self._record_one(conn, item, failure(item.recipient), self.clock.now())
+        return True
 
     async def backlog(self) -> int:
         """Rows that could be sent now or are being sent (for monitoring, and for tests)."""
@@ -266,7 +274,18 @@ class OutboxSender:
             await self._set_delivery(conn, item, "sent")
             return
         log.info("outbox row %s: %s", item.row_id, type(outcome).__name__)
-        if isinstance(outcome, Throttled):
+        if isinstance(outcome, OutsideWindow):
+            await conn.execute(
+                update(outbox)
+                .where(row)
+                .values(attempts=item.attempts - 1, last_error=outcome.reason)
+            )
+            await delivery.hold(conn, row_id=item.row_id, now=now)
+        elif isinstance(outcome, Skipped):
+            await conn.execute(
+                update(outbox).where(row).values(status="skipped", last_error=outcome.reason)
+            )
+        elif isinstance(outcome, Throttled):
             retry_at = now + timedelta(seconds=outcome.retry_after)
             values: dict[str, Any] = {
                 "status": "pending",
@@ -318,8 +337,36 @@ class OutboxSender:
 
     async def _set_delivery(self, conn: AsyncConnection, item: _Claimed, status: str) -> None:
         if item.case_message_id is not None:
-            await conn.execute(
-                update(case_messages)
-                .where(case_messages.c.id == item.case_message_id)
-                .values(delivery_status=status)
-            )
+            notice = delivery.is_notice(Outbound.from_json(item.payload))
+            await delivery.advance(conn, item.case_message_id, status, notice=notice)
+
+
+def _rows_to_send() -> Select[Any]:
+    """Outbox rows with what sending them needs to know about the recipient."""
+    return select(
+        outbox.c.id,
+        outbox.c.case_message_id,
+        outbox.c.attempts,
+        outbox.c.payload,
+        outbox.c.channel,
+        contacts.c.id.label("contact_id"),
+        contacts.c.external_id,
+        contacts.c.phone,
+        contacts.c.locale,
+    ).join(contacts, contacts.c.id == outbox.c.contact_id)
+
+
+def _claimed(row: Row[Any]) -> _Claimed:
+    return _Claimed(
+        row_id=row.id,
+        case_message_id=row.case_message_id,
+        attempts=row.attempts,
+        payload=row.payload,
+        recipient=Recipient(
+            contact_id=row.contact_id,
+            channel=row.channel,
+            external_id=row.external_id,
+            phone=row.phone,
+            locale=row.locale,
+        ),
+    )

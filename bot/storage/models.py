@@ -7,7 +7,7 @@ SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -17,7 +17,11 @@ class Contact(SQLModel, table=True):
     """A citizen as seen on one channel."""
 
     __tablename__ = "contacts"
-    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        # WhatsApp payloads in the older format name the citizen by phone number only.
+        Index("ix_contacts_channel_phone", "channel", "phone"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
@@ -129,7 +133,11 @@ class OutboxMessage(SQLModel, table=True):
     """An outgoing message; it exists as a row before any send is tried."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "priority", "next_attempt_at"),
+        # Status webhooks name the message by the platform's id for it.
+        Index("ix_outbox_external_message", "channel", "external_message_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
@@ -213,3 +221,58 @@ class FaqEntry(SQLModel, table=True):
     answer: str = Field(sa_type=Text)
     sample: bool = False
     updated_at: datetime
+
+
+class Application(SQLModel, table=True):
+    """An application (SKCK, crowd permit, SP2HP) as the front office publishes it.
+
+    `status` is the front office's own wording, shown to citizens verbatim;
+    `birth_date` is the second factor a citizen must give to see it.
+    """
+
+    __tablename__ = "applications"
+    __table_args__ = (UniqueConstraint("kind", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    number: str = Field(max_length=40)
+    applicant_name: str = Field(max_length=200)
+    birth_date: date
+    status: str = Field(sa_type=Text)
+    note: str | None = Field(default=None, sa_type=Text)
+    status_changed_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+
+class ApplicationLookup(SQLModel, table=True):
+    """A citizen's attempt to see an application's status; failures throttle lookups.
+
+    Keyed by the number asked for, not by an application, so numbers that do
+    not exist are throttled exactly like numbers that do.
+    """
+
+    __tablename__ = "application_lookups"
+    __table_args__ = (
+        Index("ix_application_lookups_contact", "contact_id", "created_at"),
+        Index("ix_application_lookups_number", "kind", "number", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contacts.id")
+    kind: str = Field(max_length=16)
+    number: str = Field(max_length=40)
+    outcome: str = Field(max_length=16)
+    created_at: datetime
+
+
+class ApplicationSubscription(SQLModel, table=True):
+    """A citizen who asked to be told when an application's status changes."""
+
+    __tablename__ = "application_subscriptions"
+    __table_args__ = (UniqueConstraint("contact_id", "application_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contacts.id")
+    application_id: int = Field(foreign_key="applications.id", index=True)
+    created_at: datetime

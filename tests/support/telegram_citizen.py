@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,23 +10,10 @@ import httpx
 
 from bot.runtime import Runtime
 from tests.support.fake_telegram import FakeBotAPI, press_update, text_update
+from tests.support.outbox import settle
 
 SECRET = "test-webhook-secret_42"
 _update_ids = itertools.count(900_000)
-
-
-async def settle(runtime: Runtime, within: float = 5.0) -> None:
-    """Return once the outbox has nothing it could send now and nothing in flight.
-
-    The background sender does the sending; passes made here only shorten the wait.
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while await runtime.sender.backlog():
-        await runtime.sender.send_due()
-        if loop.time() > deadline:
-            raise AssertionError(f"outbox still busy: {await runtime.sender.backlog()} rows")
-        await asyncio.sleep(0.01)
 
 
 @dataclass
