@@ -25,8 +25,8 @@ known ones:
   pause the number the same way. It then answers `NOT_FOUND` as a wrong
   combination would (so a guesser cannot tell which guesses were weighed);
   those answers count against the contact, not again against the number,
-  so the pause ends an hour after the last weighed failure however long
-  someone keeps trying. Reaching the limit writes the audit entry
+  so the pause ends an hour after the failures that caused it, however
+  long someone keeps trying. Reaching the limit writes the audit entry
   `application.lookup_paused` (kind and number, no personal data) and logs
   a line, so officers can look into it.
 """
@@ -173,6 +173,13 @@ def normalize_number(text: str) -> str | None:
     return number
 
 
+def _valid_number(text: str) -> str:
+    number = normalize_number(text)
+    if number is None:
+        raise ValueError(f"not an application number: {text!r}")
+    return number
+
+
 # Indonesian and English month names and their usual abbreviations.
 _MONTH_NAMES = (
     ("januari", "january", "jan"),
@@ -220,13 +227,6 @@ def parse_birth_date(text: str, *, today: date | None = None) -> date | None:
     if born.year < EARLIEST_BIRTH_YEAR or (today is not None and born > today):
         return None
     return born
-
-
-def _valid_number(text: str) -> str:
-    number = normalize_number(text)
-    if number is None:
-        raise ValueError(f"not an application number: {text!r}")
-    return number
 
 
 async def get_application(
@@ -305,15 +305,7 @@ async def lookup(
     by_number = await _recent_failures(conn, on_number, NUMBER_COUNTED, since, NUMBER_FAILURES)
     row = await _application_row(conn, kind, number)
     right = row is not None and row.birth_date == birth_date
-    result: LookupResult
-    if len(by_contact) >= CONTACT_FAILURES:
-        outcome, result = _Outcome.CONTACT_PAUSED, Paused(until=by_contact[-1] + WINDOW)
-    elif len(by_number) >= NUMBER_FAILURES:
-        outcome, result = _Outcome.NUMBER_PAUSED, NOT_FOUND
-    elif right and row is not None:
-        outcome, result = _Outcome.FOUND, _record(row).found()
-    else:
-        outcome, result = _Outcome.WRONG, NOT_FOUND
+    outcome, result = _weigh(by_contact, by_number, _record(row).found() if right else None)
     await conn.execute(
         insert(lookups).values(
             contact_id=contact_id, kind=kind.value, number=number, outcome=outcome, created_at=now
@@ -322,6 +314,21 @@ async def lookup(
     if outcome is _Outcome.WRONG and len(by_number) + 1 == NUMBER_FAILURES:
         await _report_paused_number(conn, kind, number, now)
     return result
+
+
+def _weigh(
+    by_contact: list[datetime], by_number: list[datetime], right: Found | None
+) -> tuple[_Outcome, LookupResult]:
+    """The answer to an attempt, from the recent failures (newest first) of its
+    contact and of its number, and the application if the combination is right.
+    Pure, so any other storage path can answer exactly alike."""
+    if len(by_contact) >= CONTACT_FAILURES:
+        return _Outcome.CONTACT_PAUSED, Paused(until=by_contact[-1] + WINDOW)
+    if len(by_number) >= NUMBER_FAILURES:
+        return _Outcome.NUMBER_PAUSED, NOT_FOUND
+    if right is not None:
+        return _Outcome.FOUND, right
+    return _Outcome.WRONG, NOT_FOUND
 
 
 async def forget_lookups(conn: AsyncConnection, *, now: datetime) -> int:

@@ -21,20 +21,25 @@ saya") become single cues, then every word is sorted into a kind of cue:
 
     alarm    a crime or danger: begal, rampok, darurat, robbery, …
     life     a threat to a life that is hard to mistake: ditusuk, kebakaran,
-             tenggelam, berdarah, "bawa pisau", on fire, bleeding, …
-    now      the present: sekarang, sedang, "lagi …", barusan, right now,
-             "is being …", a shouted "tolong!" or "!!", …
+             tenggelam, berdarah, diculik, "bawa pisau", on fire, bleeding, …
+    thief    maling, pencuri, thief: an alarm only with "ada", "masih", a plea
+             or "now" ("ada maling"); "motor dicuri maling" is an ordinary theft
+    now      the present: sekarang, sedang, "lagi …", barusan, "dari tadi",
+             right now, "is being …", a shouted "tolong!" or "!!", …
     still    the danger is still here: "masih di sekitar", still inside, …
-    past     kemarin, tadi, semalam, minggu lalu, yesterday, last …, ago
+    scene    "ada", someone, "there is", or the victim writing ("saya diculik")
+    plea     tolong, help, sos
+    past     kemarin, tadi, semalam, minggu lalu, "waktu itu", yesterday, last …, ago
     was      English simple past (was, were, had): past unless "now" says otherwise
     habit    it happens often or is over: marak, sering, sudah padam, lately, …
     topic    the message is about a crime, not in one: a complaint, a case's
-             progress, a procedure question, a hypothesis ("kalau …"), a film
+             progress, a procedure question, a hypothesis ("kalau …")
+    fiction  a film, the news, a post
 
-and the tier follows from which kinds are present (`_decide`). Alarm words
-inside neutral phrases ("nomor darurat", "pemadam kebakaran", "izin senjata",
-"SIM tembak") or right after a negation ("tidak ada yang terluka", "not an
-emergency") do not count.
+and the tier follows from which kinds are present (`_decide` lists the rules).
+Alarm words inside neutral phrases ("nomor darurat", "pemadam kebakaran", "izin
+senjata", "SIM tembak") or right after a negation ("tidak ada yang terluka",
+"not an emergency") do not count.
 
 The word lists are data in this module, built into lookup tables at import;
 a call takes tens of microseconds and does no I/O. `Assessment.cues` names
@@ -93,7 +98,7 @@ ALARM_ID = _table("""
     rampok: rampok merampok dirampok perampok perampokan kerampokan
     rampas: rampas dirampas merampas perampasan
     jambret: jambret dijambret menjambret penjambretan penjambret kejambretan
-    bunuh: bunuh dibunuh membunuh pembunuhan pembunuh terbunuh
+    bunuh: bunuh dibunuh membunuh pembunuhan pembunuh terbunuh mayat
     perkosa: perkosa diperkosa memperkosa pemerkosaan perkosaan pemerkosa
     keroyok: keroyok dikeroyok mengeroyok pengeroyokan
     aniaya: aniaya dianiaya menganiaya penganiayaan diserang menyerang penyerangan
@@ -102,14 +107,15 @@ ALARM_ID = _table("""
     kekerasan: kekerasan kdrt
     tawuran: tawuran perkelahian berkelahi bentrokan
     ancam: diancam mengancam ancaman
-    kecelakaan: kecelakaan tabrakan ditabrak tertabrak
+    kecelakaan: kecelakaan tabrakan ditabrak tertabrak terguling terbalik
+    lempar: dilempari dilempar melempari pelemparan diserbu
     amuk: ngamuk mengamuk
     senjata: senjata senpi pistol pisau golok celurit clurit parang
     kejar: dikejar mengejar ngejar dikuntit diikuti dibuntuti
 """)
 ALARM_EN = _table("""
     rampok: robbery robber robbers robbed robbing mugged mugging mugger rob
-    bunuh: murder murdered murderer killed killing killer
+    bunuh: murder murdered murderer killed killing killer corpse
     perkosa: rape raped rapist
     aniaya: assault assaulted attack attacked attacking beaten beating hitting punching kicking
     tawuran: fight fighting brawl
@@ -120,7 +126,7 @@ ALARM_EN = _table("""
 """)
 # A thief alone is an ordinary theft report; with "ada", "masih", a plea or "now" an alarm.
 THIEF = _table("""
-    maling: maling pencuri copet dibobol membobol bobol didobrak mendobrak
+    maling: maling pencuri copet
     maling: thief thieves burglar burglars intruder intruders
 """)
 # A threat to a life: with "ada"/"someone" or a plea, an emergency even without "now".
@@ -132,7 +138,7 @@ LIFE_ID = _table("""
     tembak: ditembak menembak penembakan tertembak tembakan
     kebakaran: kebakaran terbakar dibakar membakar
     tenggelam: tenggelam hanyut
-    luka: luka terluka berdarah pingsan sekarat tergeletak
+    luka: luka terluka berdarah pingsan sekarat tergeletak terjepit tertimpa
     sekap: disekap menyekap penyekapan sandera disandera menyandera penyanderaan terjebak
     sekap: dikurung mengurung terkurung
     bom: bom ledakan meledak
@@ -149,12 +155,6 @@ LIFE_EN = _table("""
     bom: bomb explosion
     bersenjata: armed
 """)
-_WEAPONS = (
-    "senjata|senpi|pistol|pisau|golok|celurit|clurit|parang|gun|guns|knife|knives|"
-    "weapon|machete|machetes"
-)
-_VIOLENT_VERBS = "bunuh|dibunuh|membunuh|bacok|dibacok|membacok|tusuk|ditusuk|menusuk|kill"
-
 # Chat spelling → the word (one to many words).
 SLANG = _table("""
     tolong: tlg tlng tolongin tulung toloong tolonk
@@ -190,15 +190,8 @@ SLANG = _table("""
     di: d
 """)
 MULTI_SLANG = {"im": "i am", "dont": "do not", "theres": "there is", "sajam": "senjata tajam"}
-_CONTRACTIONS = (
-    (re.compile(r"n['’]t\b"), " not"),
-    (re.compile(r"(?<=[a-z])['’](re)\b"), " are"),
-    (re.compile(r"(?<=[a-z])['’](m)\b"), " am"),
-    (re.compile(r"(?<=[a-z])['’](s)\b"), " is"),
-    (re.compile(r"(?<=[a-z])['’](ve)\b"), " have"),
-    (re.compile(r"(?<=[a-z])['’](ll)\b"), " will"),
-    (re.compile(r"(?<=[a-z])['’](d)\b"), " would"),
-)
+CONTRACTIONS = {"nt": " not", "re": " are", "m": " am", "s": " is", "ve": " have", "ll": " will"}
+CONTRACTIONS |= {"d": " would"}
 
 
 def _forms(*tables: dict[str, str]) -> dict[str, str]:
@@ -211,102 +204,155 @@ def _forms(*tables: dict[str, str]) -> dict[str, str]:
 ALARM_FORMS = _forms(ALARM_ID, ALARM_EN)
 LIFE_FORMS = _forms(LIFE_ID, LIFE_EN)
 
-# Phrases become one cue each, in this order (a phrase consumes its words).
+
+def _lists(text: str) -> dict[str, str]:
+    """``name: word word`` lines (a name may go on over several lines) as name → regex
+    alternation; ``_`` joins the words of one item (``trying_to``)."""
+    words: dict[str, list[str]] = {}
+    for line in text.strip().splitlines():
+        name, items = line.split(":")
+        words.setdefault(name.strip(), []).extend(i.replace("_", " ") for i in items.split())
+    return {name: "(?:" + "|".join(items) + ")" for name, items in words.items()}
+
+
+def _phrase_table(text: str, lists: dict[str, str]) -> tuple[tuple[str, str, str], ...]:
+    """``kind label | regex`` lines; ``{name}`` in a regex stands for the word list `name`."""
+    phrases = []
+    for line in text.strip().splitlines():
+        head, pattern = line.split(" | ", 1)
+        kind, label = head.split()
+        for name, alternation in lists.items():
+            pattern = pattern.replace("{" + name + "}", alternation)
+        phrases.append((kind, label, pattern.strip()))
+    return tuple(phrases)
+
+
+# Word lists the phrases below name as {list}.
+LISTS = _lists("""
+    weapons: senjata senpi pistol pisau golok celurit clurit parang
+    weapons: gun guns knife knives weapon weapons machete machetes
+    violent: bunuh dibunuh membunuh bacok dibacok membacok tusuk ditusuk menusuk kill
+    carry: bawa membawa pegang memegang menodong menodongkan ditodong mengacungkan acungkan
+    carry: ngacungin nodong pake pakai with carrying holding pointing
+    threat: mengancam diancam ancaman threatened threatening threat threats
+    intend: mau akan hendak ingin pengen mo coba trying_to going_to wants_to want_to
+    try: mau coba mencoba berusaha trying_to
+    break_in: masuk membobol bobol mencongkel congkel mendobrak dobrak break get
+    premises: rumah pintu jendela toko kamar house home door window
+    taken: dibawa diambil dijemput dibawa_lari dibawa_kabur
+    stranger: orang seseorang pria wanita laki_laki otk
+    not_breathing: sadar sadarkan_diri bernapas bernafas napas nafas breathing responding moving
+    still_here: di ada disini disitu berada berlangsung terjadi mengejar berdarah pingsan
+    still_here: terbakar dikejar menyandera didalam dalam sekitar mengancam mengamuk ngamuk
+    still_here: menunggu mengintai
+    still_here_en: here there inside in around nearby at outside bleeding burning chasing
+    still_here_en: following shooting
+    few: se satu dua tiga empat lima enam tujuh delapan sembilan sepuluh beberapa
+    few: a an a_few few one two three half_an setengah
+    hours_or_more: jam hari minggu bulan tahun hour hours day days week weeks month months
+    hours_or_more: year years
+    weekdays: monday tuesday wednesday thursday friday saturday sunday
+    when: waktu saat ketika pas sewaktu
+""")
+# Phrases become one cue each; where two could start at one word, the first listed wins.
 # `neutral` and `negated` phrases are dropped: they hold alarm words that raise no alarm.
-_PHRASES: tuple[tuple[str, str, str], ...] = (
-    ("neutral", "number", r"(?:nomor|no|nomer) (?:telepon |telp |hp |wa )?(?:darurat|emergency)"),
-    ("neutral", "number", r"(?:telepon|layanan|call center|hotline|panggilan) darurat"),
-    ("neutral", "number", r"emergency (?:number|numbers|contact|contacts|line|hotline|call)"),
-    ("neutral", "service", r"(?:pemadam|petugas pemadam|mobil pemadam|dinas pemadam) kebakaran"),
-    ("neutral", "service", r"damkar|(?:unit )?gawat darurat|ugd|igd"),
-    ("neutral", "exit", r"(?:pintu|tangga|jalur|rem|lampu) darurat|emergency (?:exit|brake)"),
-    ("neutral", "permit", r"(?:izin|ijin) (?:kepemilikan |penggunaan )?senjata(?: api)?"),
-    ("neutral", "permit", r"kepemilikan senjata(?: api)?|(?:gun|firearm) (?:permit|license|licence)"),
-    ("neutral", "sim", r"sim tembak|(?:nembak|tembak) sim"),
-    ("neutral", "food", r"ikan bakar|ayam bakar|jagung bakar|sate bakar"),
-    ("neutral", "idiom", r"matahari tenggelam|bunuh waktu|kill time|fire extinguisher"),
-    ("negated", "negated", r"(?:not|no longer) (?:an? )?(?:emergency|urgent)"),
-    ("life", "bunuh_diri", r"bunuh diri|gantung diri|suicide|hanged (?:himself|herself|myself)"
-     r"|hanging (?:himself|herself|myself)"),
-    ("life", "bersenjata", rf"(?:bawa|membawa|pegang|memegang|menodong|menodongkan|ditodong|"
-     rf"mengacungkan|acungkan|ngacungin|nodong|pake|pakai|with|carrying|holding|pointing) "
-     rf"(?:\w+ )?(?:{_WEAPONS})\b"),
-    ("alarm", "ancam", rf"(?:mengancam|diancam|ancaman|threatened|threatening|threats?) (?:\w+ )?"
-     rf"(?:mau|akan|hendak|ingin|to) (?:\w+ )?(?:{_VIOLENT_VERBS})\b"),
-    ("life", "mau_bunuh", rf"(?:mau|akan|hendak|ingin|pengen|mo|coba|trying to|going to|"
-     rf"wants to|want to) (?:\w+ )?(?:{_VIOLENT_VERBS})\b"),
-    ("life", "kebakaran", r"on fire"),
-    ("life", "luka", r"(?:tidak|tak|not|no longer) (?:sadar|sadarkan diri|bernapas|bernafas"
-     r"|napas|nafas|breathing|responding|moving)|serangan jantung|heart attack|kejang"
-     r"|overdosis|overdose"),
-    ("life", "sekap", r"dikunci (?:di |dalam |di dalam )?(?:kamar|rumah|gudang|mobil|ruangan)"
-     r"|locked (?:me |us |up )?(?:in|inside)"),
-    ("alarm", "culik", r"(?:dibawa|diambil|dijemput|dibawa lari|dibawa kabur) (?:\w+ )?"
-     r"(?:orang|seseorang|pria|wanita|laki laki|otk) (?:tak|tidak) dikenal"),
-    ("alarm", "maling", r"(?:mau|coba|mencoba|berusaha|lagi|sedang|trying to) (?:masuk|membobol"
-     r"|bobol|mencongkel|congkel|mendobrak|dobrak|break|get) (?:ke |into |in )?(?:\w+ )?"
-     r"(?:rumah|pintu|jendela|toko|kamar|house|home|door|window)"),
-    ("now", "burning", r"api(?:nya)? (?:\w+ )?(?:besar|membesar|menyala|merambat|berkobar)"
-     r"|(?:asap|smoke) (?:\w+ )?(?:tebal|hitam|everywhere)"),
-    ("now", "ongoing", r"(?:dari|sejak) tadi"),
-    ("alarm", "maling", r"(?:break|breaking|broke|broken) in(?:to)?|dimasuki maling"),
-    ("alarm", "kejar", r"(?:being|been) (?:followed|chased)"),
-    ("alarm", "kecelakaan", r"tabrak lari|hit and run"),
-    ("still", "masih", r"masih(?= (?:di|ada|disini|disitu|berada|berlangsung|terjadi|mengejar|"
-     r"berdarah|pingsan|terbakar|dikejar|menyandera|didalam|dalam|sekitar|mengancam|"
-     r"mengamuk|ngamuk|menunggu|mengintai)\b)"),
-    ("still", "still", r"still(?= (?:here|there|inside|in|around|nearby|at|outside|bleeding|"
-     r"burning|chasing|following|shooting)\b)"),
-    ("now", "recent", r"(?:\d+|se|satu|dua|tiga|lima|sepuluh|beberapa|a few|few) "
-     r"(?:menit|minutes?|mins?) (?:yang )?(?:lalu|ago)"),
-    ("past", "ago", r"(?:\d+|se|satu|dua|tiga|empat|lima|enam|tujuh|beberapa|setengah|a|an|a few"
-     r"|one|two|three|few|half an) (?:jam|hari|minggu|bulan|tahun|hours?|days?|weeks?|months?"
-     r"|years?) (?:yang )?(?:lalu|ago|kemarin|kemaren)"),
-    ("past", "kemarin", r"kemarin(?: lusa| malam| pagi| siang| sore)?"),
-    ("past", "semalam", r"semalam|tadi malam|malam tadi"),
-    ("past", "lalu", r"(?:minggu|bulan|tahun|pekan) (?:lalu|kemarin|yang lalu)|yang lalu"),
-    ("past", "narrative", r"(?:waktu|saat|ketika|pas|sewaktu) (?:itu|kejadian|saya|kami|aku"
-     r"|dia|rumah|pulang)|when (?:i|we|it|the)"),
-    ("past", "last", r"last (?:night|week|weekend|month|year|time|monday|tuesday|wednesday|"
-     r"thursday|friday|saturday|sunday)|the other day|yesterday|earlier"),
-    ("now", "right_now", r"right now|just now|at the moment|as we speak|saat ini|detik ini"),
-    ("now", "baru_saja", r"baru (?:saja|tadi|terjadi)|barusan|just (?:got|been|happened)"),
-    ("now", "happening", r"sedang (?:terjadi|berlangsung)|happening|in progress|ongoing"),
-    ("now", "come", r"(?:cepat|segera|buruan) (?:datang|kesini|ke sini|kirim)|(?:datang|kesini)"
-     r" cepat|kirim polisi|send (?:police|help|someone)|come (?:quick|quickly|fast|now)|hurry"
-     r"|asap"),
-    ("now", "is", r"(?:(?:is|are|am) (?:being|getting))|(?:has|have) (?:just )?been"),
-    ("habit", "often", r"marak|sering|seringkali|rawan|meresahkan|akhir akhir ini|belakangan ini"
-     r"|(?:tiap|setiap) (?:hari|malam|minggu)|often|lately|these days|frequently|rampant"),
-    ("habit", "over", r"(?:sudah|telah) (?:padam|aman|selesai|ditangkap|tertangkap|diamankan"
-     r"|menangkap)|padam|extinguished|is over|(?:were|was|been) (?:caught|arrested)"),
-    ("habit", "patrol", r"patroli|patrol"),
-    ("topic", "complaint", r"mengadu|mengadukan|adukan|ngadu|pengaduan|aduan|komplain|complain"
-     r"|complaint|complaining|keluhan|mengeluh|protes|kecewa|rude|kasar|arogan|pungli|oknum"
-     r"|terlambat|keberatan|percepat|perlakuan|tidak profesional|(?:minta|meminta) (?:uang|duit)"),
-    ("topic", "followup", r"(?:sudah|telah|pernah) (?:lapor|melapor|melaporkan|buat laporan)"
-     r"|already reported"),
-    ("topic", "thanks", r"terima kasih|makasih|thank you|thanks"),
-    ("topic", "complaint", r"lambat (?:menangani|menanggapi|merespon|respon|ditangani|"
-     r"diproses)|slow to (?:respond|act)"),
-    ("topic", "followup", r"(?:tidak|belum) (?:di)?tindaklanjuti|ditindaklanjuti|tindak lanjut"
-     r"|(?:tidak|belum) (?:ada )?(?:kabar|perkembangan|tanggapan)|(?:tidak|belum) "
-     r"(?:ditanggapi|diproses)|perkembangan|sp2hp|kasus|(?:followed|follow) up|no update"
-     r"|any update|progress|the case|my case"),
-    ("topic", "followup", r"laporan (?:\w+ ){0,2}(?:saya|kami|kita|ku)|status"
-     r"|(?:my|our|the) (?:\w+ ){0,2}(?:report|case)"),
-    ("topic", "question", r"(?:bagaimana|gimana|gmn) (?:cara|caranya|prosedur)|cara|caranya"
-     r"|prosedur|syarat|persyaratan|apakah (?:bisa|boleh)|apa (?:saja|aja)|apa yang harus"
-     r"|berapa|nomor|kemana|ke mana|mau tanya|bertanya|menanyakan|informasi|kenapa|mengapa"
-     r"|anonim|tanpa nama|apa (?:bedanya|beda|itu|arti|artinya)|hukuman|sanksi|pasal"),
-    ("topic", "question", r"how (?:do|can|to|should)|what (?:is|should|do)|where (?:can|do|should)"
-     r"|(?:can|could|should) (?:i|we)|is it possible|why|anonymously|number|hotline"
-     r"|(?:like|want) to know|punishment|penalty"),
-    ("topic", "hypothesis", r"kalau|jika|jikalau|apabila|bila|seandainya|andaikan|misalnya"
-     r"|if|in case|what if|suppose"),
-    ("fiction", "media", r"film|sinetron|berita|news|game|movie|nonton|novel|postingan|hoax"
-     r"|hoaks|viral|medsos|video"),
+_PHRASES = _phrase_table(
+    r"""
+    alarm ancam       | (?:ancaman|teror) bom|bomb threat
+    neutral number    | (?:nomor|no|nomer) (?:telepon |telp |hp |wa )?(?:darurat|emergency)
+    neutral number    | (?:telepon|layanan|call center|hotline|panggilan) darurat
+    neutral number    | emergency (?:number|numbers|contact|contacts|line|hotline|call)
+    neutral service   | (?:pemadam|petugas pemadam|mobil pemadam|dinas pemadam) kebakaran
+    neutral service   | damkar|(?:unit )?gawat darurat|ugd|igd
+    neutral exit      | (?:pintu|tangga|jalur|rem|lampu) darurat|emergency (?:exit|brake)
+    neutral permit    | (?:izin|ijin) (?:kepemilikan |penggunaan )?senjata(?: api)?
+    neutral permit    | kepemilikan senjata(?: api)?|(?:gun|firearm) (?:permit|license|licence)
+    neutral sim       | sim tembak|(?:nembak|tembak) sim
+    neutral food      | ikan bakar|ayam bakar|jagung bakar|sate bakar
+    neutral idiom     | matahari tenggelam|bunuh waktu|kill time|fire extinguisher
+    negated negated   | (?:not|no longer) (?:an? )?(?:emergency|urgent)
+    life bunuh_diri   | bunuh diri|gantung diri|suicide|hanged (?:himself|herself|myself)
+    life bunuh_diri   | hanging (?:himself|herself|myself)
+    life bersenjata   | {carry} (?:\w+ )?{weapons}\b
+    alarm ancam       | {threat} (?:\w+ )?(?:mau|akan|hendak|ingin|to) (?:\w+ )?{violent}\b
+    life mau_bunuh    | {intend} (?:\w+ )?{violent}\b
+    life kebakaran    | on fire
+    life+now jerit    | (?:teriak|berteriak|jerit|menjerit|teriakan|jeritan) (?:\w+ ){0,2}tolong
+    life+now jerit    | (?:screaming|screams|yelling|crying) for help
+    life+now suara    | suara (?:ledakan|tembakan|letusan|tembak)
+    life+now suara    | (?:hear|hearing) (?:gunshots|shots|an explosion)
+    life hilang       | (?:anak|adik|balita|bayi) (?:\w+ )?(?:hilang|ilang)
+    life hilang       | (?:child|kid|son|daughter) is missing
+    life luka         | (?:tidak|tak|not|no longer) {not_breathing}
+    life luka         | serangan jantung|heart attack|kejang|overdosis|overdose
+    life sekap        | dikunci (?:di |dalam |di dalam )?(?:kamar|rumah|gudang|mobil|ruangan)
+    life sekap        | locked (?:me |us |up )?(?:in|inside)
+    alarm culik       | {taken} (?:\w+ )?{stranger} (?:tak|tidak) dikenal
+    alarm maling      | {premises} (?:\w+ )?(?:dibobol|dibongkar|didobrak|dijebol)
+    alarm maling      | {try} {break_in} (?:ke |into |in )?(?:\w+ )?{premises}
+    now burning       | api(?:nya)? (?:\w+ )?(?:besar|membesar|menyala|merambat|berkobar)
+    now burning       | (?:asap|smoke) (?:\w+ )?(?:tebal|hitam|everywhere)
+    now ongoing       | (?:dari|sejak) tadi
+    alarm maling      | (?:break|breaking|broke|broken) in(?:to)?|dimasuki maling
+    alarm kejar       | (?:being|been) (?:followed|chased)
+    alarm kecelakaan  | tabrak lari|hit and run
+    still masih       | masih(?= {still_here}\b)
+    still still       | still(?= {still_here_en}\b)
+    now recent        | (?:\d+|{few}) (?:menit|minutes?|mins?) (?:yang )?(?:lalu|ago)
+    past ago          | (?:\d+|{few}) {hours_or_more} (?:yang )?(?:lalu|ago|kemarin|kemaren)
+    past kemarin      | kemarin(?: lusa| malam| pagi| siang| sore)?
+    past semalam      | semalam|tadi malam|malam tadi
+    past lalu         | (?:minggu|bulan|tahun|pekan) (?:lalu|kemarin|yang lalu)|yang lalu
+    past narrative    | {when} (?:itu|kejadian|saya|kami|aku|dia|rumah|pulang)
+    past narrative    | when (?:i|we|it|the)
+    past last         | last (?:night|week|weekend|month|year|time|{weekdays})
+    past last         | the other day|yesterday|earlier
+    now right_now     | right now|just now|at the moment|as we speak|saat ini|detik ini
+    now baru_saja     | baru (?:saja|tadi|terjadi)|barusan|just (?:got|been|happened)
+    now happening     | sedang (?:terjadi|berlangsung)|happening|in progress|ongoing
+    now come          | (?:cepat|segera|buruan) (?:datang|kesini|ke sini|kirim)
+    now come          | (?:datang|kesini) cepat|kirim polisi|send (?:police|help|someone)
+    now come          | come (?:quick|quickly|fast|now)|hurry|asap
+    now is            | (?:is|are|am)(?= (?:being|getting))|(?:has|have)(?= (?:just )?been)
+    habit often       | marak|sering|seringkali|rawan|meresahkan|akhir akhir ini|belakangan ini
+    habit often       | (?:tiap|setiap) (?:hari|malam|minggu)|often|lately|these days|frequently
+    habit often       | rampant
+    habit over        | (?:sudah|telah) (?:padam|aman|selesai|diamankan)
+    habit over        | (?:sudah|telah) (?:ditangkap|tertangkap|menangkap)
+    habit over        | padam|extinguished|is over|(?:were|was|been) (?:caught|arrested)
+    habit patrol      | patroli|patrol
+    topic complaint   | mengadu|mengadukan|adukan|ngadu|pengaduan|aduan|komplain|complain
+    topic complaint   | complaint|complaining|keluhan|mengeluh|protes|kecewa|rude|kasar|arogan
+    topic complaint   | pungli|oknum|terlambat|telat|keberatan|percepat|perlakuan|tidak profesional
+    topic complaint   | (?:minta|meminta) (?:uang|duit)
+    topic followup    | (?:sudah|telah|pernah) (?:lapor|melapor|melaporkan|buat laporan)
+    topic followup    | (?:belum|tidak) (?:diselidiki|diusut|ditangani|ditangkap|diproses)
+    topic followup    | already reported
+    topic thanks      | terima kasih|makasih|thank you|thanks
+    topic complaint   | lambat (?:menangani|menanggapi|merespon|respon|ditangani|diproses)
+    topic complaint   | slow to (?:respond|act)
+    topic followup    | (?:tidak|belum) (?:di)?tindaklanjuti|ditindaklanjuti|tindak lanjut
+    topic followup    | (?:tidak|belum) (?:ada )?(?:kabar|perkembangan|tanggapan)
+    topic followup    | (?:tidak|belum) (?:ditanggapi|diproses)|perkembangan|sp2hp|kasus
+    topic followup    | (?:followed|follow) up|no update|any update|progress|the case|my case
+    topic followup    | laporan (?:\w+ ){0,2}(?:saya|kami|kita|ku)|status
+    topic followup    | (?:my|our|the) (?:\w+ ){0,2}(?:report|case)
+    topic question    | (?:bagaimana|gimana|gmn) (?:cara|caranya|prosedur)|cara|caranya|prosedur
+    topic question    | syarat|persyaratan|apakah (?:bisa|boleh)|apa (?:saja|aja)|apa yang harus
+    topic question    | berapa|nomor|kemana|ke mana|mau tanya|bertanya|menanyakan|informasi
+    topic question    | kenapa|mengapa|anonim|tanpa nama|apa (?:bedanya|beda|itu|arti|artinya)
+    topic question    | hukuman|sanksi|pasal
+    topic question    | how (?:do|can|to|should)|what (?:is|should|do)|where (?:can|do|should)
+    topic question    | (?:can|could|should) (?:i|we)|is it possible|why|anonymously|number
+    topic question    | hotline|(?:like|want) to know|punishment|penalty
+    topic hypothesis  | kalau|jika|jikalau|apabila|bila|seandainya|andaikan|misalnya|if|in case
+    topic hypothesis  | what if|suppose
+    fiction media     | film|sinetron|berita|news|game|movie|nonton|novel|postingan|hoax|hoaks
+    fiction media     | viral|medsos|video
+    """,
+    LISTS,
 )
+
 NEGATORS = _words("tidak tak bukan tanpa no not nobody never none nothing")
 NEGATION_REACH = 3  # "tidak ada yang terluka", "no one is hurt"
 PLEAS = _words("tolong help sos")
@@ -317,8 +363,9 @@ NOW_WORDS = _words("sekarang now currently sedang")
 REPORT_VERBS = _words(
     "lapor melapor melaporkan laporkan laporan report reporting mengadu ngadu tanya ask buat"
 )
-REPORT_REACH_BEFORE = 4  # "sekarang saya mau lapor", "now i want to report"
-REPORT_REACH_AFTER = 2  # "mau lapor sekarang": the reporting is now, not the event
+# "Now" dates the reporting, not the event, this close to a reporting verb:
+VERB_AFTER_NOW = 4  # "sekarang saya mau lapor", "now i want to report"
+VERB_BEFORE_NOW = 2  # "mau lapor sekarang"
 BE = _words("is are am")
 BE_FILLERS = _words("being getting still now on badly seriously an a currently")
 NOT_PROGRESSIVE = _words(
@@ -337,23 +384,30 @@ NOT_TYPOS = _words(
 
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 _REDUPLICATION = re.compile(r"(?<=[a-z])2\b")
+_CONTRACTION = re.compile(r"(?:(?<=[a-z])n['’](?P<nt>t)|(?<=[a-z])['’](?P<tail>re|m|s|ve|ll|d))\b")
 _TOKEN = re.compile(r"[a-z]+|\d+|[!?]")
 _PLACEHOLDER = re.compile(r"#(\d+)")
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    for pattern, replacement in _CONTRACTIONS:
-        plain = pattern.sub(replacement, plain)
-    return _REDUPLICATION.sub("", plain.replace("'", "").replace("’", ""))
+    """Lower case, no accents, contractions spelt out, "tolooong" → "tolong", "begal2" → "begal"."""
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = text.casefold()
+    if "'" in plain or "’" in plain:
+        plain = _CONTRACTION.sub(_spell_contraction, plain).replace("'", "").replace("’", "")
+    return _REPEATS.sub(r"\1", _REDUPLICATION.sub("", plain))
+
+
+def _spell_contraction(match: re.Match[str]) -> str:
+    return CONTRACTIONS["nt" if match["nt"] else match["tail"]]
 
 
 def tokens(text: str) -> list[str]:
-    """The words of `text`: folded, slang spelt out, "di tusuk" joined, typos of alarm words fixed."""
+    """The words of `text`: folded, slang spelt out, "di tusuk" joined, alarm-word typos fixed."""
     found: list[str] = []
-    for raw in _TOKEN.findall(_fold(text)):
-        word = _REPEATS.sub(r"\1", raw)
+    for word in _TOKEN.findall(_fold(text)):
         if word.endswith("nya") and word[:-3] in _KNOWN_DANGER:
             word = word[:-3]  # "rampoknya", "malingnya"
         found.extend(MULTI_SLANG.get(word, SLANG.get(word, word)).split())
@@ -414,9 +468,12 @@ def _closest(word: str) -> str | None:
     return best[1] if best else None
 
 
-_COMPILED = tuple(
-    (kind, label, re.compile(rf"(?<![\w#])(?:{pattern})(?![\w])"))
-    for kind, label, pattern in _PHRASES
+# One pass over the text: the leftmost phrase wins, and at one place the first listed.
+_PHRASE_CUES = tuple((kind, label) for kind, label, _ in _PHRASES)
+_PHRASE = re.compile(
+    r"(?<![\w#])(?:"
+    + "|".join(rf"(?P<p{n}>{pattern})" for n, (*_, pattern) in enumerate(_PHRASES))
+    + r")(?!\w)"
 )
 
 
@@ -437,16 +494,13 @@ class _Found:
 
 def _phrases(words: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     """`words` with each known phrase replaced by a ``#n`` placeholder for its (kind, label)."""
-    text = " ".join(words)
     cues: list[tuple[str, str]] = []
-    for kind, label, pattern in _COMPILED:
 
-        def mark(match: re.Match[str], kind: str = kind, label: str = label) -> str:
-            cues.append((kind, label))
-            return f"#{len(cues) - 1}"
+    def mark(match: re.Match[str]) -> str:
+        cues.append(_PHRASE_CUES[int(str(match.lastgroup)[1:])])
+        return f"#{len(cues) - 1}"
 
-        text = pattern.sub(mark, text)
-    return text.split(), cues
+    return _PHRASE.sub(mark, " ".join(words)).split(), cues
 
 
 def _cue_of(words: list[str], at: int, cues: list[tuple[str, str]]) -> tuple[str, str] | None:
@@ -475,7 +529,7 @@ def _context_cue(words: list[str], at: int) -> tuple[str, str] | None:
         return "scene", word
     if word in NOW_WORDS:
         return ("report", word) if _near_report(words, at) else ("now", word)
-    if word == "lagi" and after not in ("", "!", "?") and not _is_danger(before):
+    if word == "lagi" and after not in ("", "!", "?") and not _passive_danger(before):
         return "now", word
     if word == "baru" and (_is_danger(after) or after.startswith(PASSIVE_PREFIXES)):
         return "now", word
@@ -488,6 +542,11 @@ def _context_cue(words: list[str], at: int) -> tuple[str, str] | None:
     return None
 
 
+def _passive_danger(word: str) -> bool:
+    """ "dibegal lagi" is robbed again; "pencuri lagi manjat" is a thief climbing now."""
+    return word.startswith(PASSIVE_PREFIXES) and word in _KNOWN_DANGER
+
+
 def _is_danger(word: str) -> bool:
     return word in _KNOWN_DANGER or word == "!"
 
@@ -498,7 +557,7 @@ def _progressive(word: str) -> bool:
 
 def _near_report(words: list[str], at: int) -> bool:
     """Whether the time word dates the reporting ("mau lapor sekarang"), not the event."""
-    window = words[max(0, at - REPORT_REACH_AFTER) : at + REPORT_REACH_BEFORE + 1]
+    window = words[max(0, at - VERB_BEFORE_NOW) : at + VERB_AFTER_NOW + 1]
     return not REPORT_VERBS.isdisjoint(window)
 
 
@@ -511,8 +570,12 @@ def _read(text: str) -> tuple[_Found, tuple[str, ...]]:
         if cue is None:
             continue
         kind, label = cue
+        if kind.endswith("+now"):  # "teriak minta tolong": a danger heard as it happens
+            kind = kind.removesuffix("+now")
+            found.add("now", label)
+            labels.append(f"now:{label}")
         if kind in ("alarm", "life", "thief"):
-            if _negated(words, at, cues):
+            if _negated(words, at):
                 kind = "negated"
             elif kind == "thief":
                 found.thief_at.append(at)
@@ -528,7 +591,8 @@ def _read(text: str) -> tuple[_Found, tuple[str, ...]]:
     return found, tuple(dict.fromkeys(labels))
 
 
-def _negated(words: list[str], at: int, cues: list[tuple[str, str]]) -> bool:
+def _negated(words: list[str], at: int) -> bool:
+    """ "tidak ada yang terluka", "not an emergency": a negation just before, nothing between."""
     for back in range(at - 1, max(-1, at - NEGATION_REACH - 1), -1):
         word = words[back]
         if word in NEGATORS:
@@ -560,6 +624,19 @@ def _described_as_present(words: list[str], at: int) -> bool:
 
 
 def _decide(found: _Found) -> Urgency:
+    """The tier, by the first rule that applies:
+
+    1. no danger word (or only negated or neutral ones): none;
+    2. the danger is still here ("masih di sekitar"): an emergency, whatever else is said;
+    3. a film, the news, a post: none;
+    4. a complaint, a case's progress, a question or a hypothesis: an alarm if something
+       also says "now", else none (it stays what it is);
+    5. past or habitual ("kemarin", "marak", "sudah padam"): an alarm at most;
+    6. said to be happening now: an emergency;
+    7. English simple past ("i was robbed"): an alarm;
+    8. a threat to a life with "ada"/"someone", its victim writing, or a plea: an emergency;
+    9. otherwise: an alarm.
+    """
     if not found.danger_at:
         return Urgency.NONE
     present = found.has("now")

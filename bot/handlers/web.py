@@ -38,6 +38,7 @@ from bot.media import RejectedFile, Upload
 from bot.messages import Inbound, InboundKind, Outbound
 from bot.outbox.queue import outbox
 from bot.runtime import Runtime
+from bot.storage.database import reading
 from bot.storage.models import Contact
 
 CHANNEL = "web"
@@ -253,7 +254,7 @@ def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
 async def _sent_messages(
     db: AsyncEngine, browser: str, after: int
 ) -> tuple[int | None, list[MessagePublic]]:
-    async with db.connect() as conn:
+    async with reading(db) as conn:
         contact_id = await conn.scalar(
             select(contacts.c.id).where(
                 contacts.c.channel == CHANNEL, contacts.c.external_id == browser

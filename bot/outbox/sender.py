@@ -40,7 +40,7 @@ from bot.handlers.base import (
 )
 from bot.messages import Outbound
 from bot.outbox.queue import outbox
-from bot.storage.database import is_postgresql
+from bot.storage.database import is_postgresql, reading
 from bot.storage.models import Contact
 
 log = logging.getLogger(__name__)
@@ -212,7 +212,7 @@ class OutboxSender:
         """Rows that could be sent now or are being sent (for monitoring, and for tests)."""
         now = self.clock.now()
         due = self._due(now).with_only_columns(func.count()).order_by(None)
-        async with self.db.connect() as conn:
+        async with reading(self.db) as conn:
             waiting = await conn.scalar(due)
             in_flight = await conn.scalar(
                 select(func.count()).select_from(outbox).where(outbox.c.status == "sending")

@@ -2,11 +2,14 @@
 
 SQLite runs in WAL mode with `synchronous=NORMAL`, and every transaction
 starts with `BEGIN IMMEDIATE`: a transaction that reads and then writes would
-otherwise fail with "database is locked" instead of waiting its turn.
+otherwise fail with "database is locked" instead of waiting its turn. Reads
+that need no transaction use `reading`, which takes no lock.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+AUTOCOMMIT = "AUTOCOMMIT"
 
 
 def create_engine(database_url: str) -> AsyncEngine:
@@ -44,7 +48,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get("isolation_level") != AUTOCOMMIT:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 async def insert_ignoring_duplicates(
@@ -56,6 +61,18 @@ async def insert_ignoring_duplicates(
     statement = insert(table).values(**values).on_conflict_do_nothing()
     result = await conn.execute(statement)
     return bool(result.rowcount)
+
+
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads that need no transaction of their own.
+
+    On SQLite every transaction takes the write lock (`BEGIN IMMEDIATE`);
+    frequent polls (the outbox's "anything due?", web long polls) must not,
+    or they queue behind, and slow down, the writers.
+    """
+    async with engine.connect() as conn:
+        yield await conn.execution_options(isolation_level=AUTOCOMMIT)
 
 
 def is_postgresql(conn: AsyncConnection | AsyncEngine) -> bool:

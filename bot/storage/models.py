@@ -134,7 +134,7 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_due", "status", "priority", "next_attempt_at"),
+        Index("ix_outbox_queue", "status", "channel", "priority", "id"),
         # Status webhooks name the message by the platform's id for it.
         Index("ix_outbox_external_message", "channel", "external_message_id"),
     )

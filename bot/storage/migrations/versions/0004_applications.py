@@ -1,7 +1,7 @@
 """application statuses: applications, lookup attempts, subscriptions
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-28 09:00:00
 
 Lookup attempts are keyed by the kind and number a citizen typed, not by an
@@ -16,7 +16,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """indexes for WhatsApp's lookups: outbox rows by platform message id, contacts by phone
 
-Revision ID: 0002
-Revises: 0003
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-27 23:00:00
 
 Status webhooks find the outbox row a status is about by the id WhatsApp
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0002"
-down_revision = "0003"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
