@@ -115,15 +115,12 @@ def create_naive_app() -> FastAPI:
         return {"status": "ok"}
 
     @app.post("/webhooks/telegram")
+    @app.post("/webhooks/whatsapp")
     async def webhook(request: Request) -> dict[str, bool]:
-        update = _parsed(
-            await request.body(), request.headers.get("x-telegram-bot-api-secret-token")
-        )
-        message = update.message
-        chat_id = message.chat.id if message is not None else 0
+        update_id, chat_id = _message(request, await request.body())
         async with engine.begin() as conn:
             fresh = await conn.execute(
-                insert(seen).values(update_id=update.update_id).on_conflict_do_nothing()
+                insert(seen).values(update_id=update_id).on_conflict_do_nothing()
             )
             if fresh.rowcount:
                 state = json.dumps({"step": "x", "at": datetime.now(UTC).isoformat()})

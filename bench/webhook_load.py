@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret-0123456789"
 TOKEN = "700000001:BENCH-TOKEN"
 APP_SECRET = b"bench-app-secret"
+GRAPH_TOKEN = "bench-access-token"
 PHONE_NUMBER_ID = "106540352242922"
 TARGETS = {
     "parse": "bench.reference_servers:create_parse_app",
@@ -146,13 +147,19 @@ async def one_connection(port: int, requests: list[bytes], latencies: list[float
     failures = 0
     for request in requests:
         started = time.perf_counter()
-        writer.write(request)
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        await reader.readexactly(length)
+        try:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            await reader.readexactly(length)
+        except (OSError, asyncio.IncompleteReadError):  # the server dropped us: count, reconnect
+            failures += 1
+            writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            continue
         latencies.append(time.perf_counter() - started)
         failures += not head.startswith(b"HTTP/1.1 200")
     writer.close()
@@ -209,7 +216,7 @@ def run_server(name: str, args: argparse.Namespace, fake_url: str) -> Result:
         "PINTU_TELEGRAM_BOT_TOKEN": TOKEN,
         "PINTU_TELEGRAM_WEBHOOK_SECRET": SECRET,
         "PINTU_TELEGRAM_API_URL": fake_url,
-        "PINTU_WHATSAPP_ACCESS_TOKEN": "bench-access-token",
+        "PINTU_WHATSAPP_ACCESS_TOKEN": GRAPH_TOKEN,
         "PINTU_WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
         "PINTU_WHATSAPP_APP_SECRET": APP_SECRET.decode(),
         "PINTU_WHATSAPP_VERIFY_TOKEN": "bench-verify-token",
@@ -252,9 +259,11 @@ def main() -> None:
     args = parser.parse_args()
     os.sched_setaffinity(0, {1})
     fake_port = free_port()
-    fake = start(
-        [sys.executable, "-m", "bench.fake_bot_api", str(fake_port), TOKEN], dict(os.environ), 1
-    )
+    fake_command = [
+        sys.executable, "-m", "bench.fake_bot_api", str(fake_port), TOKEN, GRAPH_TOKEN,
+        PHONE_NUMBER_ID,
+    ]  # fmt: skip
+    fake = start(fake_command, dict(os.environ), 1)
     try:
         wait_healthy(fake_port, fake)
         results = [

@@ -60,7 +60,7 @@ from bot.handlers.base import (
 )
 from bot.handlers.pacing import Pacer
 from bot.handlers.whatsapp_client import GraphClient, GraphError, GraphUnreachable
-from bot.handlers.whatsapp_identity import identify
+from bot.handlers.whatsapp_identity import identify, settled
 from bot.handlers.whatsapp_parse import (
     CHANNEL,
     Item,
@@ -82,7 +82,7 @@ from bot.i18n import N_, Translator
 from bot.media import RejectedFile, Upload
 from bot.messages import Outbound
 from bot.runtime import Runtime
-from bot.storage.database import insert_ignoring_duplicates
+from bot.storage.database import insert_ignoring_duplicates, reading
 from bot.storage.models import InboundEvent
 
 log = logging.getLogger(__name__)
@@ -319,13 +319,18 @@ async def _on_message(runtime: Runtime, channel: WhatsAppChannel, received: Rece
         await runtime.runner.record_only(CHANNEL, received.inbound.event_id)
         return
     now = runtime.clock.now()
-    async with runtime.db.begin() as conn:
-        external_id, contact_id = await identify(conn, received.sender)
-        released = 0
-        if contact_id is not None and _recent(received.sent_at, now):
-            released = await delivery.release_held(conn, contact_id=contact_id, now=now)
-    if released:
-        runtime.sender.wake()
+    async with reading(runtime.db) as conn:
+        known = await settled(conn, received.sender)
+    if known is not None:
+        external_id = known
+    else:
+        async with runtime.db.begin() as conn:
+            external_id, contact_id = await identify(conn, received.sender)
+            released = 0
+            if contact_id is not None and _recent(received.sent_at, now):
+                released = await delivery.release_held(conn, contact_id=contact_id, now=now)
+        if released:
+            runtime.sender.wake()
     inbound = replace(received.inbound, sender_id=external_id)
     upload = None
     if received.media_id is not None:

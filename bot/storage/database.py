@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-AUTOCOMMIT = "AUTOCOMMIT"
+READS_ONLY = "pintu_reads_only"
 
 
 def create_engine(database_url: str) -> AsyncEngine:
@@ -29,7 +29,14 @@ def create_engine(database_url: str) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    # Each pooled SQLite connection is a thread: keep enough of them open that
+    # concurrent webhooks never churn through opening and closing them.
+    engine = create_async_engine(
+        url,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        pool_size=32,
+        max_overflow=16,
+    )
     _tune_sqlite(engine)
     return engine
 
@@ -48,7 +55,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get("isolation_level") != AUTOCOMMIT:
+        if not connection.get_execution_options().get(READS_ONLY):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -72,7 +79,9 @@ async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     or they queue behind, and slow down, the writers.
     """
     async with engine.connect() as conn:
-        yield await conn.execution_options(isolation_level=AUTOCOMMIT)
+        # Our own option, not an isolation level: SQLAlchemy would reset an
+        # isolation level by closing the pooled connection afterwards.
+        yield await conn.execution_options(**{READS_ONLY: True})
 
 
 def is_postgresql(conn: AsyncConnection | AsyncEngine) -> bool:
