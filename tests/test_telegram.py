@@ -25,10 +25,10 @@ from tests.support.fake_telegram import (
     Scripted,
     message_update,
     press_update,
-    running,
     text_update,
 )
 from tests.support.journeys import DESCRIPTION
+from tests.support.loopback import running
 from tests.support.outbox import settle
 from tests.support.telegram_citizen import SECRET, TelegramCitizen, next_update_id
 

@@ -25,12 +25,12 @@ from tests.support.fake_whatsapp import (
     next_message_id,
     notification,
     profile,
-    running,
     shown_text,
     sign,
     status,
 )
 from tests.support.journeys import DESCRIPTION
+from tests.support.loopback import running
 from tests.support.outbox import settle
 from tests.support.whatsapp_citizen import WhatsAppCitizen
 

@@ -28,11 +28,11 @@ from tests.support.fake_whatsapp import (
     FakeGraphAPI,
     Scripted,
     notification,
-    running,
     shown_text,
     status,
 )
 from tests.support.journeys import DESCRIPTION
+from tests.support.loopback import running
 from tests.support.outbox import settle
 from tests.support.whatsapp_citizen import WhatsAppCitizen
 from tests.test_whatsapp import BSUID, WA_ID, whatsapp_settings

@@ -14,12 +14,9 @@ import html
 import itertools
 import json
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -147,25 +144,6 @@ class FakeBotAPI:
         if retry_after is not None:
             body["parameters"] = {"retry_after": retry_after}
         return JSONResponse(body, status_code=status)
-
-
-@asynccontextmanager
-async def running(fake: FakeBotAPI) -> AsyncIterator[FakeBotAPI]:
-    """Serve `fake` on a free loopback port for the length of the block."""
-    config = uvicorn.Config(
-        fake.app(), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-        await asyncio.sleep(0.005)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    fake.url = f"http://127.0.0.1:{port}"
-    try:
-        yield fake
-    finally:
-        server.should_exit = True
-        await task
 
 
 def update_id_counter(start: int = 500_000) -> itertools.count[int]:

@@ -15,12 +15,10 @@ import hashlib
 import hmac
 import itertools
 import json
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -189,25 +187,6 @@ def shown_text(body: dict[str, Any]) -> str:
         return str(body["interactive"]["body"]["text"])
     template = body["template"]
     return f"[template {template['name']}]"
-
-
-@asynccontextmanager
-async def running(fake: FakeGraphAPI) -> AsyncIterator[FakeGraphAPI]:
-    """Serve `fake` on a free loopback port for the length of the block."""
-    config = uvicorn.Config(
-        fake.app(), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-        await asyncio.sleep(0.005)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    fake.url = f"http://127.0.0.1:{port}"
-    try:
-        yield fake
-    finally:
-        server.should_exit = True
-        await task
 
 
 # -- webhook notifications, as Meta posts them ---------------------------------------------
