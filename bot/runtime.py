@@ -17,7 +17,7 @@ from bot.i18n import Translator
 from bot.media import MediaStore
 from bot.outbox.sender import OutboxSender, RetryPolicy
 from bot.settings import Settings
-from bot.storage.database import create_engine
+from bot.storage.database import WriteGate, create_engine
 from bot.storage.direct import writer_for
 
 
@@ -39,6 +39,7 @@ class Runtime:
 def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelHandler]) -> Runtime:
     """Wire storage, engine, runner and sender for the channels in `handlers`."""
     db = create_engine(settings.database_url)
+    gate = WriteGate(db)
     translator = Translator(settings.locales_dir, settings.default_locale, settings.timezone)
     engine = Engine(
         flows=FLOWS,
@@ -57,10 +58,12 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
             backoff_max=settings.outbox_backoff_max_seconds,
         ),
         poll_seconds=settings.outbox_poll_seconds,
+        gate=gate,
     )
     runner = ConversationRunner(
         db=db,
         writer=writer_for(settings.database_url, db),
+        gate=gate,
         engine=engine,
         clock=clock,
         media=MediaStore(settings.media_dir, settings.max_upload_bytes),

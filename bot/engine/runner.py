@@ -33,7 +33,7 @@ from bot.media import MediaStore, StoredFile, Upload
 from bot.messages import Inbound
 from bot.outbox.queue import enqueue
 from bot.references import new_reference
-from bot.storage.database import insert_ignoring_duplicates
+from bot.storage.database import WriteGate, insert_ignoring_duplicates
 from bot.storage.direct import Tx, Writer
 from bot.storage.models import Contact, Conversation, InboundEvent
 
@@ -61,6 +61,7 @@ class ConversationRunner:
         *,
         db: AsyncEngine,
         writer: Writer,
+        gate: WriteGate,
         engine: Engine,
         clock: Clock,
         media: MediaStore,
@@ -69,6 +70,7 @@ class ConversationRunner:
     ) -> None:
         self.db = db
         self.writer = writer
+        self.gate = gate
         self.engine = engine
         self.clock = clock
         self.media = media
@@ -114,7 +116,10 @@ class ConversationRunner:
         ordered = sorted(batch, key=lambda job: (job.inbound.channel, job.inbound.sender_id))
         now = self.clock.now()
         try:
-            results = await self.writer.run(lambda tx: [self._process(tx, j, now) for j in ordered])
+            async with self.gate:
+                results = await self.writer.run(
+                    lambda tx: [self._process(tx, j, now) for j in ordered]
+                )
         except Exception as error:
             if len(batch) > 1:
                 for job in batch:  # isolate the event that failed

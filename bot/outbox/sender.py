@@ -40,7 +40,7 @@ from bot.handlers.base import (
 )
 from bot.messages import Outbound
 from bot.outbox.queue import outbox
-from bot.storage.database import is_postgresql, reading
+from bot.storage.database import WriteGate, is_postgresql, reading
 from bot.storage.models import Contact
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,7 @@ class OutboxSender:
         clock: Clock,
         policy: RetryPolicy,
         poll_seconds: float,
+        gate: WriteGate,
         batch_size: int = 50,
     ) -> None:
         self.db = db
@@ -90,6 +91,7 @@ class OutboxSender:
         self.clock = clock
         self.policy = policy
         self.poll_seconds = poll_seconds
+        self.gate = gate
         self.batch_size = batch_size
         self.sent_listeners: list[Callable[[set[int]], None]] = []
         self._wake = asyncio.Event()
@@ -156,7 +158,7 @@ class OutboxSender:
 
     async def _claim(self) -> list[_Claimed]:
         now = self.clock.now()
-        async with self.db.begin() as conn:
+        async with self.gate, self.db.begin() as conn:
             await conn.execute(
                 update(outbox)
                 .where(outbox.c.status == "sending", outbox.c.claimed_until < now)
@@ -251,7 +253,7 @@ class OutboxSender:
 
     async def _record(self, results: list[tuple[_Claimed, Outcome | None]]) -> None:
         now = self.clock.now()
-        async with self.db.begin() as conn:
+        async with self.gate, self.db.begin() as conn:
             for item, outcome in results:
                 await self._record_one(conn, item, outcome, now)
 

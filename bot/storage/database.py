@@ -8,6 +8,7 @@ that need no transaction use `reading`, which takes no lock.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -82,6 +83,28 @@ async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         # Our own option, not an isolation level: SQLAlchemy would reset an
         # isolation level by closing the pooled connection afterwards.
         yield await conn.execution_options(**{READS_ONLY: True})
+
+
+class WriteGate:
+    """Takes turns between this process's SQLite writers before SQLite has to.
+
+    When two connections want SQLite's single write lock, the loser sleeps in
+    SQLite's busy handler (1, 2, 5 … 100 ms), long after the winner is done.
+    The hot path's writer and the outbox sender pass through this gate
+    instead, a fair asyncio lock, so they follow each other at once. On
+    PostgreSQL, which locks rows, the gate is open.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+
+    async def __aenter__(self) -> None:
+        if self._lock is not None:
+            await self._lock.acquire()
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._lock is not None:
+            self._lock.release()
 
 
 def is_postgresql(conn: AsyncConnection | AsyncEngine) -> bool:
