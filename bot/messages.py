@@ -64,6 +64,9 @@ class Inbound:
     media: MediaRef | None = None
     sender_name: str | None = None
     phone: str | None = None
+    # The channel knows a citizen by two ids (WhatsApp: BSUID and phone number):
+    # the hot path may only go ahead when both agree with the stored contact.
+    verify_identity: bool = False
 
 
 @dataclass(frozen=True, slots=True)

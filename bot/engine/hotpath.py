@@ -30,6 +30,11 @@ _OPEN = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
 
 SEEN = """INSERT INTO inbound_events (channel, external_id, received_at)
 VALUES (:channel, :external_id, :now) ON CONFLICT DO NOTHING RETURNING id"""
+SETTLED = """SELECT c.id FROM contacts c WHERE c.channel = :channel
+AND c.external_id = :external_id {same_phone}
+AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = c.id AND o.status = 'held')"""
+ANYONE = """SELECT 1 FROM contacts WHERE channel = :channel
+AND (external_id = :external_id {or_phone})"""
 TOUCH_CONTACT = """UPDATE contacts SET last_inbound_at = :now, reachable = :yes,
 display_name = COALESCE(:name, display_name), phone = COALESCE(:phone, phone)
 WHERE channel = :channel AND external_id = :external_id RETURNING id, locale"""
@@ -68,6 +73,14 @@ SET_OPT_IN = """UPDATE contacts SET broadcast_opt_in = :opt_in, broadcast_opted_
 WHERE id = :contact_id"""
 
 
+class IdentityUnsettled(Exception):
+    """The contact must be reconciled by its channel first (see `Inbound.verify_identity`).
+
+    Raised before anything is written; the channel fixes the contact in a
+    transaction of its own and hands the event in again.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class Handled:
     """What became of one inbound event."""
@@ -94,6 +107,8 @@ def process(
     default_locale: str,
 ) -> Handled:
     at = tx.time(now)
+    if inbound.verify_identity and not _identity_settled(tx, inbound):
+        raise IdentityUnsettled(inbound.event_id)
     seen = tx.rows(SEEN, {"channel": inbound.channel, "external_id": inbound.event_id, "now": at})
     if not seen:
         return Handled(processed=False)
@@ -127,6 +142,17 @@ def process(
     if rows:
         tx.execute_many(OUTBOX, rows)
     return Handled(processed=True, stale_press=reply.stale_press)
+
+
+def _identity_settled(tx: Tx, inbound: Inbound) -> bool:
+    """Known under this id with this phone and nothing held for them, or entirely new."""
+    values = {"channel": inbound.channel, "external_id": inbound.sender_id}
+    settled, anyone = SETTLED.format(same_phone=""), ANYONE.format(or_phone="")
+    if inbound.phone is not None:
+        values["phone"] = inbound.phone
+        settled = SETTLED.format(same_phone="AND c.phone = :phone")
+        anyone = ANYONE.format(or_phone="OR external_id = :phone OR phone = :phone")
+    return bool(tx.rows(settled, values)) or not tx.rows(anyone, values)
 
 
 def _contact(tx: Tx, inbound: Inbound, at: Any, default_locale: str) -> _Contact:

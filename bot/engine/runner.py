@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
 from bot.engine.core import Engine, Turn
-from bot.engine.hotpath import Handled, process
+from bot.engine.hotpath import Handled, IdentityUnsettled, process
 from bot.engine.state import ConversationState
 from bot.faq import SELECT_FAQS, FaqCache, faqs_from_rows
 from bot.media import MediaStore, StoredFile, Upload
@@ -128,24 +128,31 @@ class ConversationRunner:
                 log.exception("inbound event could not be processed")
                 batch[0].done.set_exception(error)
             return
-        for job, handled in zip(ordered, results, strict=True):
-            if not job.done.done():
-                job.done.set_result(handled)
-        if any(handled.processed for handled in results):
+        for job, result in zip(ordered, results, strict=True):
+            if job.done.done():
+                continue
+            if isinstance(result, IdentityUnsettled):
+                job.done.set_exception(result)
+            else:
+                job.done.set_result(result)
+        if any(isinstance(result, Handled) and result.processed for result in results):
             self.on_committed()
 
-    def _process(self, tx: Tx, job: _Job, now: datetime) -> Handled:
+    def _process(self, tx: Tx, job: _Job, now: datetime) -> Handled | IdentityUnsettled:
         if self.faq.due(now):
             self.faq.update(faqs_from_rows(tx.rows(SELECT_FAQS, {})), now)
-        return process(
-            tx,
-            job.inbound,
-            job.stored,
-            engine=self.engine,
-            faq=self.faq.snapshot,
-            now=now,
-            default_locale=self.default_locale,
-        )
+        try:
+            return process(
+                tx,
+                job.inbound,
+                job.stored,
+                engine=self.engine,
+                faq=self.faq.snapshot,
+                now=now,
+                default_locale=self.default_locale,
+            )
+        except IdentityUnsettled as unsettled:  # raised before any write: the batch goes on
+            return unsettled
 
     async def record_only(self, channel: str, event_id: str) -> bool:
         """Note an event that needs no answer (an edit, a channel post); False if seen before."""

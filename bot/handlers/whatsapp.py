@@ -47,6 +47,7 @@ from fastapi.responses import PlainTextResponse
 
 from bot import delivery
 from bot.deadletters import bury_now
+from bot.engine.hotpath import IdentityUnsettled
 from bot.handlers.base import (
     ContactUnreachable,
     OutsideWindow,
@@ -60,7 +61,7 @@ from bot.handlers.base import (
 )
 from bot.handlers.pacing import Pacer
 from bot.handlers.whatsapp_client import GraphClient, GraphError, GraphUnreachable
-from bot.handlers.whatsapp_identity import identify, settled
+from bot.handlers.whatsapp_identity import identify
 from bot.handlers.whatsapp_parse import (
     CHANNEL,
     Item,
@@ -80,9 +81,9 @@ from bot.handlers.whatsapp_render import (
 )
 from bot.i18n import N_, Translator
 from bot.media import RejectedFile, Upload
-from bot.messages import Outbound
+from bot.messages import Inbound, Outbound
 from bot.runtime import Runtime
-from bot.storage.database import insert_ignoring_duplicates, reading
+from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.models import InboundEvent
 
 log = logging.getLogger(__name__)
@@ -318,28 +319,39 @@ async def _on_message(runtime: Runtime, channel: WhatsAppChannel, received: Rece
     if not received.answer:
         await runtime.runner.record_only(CHANNEL, received.inbound.event_id)
         return
-    now = runtime.clock.now()
-    async with reading(runtime.db) as conn:
-        known = await settled(conn, received.sender)
-    if known is not None:
-        external_id = known
-    else:
-        async with runtime.db.begin() as conn:
-            external_id, contact_id = await identify(conn, received.sender)
-            released = 0
-            if contact_id is not None and _recent(received.sent_at, now):
-                released = await delivery.release_held(conn, contact_id=contact_id, now=now)
-        if released:
-            runtime.sender.wake()
-    inbound = replace(received.inbound, sender_id=external_id)
+    sender = received.sender
+    key = sender.user_id or sender.wa_id or ""
+    inbound = replace(received.inbound, sender_id=key, verify_identity=True)
     upload = None
     if received.media_id is not None:
         data = await channel.fetch(received.media_id)
         upload = Upload(data) if data else None
     try:
+        await _hand_in(runtime, inbound, upload)
+    except IdentityUnsettled:  # rare: a new BSUID, a changed number, messages held
+        external_id = await _reconcile(runtime, received)
+        settled_inbound = replace(inbound, sender_id=external_id, verify_identity=False)
+        await _hand_in(runtime, settled_inbound, upload)
+
+
+async def _hand_in(runtime: Runtime, inbound: Inbound, upload: Upload | None) -> None:
+    try:
         await runtime.runner.handle(inbound, upload)
     except RejectedFile:
         await runtime.runner.handle(inbound)  # the engine explains the refusal
+
+
+async def _reconcile(runtime: Runtime, received: Received) -> str:
+    """Fix the contact's identifiers and release what was held; the contact's external id."""
+    now = runtime.clock.now()
+    async with runtime.db.begin() as conn:
+        external_id, contact_id = await identify(conn, received.sender)
+        released = 0
+        if contact_id is not None and _recent(received.sent_at, now):
+            released = await delivery.release_held(conn, contact_id=contact_id, now=now)
+    if released:
+        runtime.sender.wake()
+    return external_id
 
 
 def _recent(sent_at: datetime | None, now: datetime) -> bool:

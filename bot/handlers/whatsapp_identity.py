@@ -15,44 +15,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.handlers.whatsapp_parse import CHANNEL, Sender
-from bot.outbox.queue import outbox
 from bot.storage.models import Contact
 
 contacts = Contact.__table__  # type: ignore[attr-defined]
-
-
-async def settled(conn: AsyncConnection, sender: Sender) -> str | None:
-    """The contact's external id when nothing needs changing for `sender`; else None.
-
-    The common case, a known citizen writing again with nothing held for
-    them, is answered with reads alone, so it takes no write lock before
-    the runner's own (group-committed) transaction.
-    """
-    key = sender.user_id or sender.wa_id
-    found = (
-        await conn.execute(
-            select(contacts.c.id, contacts.c.phone).where(
-                contacts.c.channel == CHANNEL, contacts.c.external_id == key
-            )
-        )
-    ).one_or_none()
-    if found is None:
-        return key if not await _anyone(conn, sender) else None  # a new citizen: nothing to fix
-    if sender.wa_id is not None and found.phone != sender.wa_id:
-        return None
-    held = await conn.scalar(
-        select(outbox.c.id).where(outbox.c.contact_id == found.id, outbox.c.status == "held")
-    )
-    return key if held is None else None
-
-
-async def _anyone(conn: AsyncConnection, sender: Sender) -> bool:
-    """Whether any contact already has one of `sender`'s identifiers."""
-    wanted = [contacts.c.external_id == key for key in (sender.user_id, sender.wa_id) if key]
-    if sender.wa_id:
-        wanted.append(contacts.c.phone == sender.wa_id)
-    query = select(contacts.c.id).where(contacts.c.channel == CHANNEL, or_(*wanted)).limit(1)
-    return await conn.scalar(query) is not None
 
 
 async def identify(conn: AsyncConnection, sender: Sender) -> tuple[str, int | None]:
