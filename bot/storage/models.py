@@ -67,9 +67,42 @@ class Case(SQLModel, table=True):
     longitude: float | None = None
     address: str | None = Field(default=None, sa_type=Text)
     resolution: str | None = Field(default=None, sa_type=Text)
+    occurred_at: datetime | None = None  # incidents: the start of when it happened, if understood
+    occurred_text: str | None = Field(default=None, sa_type=Text)  # the citizen's own words
+    sla_due_at: datetime | None = Field(default=None, index=True)  # first answer due by
     created_at: datetime = Field(index=True)
     updated_at: datetime
     closed_at: datetime | None = None
+
+
+class CaseLink(SQLModel, table=True):
+    """Two incident reports that look like the same event (place, time, words)."""
+
+    __tablename__ = "case_links"
+    __table_args__ = (UniqueConstraint("case_id", "other_case_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)  # the newer report
+    other_case_id: int = Field(foreign_key="cases.id", index=True)  # the earlier one
+    score: float
+    created_at: datetime
+
+
+class DutyAlert(SQLModel, table=True):
+    """An urgent report put before the duty desk, until a duty officer acknowledges it."""
+
+    __tablename__ = "duty_alerts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", unique=True)
+    desk: str = Field(max_length=64)  # id of the desk in the duty-desk data file
+    raised_at: datetime
+    sends: int = 0  # alerts put in the outbox for the duty group so far
+    escalation_level: int = 0
+    next_send_at: datetime | None = Field(default=None, index=True)  # None once acknowledged
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = Field(default=None, max_length=200)
+    location_sent_at: datetime | None = None
 
 
 class CaseStatusChange(SQLModel, table=True):
@@ -113,6 +146,8 @@ class Media(SQLModel, table=True):
     path: str = Field(max_length=400)
     mime_type: str = Field(max_length=100)
     size: int
+    # A copy without metadata (GPS, device), what officers see of anonymous reports.
+    clean_path: str | None = Field(default=None, max_length=400)
     created_at: datetime
 
 
