@@ -85,6 +85,21 @@ class Settings(BaseSettings):
         default=None,
         description="Name of the templates' reference parameter; unset: positional ({{1}}).",
     )
+    duty_desks_file: Path | None = Field(
+        default=None,
+        description="JSON file of the duty desks (see bot/data/README.md); unset: the SAMPLE.",
+    )
+    duty_ack_seconds: int = Field(
+        default=180,
+        gt=0,
+        description="An urgent alert nobody acknowledged is sent again, escalated, after this.",
+    )
+    duty_max_escalations: int = Field(
+        default=10, ge=0, description="Re-sends of one unacknowledged alert before they stop."
+    )
+    duty_sweep_seconds: float = Field(
+        default=15.0, gt=0, description="How often the scheduler looks for alerts to re-send."
+    )
 
     locales_dir: Path = Path(__file__).resolve().parent.parent / "locales"
 
