@@ -3,7 +3,8 @@ status flow and the back-office share.
 
 Every function works inside the caller's transaction (an `AsyncConnection`)
 and never commits, so a status change and the messages that tell subscribed
-citizens commit together.
+citizens commit together. Looking up and subscribing happen in a citizen's
+conversation, so they run on the hot path's transaction: `bot.application_lookup`.
 
 Looking up (DESIGN §6): a citizen gives a kind, a number and their date of
 birth, and gets one of three answers::
@@ -33,7 +34,6 @@ known ones:
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass, replace
@@ -41,7 +41,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import delivery
@@ -93,7 +93,7 @@ KIND_LABELS = {
 }
 
 
-class _Outcome(StrEnum):
+class Outcome(StrEnum):
     """What an attempt recorded; which ones count against whom."""
 
     FOUND = "found"
@@ -102,8 +102,8 @@ class _Outcome(StrEnum):
     CONTACT_PAUSED = "contact_paused"  # against nobody
 
 
-CONTACT_COUNTED = (_Outcome.WRONG, _Outcome.NUMBER_PAUSED)
-NUMBER_COUNTED = (_Outcome.WRONG,)
+CONTACT_COUNTED = (Outcome.WRONG, Outcome.NUMBER_PAUSED)
+NUMBER_COUNTED = (Outcome.WRONG,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,65 +285,25 @@ async def subscriber_count(conn: AsyncConnection, *, application_id: int) -> int
     return int(count or 0)
 
 
-async def lookup(
-    conn: AsyncConnection,
-    *,
-    contact_id: int,
-    kind: ApplicationKind,
-    number: str,
-    birth_date: date,
-    now: datetime,
-) -> LookupResult:
-    """Weigh one attempt and record it (module docstring). `number` must pass
-    `normalize_number` (ValueError otherwise: ask again, it is no attempt)."""
-    number = _valid_number(number)
-    since = now - WINDOW
-    by_contact = await _recent_failures(
-        conn, lookups.c.contact_id == contact_id, CONTACT_COUNTED, since, CONTACT_FAILURES
-    )
-    on_number = and_(lookups.c.kind == kind.value, lookups.c.number == number)
-    by_number = await _recent_failures(conn, on_number, NUMBER_COUNTED, since, NUMBER_FAILURES)
-    row = await _application_row(conn, kind, number)
-    right = row is not None and row.birth_date == birth_date
-    outcome, result = _weigh(by_contact, by_number, _record(row).found() if right else None)
-    await conn.execute(
-        insert(lookups).values(
-            contact_id=contact_id, kind=kind.value, number=number, outcome=outcome, created_at=now
-        )
-    )
-    if outcome is _Outcome.WRONG and len(by_number) + 1 == NUMBER_FAILURES:
-        await _report_paused_number(conn, kind, number, now)
-    return result
-
-
-def _weigh(
+def weigh(
     by_contact: list[datetime], by_number: list[datetime], right: Found | None
-) -> tuple[_Outcome, LookupResult]:
+) -> tuple[Outcome, LookupResult]:
     """The answer to an attempt, from the recent failures (newest first) of its
     contact and of its number, and the application if the combination is right.
     Pure, so any other storage path can answer exactly alike."""
     if len(by_contact) >= CONTACT_FAILURES:
-        return _Outcome.CONTACT_PAUSED, Paused(until=by_contact[-1] + WINDOW)
+        return Outcome.CONTACT_PAUSED, Paused(until=by_contact[-1] + WINDOW)
     if len(by_number) >= NUMBER_FAILURES:
-        return _Outcome.NUMBER_PAUSED, NOT_FOUND
+        return Outcome.NUMBER_PAUSED, NOT_FOUND
     if right is not None:
-        return _Outcome.FOUND, right
-    return _Outcome.WRONG, NOT_FOUND
+        return Outcome.FOUND, right
+    return Outcome.WRONG, NOT_FOUND
 
 
 async def forget_lookups(conn: AsyncConnection, *, now: datetime) -> int:
     """Delete attempts too old to throttle anything (they hold typed numbers); the count."""
     result = await conn.execute(delete(lookups).where(lookups.c.created_at < now - WINDOW))
     return int(result.rowcount)
-
-
-async def subscribe(
-    conn: AsyncConnection, *, contact_id: int, application_id: int, now: datetime
-) -> bool:
-    """Tell this contact of the application's status changes from now on; False
-    when they already were. Offer it only after a `Found` lookup."""
-    values = {"contact_id": contact_id, "application_id": application_id, "created_at": now}
-    return await insert_ignoring_duplicates(conn, subscriptions, values)
 
 
 async def unsubscribe(conn: AsyncConnection, *, contact_id: int, application_id: int) -> bool:
@@ -406,53 +366,6 @@ def _record(row: Any) -> ApplicationRecord:
         status_changed_at=row.status_changed_at,
         created_at=row.created_at,
         updated_at=row.updated_at,
-    )
-
-
-async def _recent_failures(
-    conn: AsyncConnection,
-    whose: ColumnElement[bool],
-    counted: tuple[_Outcome, ...],
-    since: datetime,
-    limit: int,
-) -> list[datetime]:
-    """When the latest `limit` counted failures in the window happened, newest first."""
-    rows = await conn.execute(
-        select(lookups.c.created_at)
-        .where(whose, lookups.c.outcome.in_(counted), lookups.c.created_at > since)
-        .order_by(lookups.c.created_at.desc())
-        .limit(limit)
-    )
-    return [moment for (moment,) in rows]
-
-
-async def _report_paused_number(
-    conn: AsyncConnection, kind: ApplicationKind, number: str, now: datetime
-) -> None:
-    detail = {
-        "kind": kind.value,
-        "number": number,
-        "failures": NUMBER_FAILURES,
-        "window_minutes": int(WINDOW.total_seconds() // 60),
-    }
-    entry_id = await conn.scalar(
-        insert(audit_log)
-        .values(
-            officer_id=None,
-            actor=SYSTEM_ACTOR,
-            action=LOOKUP_PAUSED_ACTION,
-            target=f"{kind.value}:{number}",
-            detail=json.dumps(detail, sort_keys=True),
-            created_at=now,
-        )
-        .returning(audit_log.c.id)
-    )
-    logger.warning(
-        "status lookups of one %s number paused after %d wrong answers within %s (audit entry %s)",
-        kind.value,
-        NUMBER_FAILURES,
-        WINDOW,
-        entry_id,
     )
 
 

@@ -14,7 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backoffice.officers import Role, add_officer
 from bot import delivery
-from bot.applications import ApplicationKind, get_application, subscribe
+from bot.application_lookup import subscribe
+from bot.applications import ApplicationKind, get_application
 from bot.clock import ManualClock
 from bot.runtime import Runtime
 from bot.storage.models import AuditEntry, Contact, OutboxMessage
@@ -274,10 +275,10 @@ async def contact_id_of(citizen: WebCitizen, runtime: Runtime, *, locale: str) -
 async def subscribe_to(runtime: Runtime, clock: ManualClock, number: str, contact_id: int) -> None:
     async with runtime.db.begin() as conn:
         stored = await get_application(conn, kind=ApplicationKind.SKCK, number=number)
-        assert stored is not None
-        assert await subscribe(
-            conn, contact_id=contact_id, application_id=stored.id, now=clock.now()
-        )
+    assert stored is not None
+    assert await runtime.runner.writer.run(
+        lambda tx: subscribe(tx, contact_id=contact_id, application_id=stored.id, now=clock.now())
+    )
 
 
 async def test_subscribers_are_told_of_a_status_change_in_their_language(

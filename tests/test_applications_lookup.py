@@ -8,15 +8,17 @@ import itertools
 import json
 import logging
 from collections.abc import Iterator
-from datetime import date, timedelta
+from contextvars import ContextVar
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backoffice.audit import AuditAction
 from bot import applications
+from bot.application_lookup import lookup, subscribe
 from bot.applications import (
     CONTACT_FAILURES,
     LOOKUP_PAUSED_ACTION,
@@ -28,15 +30,14 @@ from bot.applications import (
     LookupResult,
     Paused,
     forget_lookups,
-    lookup,
     normalize_number,
     parse_birth_date,
     put_application,
-    subscribe,
     unsubscribe,
 )
 from bot.clock import ManualClock
 from bot.runtime import Runtime
+from bot.storage.direct import Params, Row, Tx
 from bot.storage.models import ApplicationLookup, AuditEntry, Contact
 
 SKCK = ApplicationKind.SKCK
@@ -98,10 +99,17 @@ async def ask(
     born: date = BORN,
     kind: ApplicationKind = SKCK,
 ) -> LookupResult:
-    async with runtime.db.begin() as conn:
-        return await lookup(
-            conn, contact_id=contact_id, kind=kind, number=number, birth_date=born, now=clock.now()
+    seen = SEEN.get()
+    return await runtime.runner.writer.run(
+        lambda tx: lookup(
+            Recording(tx, seen),
+            contact_id=contact_id,
+            kind=kind,
+            number=number,
+            birth_date=born,
+            now=clock.now(),
         )
+    )
 
 
 async def fail(runtime: Runtime, clock: ManualClock, contact_id: int, times: int) -> None:
@@ -115,17 +123,39 @@ async def new_contacts(runtime: Runtime, clock: ManualClock, count: int) -> list
         return [await new_contact(conn, clock) for _ in range(count)]
 
 
+SEEN: ContextVar[list[str] | None] = ContextVar("SEEN", default=None)
+
+
+class Recording:
+    """A `Tx` that notes the SQL it runs (parameters left out)."""
+
+    def __init__(self, tx: Tx, seen: list[str] | None) -> None:
+        self.tx = tx
+        self.seen = seen if seen is not None else []
+
+    def rows(self, sql: str, params: Params) -> list[Row]:
+        self.seen.append(sql)
+        return self.tx.rows(sql, params)
+
+    def execute(self, sql: str, params: Params) -> int:
+        self.seen.append(sql)
+        return self.tx.execute(sql, params)
+
+    def execute_many(self, sql: str, params: list[Params]) -> None:
+        self.seen.append(sql)
+        self.tx.execute_many(sql, params)
+
+    def time(self, moment: datetime) -> Any:
+        return self.tx.time(moment)
+
+
 @pytest.fixture
-def statements(runtime: Runtime) -> Iterator[list[str]]:
-    """The SQL every connection runs from now on, parameters left out."""
+def statements() -> Iterator[list[str]]:
+    """The SQL lookups run from now on, parameters left out."""
     seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[2])
-
-    event.listen(runtime.db.sync_engine, "before_cursor_execute", record)
+    token = SEEN.set(seen)
     yield seen
-    event.remove(runtime.db.sync_engine, "before_cursor_execute", record)
+    SEEN.reset(token)
 
 
 async def test_the_right_combination_shows_the_status(
@@ -166,16 +196,18 @@ async def test_wrong_birth_date_and_unknown_number_look_the_same(
 
 
 async def test_a_malformed_number_is_no_attempt(runtime: Runtime, contact: int) -> None:
-    async with runtime.db.begin() as conn:
-        with pytest.raises(ValueError, match="not an application number"):
-            await lookup(
-                conn,
+    with pytest.raises(ValueError, match="not an application number"):
+        await runtime.runner.writer.run(
+            lambda tx: lookup(
+                tx,
                 contact_id=contact,
                 kind=SKCK,
                 number="SKCK 12*",
                 birth_date=BORN,
                 now=runtime.clock.now(),
             )
+        )
+    async with runtime.db.begin() as conn:
         assert await conn.scalar(select(func.count()).select_from(lookups_table)) == 0
 
 
@@ -291,13 +323,14 @@ async def test_old_attempts_are_forgotten(
 async def test_subscribing_and_unsubscribing(
     runtime: Runtime, clock: ManualClock, application_id: int, contact: int
 ) -> None:
+    for expected in (True, False):
+        subscribed = await runtime.runner.writer.run(
+            lambda tx: subscribe(
+                tx, contact_id=contact, application_id=application_id, now=clock.now()
+            )
+        )
+        assert subscribed is expected
     async with runtime.db.begin() as conn:
-        assert await subscribe(
-            conn, contact_id=contact, application_id=application_id, now=clock.now()
-        )
-        assert not await subscribe(
-            conn, contact_id=contact, application_id=application_id, now=clock.now()
-        )
         assert await applications.subscriber_count(conn, application_id=application_id) == 1
         assert await unsubscribe(conn, contact_id=contact, application_id=application_id)
         assert not await unsubscribe(conn, contact_id=contact, application_id=application_id)

@@ -21,7 +21,7 @@ import asyncio
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -58,6 +58,19 @@ class Writer(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+def stored_time(value: Any) -> datetime:
+    """A datetime column as a `Tx` reads it back (text on sqlite3), as aware UTC."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(moment, datetime):
+        raise TypeError(f"not a stored time: {value!r}")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def stored_date(value: Any) -> date:
+    """A date column as a `Tx` reads it back (text on sqlite3)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[no-any-return]
 
 
 # -- SQLite -----------------------------------------------------------------------
