@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.media_clean import strip_metadata
+
 SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg", "jpg"),
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
@@ -44,6 +46,8 @@ class StoredFile:
     path: str  # relative to the media root
     mime_type: str
     size: int
+    # The copy without metadata (see `bot.media_clean`); None when there is none.
+    clean_path: str | None = None
 
 
 class MediaStore:
@@ -52,7 +56,8 @@ class MediaStore:
         self.max_bytes = max_bytes
 
     def store(self, upload: Upload) -> StoredFile:
-        """Check and write `upload` (blocking I/O: call it in a thread)."""
+        """Check and write `upload` as it came, and for a photo a copy without
+        its metadata beside it (blocking I/O: call it in a thread)."""
         data = upload.data
         if not data:
             raise RejectedFile("empty file")
@@ -61,10 +66,21 @@ class MediaStore:
         mime, extension = sniff(data)
         digest = hashlib.sha256(data).hexdigest()
         relative = Path(digest[:2]) / f"{digest}.{extension}"
+        self._write(relative, data)
+        clean, clean_path = strip_metadata(data, mime), None
+        if clean is not None:
+            clean_relative = relative.with_name(f"{digest}.clean.{extension}")
+            self._write(clean_relative, clean)
+            clean_path = str(clean_relative)
+        return StoredFile(
+            sha256=digest, path=str(relative), mime_type=mime, size=len(data), clean_path=clean_path
+        )
+
+    def _write(self, relative: Path, data: bytes) -> None:
+        """Write once: a name already taken holds these very bytes (it derives from their hash)."""
         target = self.root / relative
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_suffix(".part")
             partial.write_bytes(data)
             partial.replace(target)
-        return StoredFile(sha256=digest, path=str(relative), mime_type=mime, size=len(data))

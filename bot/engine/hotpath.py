@@ -53,8 +53,9 @@ VALUES (:contact_id, :state, :flow, :now)"""
 OUTBOX = """INSERT INTO outbox (channel, contact_id, case_message_id, payload, priority, status,
 attempts, next_attempt_at, created_at) VALUES (:channel, :contact_id, :case_message_id,
 :payload, :priority, :status, :attempts, :next_attempt_at, :created_at)"""
-NEW_MEDIA = """INSERT INTO media (contact_id, sha256, path, mime_type, size, created_at)
-VALUES (:contact_id, :sha256, :path, :mime_type, :size, :now) RETURNING id"""
+NEW_MEDIA = """INSERT INTO media (contact_id, sha256, path, mime_type, size, clean_path,
+created_at) VALUES (:contact_id, :sha256, :path, :mime_type, :size, :clean_path, :now)
+RETURNING id"""
 NEW_CASE = """INSERT INTO cases (ref, kind, status, contact_id, channel, anonymous, category,
 description, answers, priority, created_at, updated_at) VALUES (:ref, :kind, :status,
 :contact_id, :channel, :anonymous, :category, :description, :answers, 'normal', :now, :now)
@@ -183,6 +184,7 @@ def _record_media(tx: Tx, stored: StoredFile, contact_id: int, at: Any) -> Media
         "path": stored.path,
         "mime_type": stored.mime_type,
         "size": stored.size,
+        "clean_path": stored.clean_path,
         "now": at,
     }
     [(media_id,)] = tx.rows(NEW_MEDIA, values)
