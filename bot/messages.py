@@ -69,6 +69,10 @@ class Inbound:
     verify_identity: bool = False
 
 
+REQUEST_LOCATION = "_location"  # a choice that asks the channel for the citizen's location
+REQUEST_CONTACT = "_contact"  # likewise for their phone number
+
+
 @dataclass(frozen=True, slots=True)
 class Choice:
     id: str

@@ -67,7 +67,15 @@ from bot.handlers.base import (
 from bot.handlers.pacing import Pacer
 from bot.i18n import N_, Translator
 from bot.media import RejectedFile, Upload
-from bot.messages import Expect, Inbound, InboundKind, Location, Outbound
+from bot.messages import (
+    REQUEST_CONTACT,
+    REQUEST_LOCATION,
+    Expect,
+    Inbound,
+    InboundKind,
+    Location,
+    Outbound,
+)
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -76,8 +84,6 @@ CHANNEL = "telegram"
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
 CALLBACK_DATA_BYTES = 64
 _BOLD = re.compile(r"\*([^*\n]+)\*")
-REQUEST_LOCATION = "_location"
-REQUEST_CONTACT = "_contact"
 
 
 # -- rendering ------------------------------------------------------------------

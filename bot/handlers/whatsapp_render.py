@@ -22,7 +22,7 @@ from typing import Any
 
 from bot.handlers.base import Recipient
 from bot.handlers.whatsapp_parse import reply_id
-from bot.messages import Choice, Expect, Outbound
+from bot.messages import REQUEST_CONTACT, REQUEST_LOCATION, Choice, Expect, Outbound
 
 TEXT_BODY = 4096
 BUTTON_BODY = 1024
@@ -36,8 +36,6 @@ ROW_DESCRIPTION = 72
 LIST_BUTTON = 20
 # The engine's request choices (as on Telegram): WhatsApp asks for a location with
 # its own message and cannot ask for a contact, so neither becomes a button here.
-REQUEST_LOCATION = "_location"
-REQUEST_CONTACT = "_contact"
 
 Body = dict[str, Any]
 
