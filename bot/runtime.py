@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
+from bot.desks import load_desks
+from bot.duty import DutyService
 from bot.engine.core import Engine
 from bot.engine.runner import ConversationRunner
 from bot.flows import FLOWS, MENU
@@ -20,6 +24,8 @@ from bot.settings import Settings
 from bot.storage.database import WriteGate, create_engine
 from bot.storage.direct import writer_for
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Runtime:
@@ -30,6 +36,7 @@ class Runtime:
     runner: ConversationRunner
     sender: OutboxSender
     secret_key: bytes
+    duty: DutyService
 
     async def close(self) -> None:
         await self.runner.close()
@@ -60,6 +67,7 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
         poll_seconds=settings.outbox_poll_seconds,
         gate=gate,
     )
+    duty = build_duty(settings, db, gate, translator, clock, handlers, on_committed=sender.wake)
     runner = ConversationRunner(
         db=db,
         writer=writer_for(settings.database_url, db),
@@ -78,6 +86,38 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
         runner=runner,
         sender=sender,
         secret_key=load_secret_key(settings),
+        duty=duty,
+    )
+
+
+def build_duty(
+    settings: Settings,
+    db: AsyncEngine,
+    gate: WriteGate,
+    translator: Translator,
+    clock: Clock,
+    handlers: dict[str, ChannelHandler],
+    *,
+    on_committed: Callable[[], None],
+) -> DutyService:
+    """The duty desk; its Telegram group only when the Telegram channel is on too."""
+    group = settings.duty_telegram_chat_id
+    if group is not None and "telegram" not in handlers:
+        log.warning(
+            "PINTU_DUTY_TELEGRAM_CHAT_ID is set but Telegram is off "
+            "(no PINTU_TELEGRAM_BOT_TOKEN): duty alerts go to the back-office only"
+        )
+        group = None
+    return DutyService(
+        desks=load_desks(settings.duty_desks_file),
+        db=db,
+        gate=gate,
+        translator=translator,
+        clock=clock,
+        group_chat_id=group,
+        ack_seconds=settings.duty_ack_seconds,
+        max_escalations=settings.duty_max_escalations,
+        on_committed=on_committed,
     )
 
 

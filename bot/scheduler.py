@@ -36,6 +36,14 @@ class Scheduler:
             max_instances=1,
             coalesce=True,
         )
+        self._aps.add_job(
+            self.escalate_duty_alerts,
+            "interval",
+            seconds=runtime.settings.duty_sweep_seconds,
+            id="escalate-duty-alerts",
+            max_instances=1,
+            coalesce=True,
+        )
 
     async def expire_idle_conversations(self) -> None:
         expired = await self.runtime.runner.expire_idle(
@@ -43,6 +51,10 @@ class Scheduler:
         )
         if expired:
             log.info("expired %d idle conversations", expired)
+
+    async def escalate_duty_alerts(self) -> None:
+        """Re-send, one level up, every urgent alert nobody acknowledged in time."""
+        await self.runtime.duty.escalate_due()
 
     async def lead(self) -> None:
         """Become the leader (waiting as long as it takes), then run the jobs."""
