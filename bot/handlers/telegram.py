@@ -65,6 +65,7 @@ from bot.handlers.base import (
     Throttled,
 )
 from bot.handlers.pacing import Pacer
+from bot.handlers.telegram_duty import handle_duty_update, is_from_duty_group
 from bot.i18n import N_, Translator
 from bot.media import RejectedFile, Upload
 from bot.messages import (
@@ -399,6 +400,9 @@ def build_router(channel: TelegramChannel, secret: str) -> APIRouter:
             await _dead_letter(runtime, f"unparseable update: {type(error).__name__}", raw)
             return {"ok": True}
         try:
+            if is_from_duty_group(update, runtime):  # never a citizen's: never the engine's
+                await handle_duty_update(runtime, channel.bot, update, background)
+                return {"ok": True}
             parsed = parse_update(update)
             await _handle(runtime, channel, parsed, f"update:{update.update_id}", background)
         except Exception as error:  # never a 5xx: keep the payload for an admin instead

@@ -1,0 +1,114 @@
+"""Updates from the duty officers' Telegram group (``PINTU_DUTY_TELEGRAM_CHAT_ID``).
+
+Nothing from the group reaches the citizen engine. A press on an alert's
+button (callback data ``duty|ack:<alert id>``) acknowledges the alert in one
+transaction with the update's dedupe row; after the commit the press is
+answered (``answerCallbackQuery``, always: the client shows a spinner until
+then) and the alert message is edited to say who acknowledged it and when,
+which also takes its button away. Every other update from the group —
+officers talking, the bot added or removed — is recorded as seen and left
+unanswered.
+
+Platform facts: https://core.telegram.org/bots/api#callbackquery
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+
+from fastapi import BackgroundTasks
+from telegram import Bot, CallbackQuery, Message, Update
+from telegram.error import TelegramError
+
+from bot import duty_texts
+from bot.duty import AckResult
+from bot.i18n import Translator
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+
+
+@dataclass(frozen=True, slots=True)
+class AckPress:
+    """A press on a button in the duty group."""
+
+    query_id: str
+    chat_id: int
+    message_id: int | None
+    alert_html: str | None  # the alert as the group sees it, to edit
+    alert_id: int | None  # None: not an acknowledge button of pintu's
+    by: str  # the duty officer's Telegram name
+
+
+def is_from_duty_group(update: Update, runtime: Runtime) -> bool:
+    chat = update.effective_chat
+    return chat is not None and runtime.duty.is_group(chat.id)
+
+
+def parse_press(query: CallbackQuery) -> AckPress:
+    token, _, choice_id = (query.data or "").partition("|")
+    alert = query.message if isinstance(query.message, Message) else None
+    return AckPress(
+        query_id=query.id,
+        chat_id=alert.chat.id if alert is not None else query.from_user.id,
+        message_id=alert.message_id if alert is not None else None,
+        alert_html=alert.text_html if alert is not None and alert.text else None,
+        alert_id=duty_texts.parse_ack_choice(token or None, choice_id),
+        by=query.from_user.full_name,
+    )
+
+
+async def handle_duty_update(
+    runtime: Runtime, bot: Bot, update: Update, background: BackgroundTasks
+) -> None:
+    """Act on one update from the duty group; returns once it is committed."""
+    event_id = f"update:{update.update_id}"
+    query = update.callback_query
+    if query is None:
+        await runtime.runner.record_only(CHANNEL, event_id)
+        return
+    press = parse_press(query)
+    result = None
+    if press.alert_id is None:
+        await runtime.runner.record_only(CHANNEL, event_id)
+    else:
+        result = await runtime.duty.acknowledge_press(
+            event_id=event_id, alert_id=press.alert_id, by=press.by
+        )
+    background.add_task(answer_press, bot, runtime.translator, press, result)
+
+
+async def answer_press(
+    bot: Bot, translator: Translator, press: AckPress, result: AckResult | None
+) -> None:
+    """Stop the spinner with a note, and mark the alert message as acknowledged."""
+    try:
+        if result is None:
+            await bot.answer_callback_query(
+                press.query_id, text=duty_texts.unknown_press(translator)
+            )
+            return
+        note = duty_texts.press_answer(
+            translator,
+            result.ref,
+            result.acknowledged_by,
+            result.acknowledged_at,
+            fresh=result.fresh,
+        )
+        await bot.answer_callback_query(press.query_id, text=note)
+        if press.message_id is not None and press.alert_html:
+            line = duty_texts.acknowledged_line(
+                translator, result.acknowledged_by, result.acknowledged_at
+            )
+            await bot.edit_message_text(
+                chat_id=press.chat_id,
+                message_id=press.message_id,
+                text=f"{press.alert_html}\n\n{html.escape(line, quote=False)}",
+                parse_mode="HTML",
+            )
+    except TelegramError as error:  # cosmetic: the acknowledgement is committed
+        log.info("telegram duty press answer failed: %s", type(error).__name__)
