@@ -29,6 +29,7 @@ class AuditAction(StrEnum):
     CASE_VIEW = "case.view"
     CASE_REPLY = "case.reply"
     CASE_CLOSE = "case.close"
+    CASE_MEDIA_DOWNLOAD = "case.media_download"
     FAQ_PUT = "faq.put"
     FAQ_DELETE = "faq.delete"
     APPLICATION_PUT = "application.put"

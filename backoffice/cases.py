@@ -14,10 +14,9 @@ from sqlalchemy import ColumnElement, exists, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backoffice import audit
+from backoffice import audit, media
 from backoffice.officers import SignedInOfficer
 from backoffice.schemas import (
-    AttachmentPublic,
     CaseDetailPublic,
     CaseKind,
     CaseMessagePublic,
@@ -129,16 +128,7 @@ async def view_case(
             )
             for change in changes
         ],
-        attachments=[
-            AttachmentPublic(
-                id=_id(file),
-                sha256=file.sha256,
-                mime_type=file.mime_type,
-                size=file.size,
-                created_at=file.created_at,
-            )
-            for file in files
-        ],
+        attachments=[media.attachment(file, case) for file in files],
     )
     await _record(session, officer, audit.AuditAction.CASE_VIEW, case, {}, now)
     return detail

@@ -93,10 +93,16 @@ class AttachmentPublic(BaseModel):
     """A file the citizen sent; its content is not part of this listing."""
 
     id: int
-    sha256: str
+    sha256: str = Field(description="SHA-256 of the original as received, kept as evidence")
     mime_type: str
     size: int
     created_at: datetime
+    metadata_stripped: bool = Field(
+        description="the download is a copy without metadata (GPS, device): anonymous reports"
+    )
+    download_url: str | None = Field(
+        description="null when an anonymous report's file has no copy without metadata"
+    )
 
 
 class CaseDetailPublic(CasePublic):

@@ -299,7 +299,15 @@ async def test_photos_are_listed_without_their_file_path(
     assert photo["sha256"] == hashlib.sha256(jpeg).hexdigest()
     assert photo["size"] == len(jpeg)
     assert photo["mime_type"] == "image/jpeg"
-    assert set(photo) == {"id", "sha256", "mime_type", "size", "created_at"}
+    assert set(photo) == {
+        "id",
+        "sha256",
+        "mime_type",
+        "size",
+        "created_at",
+        "metadata_stripped",
+        "download_url",
+    }
     assert str(runtime.settings.media_dir) not in response.text
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from backoffice.api.routes import applications, auth, cases, faq
+from backoffice.api.routes import applications, auth, case_media, cases, faq
 
 
 def build_api_router() -> APIRouter:
@@ -12,6 +12,7 @@ def build_api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     router.include_router(auth.router)
     router.include_router(cases.router)
+    router.include_router(case_media.router)
     router.include_router(faq.router)
     router.include_router(applications.router)
     return router

@@ -1,0 +1,118 @@
+"""A case's files as officers get them (DESIGN §6).
+
+A named report's file is served as the citizen sent it. An anonymous
+report's original stays sealed as evidence — no role, admin included, can
+download it through the API; officers get the copy without metadata (GPS,
+device) that `bot.media_clean` made at receipt, or nothing when there is
+none. Either way the original's SHA-256 goes with the file, and every
+download is in the audit log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backoffice import audit
+from backoffice.officers import SignedInOfficer
+from backoffice.schemas import AttachmentPublic
+from bot.storage.models import Case, Media
+
+log = logging.getLogger(__name__)
+
+DOWNLOAD_PATH = "/api/v1/cases/{ref}/media/{media_id}"
+
+
+class FileNotInCaseError(LookupError):
+    """No file with this id belongs to this case."""
+
+
+class NoCleanCopyError(LookupError):
+    """The file belongs to an anonymous report and has no copy without metadata."""
+
+
+class FileMissingError(LookupError):
+    """The database knows the file, the media directory does not hold it."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFile:
+    """What to send: one file on disk, with the original's hash."""
+
+    path: Path
+    mime_type: str
+    sha256: str  # of the original, also when the clean copy is sent
+    metadata_stripped: bool
+    filename: str
+
+
+def attachment(file: Media, case: Case) -> AttachmentPublic:
+    """How a file of `case` is listed: with where to get it, if anywhere."""
+    assert file.id is not None, "a stored row has an id"
+    servable = not case.anonymous or file.clean_path is not None
+    return AttachmentPublic(
+        id=file.id,
+        sha256=file.sha256,
+        mime_type=file.mime_type,
+        size=file.size,
+        created_at=file.created_at,
+        metadata_stripped=case.anonymous and file.clean_path is not None,
+        download_url=DOWNLOAD_PATH.format(ref=case.ref, media_id=file.id) if servable else None,
+    )
+
+
+async def case_file(
+    session: AsyncSession,
+    *,
+    officer: SignedInOfficer,
+    case: Case,
+    media_id: int,
+    media_root: Path,
+    now: datetime,
+) -> CaseFile:
+    """The file an officer may download, recorded in the audit log.
+
+    Raises `FileNotInCaseError`, `NoCleanCopyError` or `FileMissingError`.
+    """
+    file = (
+        await session.exec(select(Media).where(Media.id == media_id, Media.case_id == case.id))
+    ).one_or_none()
+    if file is None:
+        raise FileNotInCaseError(media_id)
+    stored = file.clean_path if case.anonymous else file.path
+    if stored is None:
+        raise NoCleanCopyError(media_id)
+    path = await asyncio.to_thread(_on_disk, media_root, stored)
+    if path is None:
+        log.warning("media %d of case %s is recorded but not in media storage", media_id, case.ref)
+        raise FileMissingError(media_id)
+    served = CaseFile(
+        path=path,
+        mime_type=file.mime_type,
+        sha256=file.sha256,
+        metadata_stripped=case.anonymous,
+        filename=f"{case.ref}-{media_id}{'-clean' if case.anonymous else ''}{path.suffix}",
+    )
+    await audit.record(
+        session,
+        actor=officer.username,
+        officer_id=officer.id,
+        action=audit.AuditAction.CASE_MEDIA_DOWNLOAD,
+        target=case.ref,
+        detail={"media_id": media_id, "sha256": file.sha256, "stripped": case.anonymous},
+        now=now,
+    )
+    return served
+
+
+def _on_disk(media_root: Path, stored: str) -> Path | None:
+    """The stored file's path, if it is a file inside the media directory."""
+    root = media_root.resolve()
+    path = (root / stored).resolve()
+    return path if path.is_relative_to(root) and path.is_file() else None
