@@ -28,7 +28,7 @@ from bot.applications import (
     normalize_number,
     weigh,
 )
-from bot.storage.direct import Tx, stored_date, stored_time
+from bot.storage.direct import Params, Tx, stored_date, stored_time
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def subscribe(tx: Tx, *, contact_id: int, application_id: int, now: datetime) ->
     return tx.execute(SUBSCRIBE, values) > 0
 
 
-def _times(tx: Tx, sql: str, whose: dict[str, object], since: object, limit: int) -> list[datetime]:
+def _times(tx: Tx, sql: str, whose: Params, since: object, limit: int) -> list[datetime]:
     """When the latest `limit` counted failures in the window happened, newest first."""
     rows = tx.rows(sql, whose | {"since": since, "limit": limit})
     return [stored_time(moment) for (moment,) in rows]

@@ -50,6 +50,10 @@ class Translator:
         message = self._catalogs[self.supported(locale)].gettext(key)
         return message.format(**params) if params else message
 
+    def date(self, locale: str, moment: datetime) -> str:
+        """The day of a moment in the unit's time zone, as people of `locale` write it."""
+        return format_date(moment.astimezone(self.zone), "medium", locale=self.supported(locale))
+
     def datetime(self, locale: str, moment: datetime) -> str:
         """A moment in the unit's time zone, as people of `locale` write it."""
         local = moment.astimezone(self.zone)

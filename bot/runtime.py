@@ -48,13 +48,6 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
     db = create_engine(settings.database_url)
     gate = WriteGate(db)
     translator = Translator(settings.locales_dir, settings.default_locale, settings.timezone)
-    engine = Engine(
-        flows=FLOWS,
-        menu=MENU,
-        translator=translator,
-        idle_seconds=settings.conversation_idle_seconds,
-        flood_limit=settings.flood_messages_per_minute,
-    )
     sender = OutboxSender(
         db=db,
         handlers=handlers,
@@ -68,6 +61,14 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
         gate=gate,
     )
     duty = build_duty(settings, db, gate, translator, clock, handlers, on_committed=sender.wake)
+    engine = Engine(
+        flows=FLOWS,
+        menu=MENU,
+        translator=translator,
+        idle_seconds=settings.conversation_idle_seconds,
+        duty_phone=duty.desks.default.phone,
+        flood_limit=settings.flood_messages_per_minute,
+    )
     runner = ConversationRunner(
         db=db,
         writer=writer_for(settings.database_url, db),
@@ -76,6 +77,7 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
         clock=clock,
         media=MediaStore(settings.media_dir, settings.max_upload_bytes),
         default_locale=translator.default_locale,
+        duty=duty,
         on_committed=sender.wake,
     )
     return Runtime(

@@ -13,8 +13,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.engine.effects import AddToCase, Effect, SetBroadcastOptIn, SetLocale
-from bot.engine.flow import Flow, FlowInput, MenuEntry, Step
+from bot.emergency import Urgency, urgency
+from bot.engine.answers import (
+    DONE_ID,
+    DONE_WORDS,
+    SKIP_ID,
+    SKIP_WORDS,
+    describe,
+    file_count,
+    place_of,
+    read_answer,
+)
+from bot.engine.effects import (
+    AddToCase,
+    Effect,
+    RaiseAlarm,
+    SetBroadcastOptIn,
+    SetLocale,
+    ShareLocation,
+)
+from bot.engine.flow import CaseBrief, Flow, FlowInput, Lookup, MenuEntry, Option, Reading, Step
 from bot.engine.matching import (
     command_word,
     is_greeting,
@@ -26,7 +44,7 @@ from bot.engine.state import CONFIRM_STEP, Answer, ConversationState
 from bot.faq import FaqSnapshot
 from bot.i18n import LOCALES, N_, Translator
 from bot.intents import FAQ_PREFIX, Tier
-from bot.messages import Choice, Expect, Inbound, InboundKind, Outbound
+from bot.messages import REQUEST_LOCATION, Choice, Expect, Inbound, InboundKind, Outbound
 
 NAVIGATION = {
     "start": "start",
@@ -49,15 +67,16 @@ LANGUAGE_WORDS = {
     "id": ("id", "indonesia", "bahasa indonesia", "indonesian", "indo"),
     "en": ("en", "english", "inggris", "bahasa inggris"),
 }
-SKIP_ID = "_skip"
-SKIP_WORDS = ("lewati", "skip", "lewat", "tidak ada", "tdk ada", "no photo", "none")
 CONFIRM_OPTIONS = (
     ("submit", N_("confirm.submit"), ("kirim", "ya", "yes", "send", "submit", "ok", "oke")),
     ("edit", N_("confirm.edit"), ("ubah", "edit", "ganti", "change")),
     ("cancel", N_("confirm.cancel"), ("batal", "cancel", "batalkan")),
 )
-SUMMARY_TEXT_LIMIT = 300
 FLOOD_WINDOW = timedelta(minutes=1)
+INCIDENT_FLOW = "incident"
+MY_CASES = "my_cases"  # `Finished.then`: the citizen's own cases and what to do with them
+MENU_AFTER = "menu"  # `Finished.then`: the menu, asking if there is anything else
+CHOICE_PENDINGS = ("language", "edit", "case", MY_CASES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +89,8 @@ class Turn:
     open_cases: tuple[str, ...]  # refs of the citizen's open cases, newest first
     new_reference: Callable[[str], str]
     faq: FaqSnapshot  # the FAQ of this moment and the intent classifier built with it
+    lookup: Lookup  # application statuses, for this citizen
+    cases: tuple[CaseBrief, ...] = ()  # the citizen's recent cases, newest first
 
 
 @dataclass
@@ -89,9 +110,13 @@ class Engine:
         menu: tuple[MenuEntry, ...],
         translator: Translator,
         idle_seconds: int,
+        duty_phone: str,
         flood_limit: int = 30,
+        assess: Callable[[str], Urgency] = urgency,
     ) -> None:
         self.flood_limit = flood_limit
+        self.duty_phone = duty_phone
+        self.assess = assess
         self.flows = flows
         self.menu = menu
         self.translator = translator
@@ -105,13 +130,15 @@ class Engine:
         A citizen who sends more than `flood_limit` messages in a minute is
         slowed down: every message is still handled and recorded, but the
         answers are held back behind one polite note until the minute is over.
+        An emergency answer is never held back.
         """
         flooding = self._count_burst(state, turn.now)
         reply = _TurnRun(self, state, turn).run(inbound)
         if flooding:
             first_over = state.burst_count == self.flood_limit + 1
             note = Outbound(self.translator.text(reply.locale, N_("input.slow_down")))
-            reply.messages = [note] if first_over else []
+            urgent = [message for message in reply.messages if message.urgent]
+            reply.messages = urgent + ([note] if first_over else [])
         return reply
 
     def _count_burst(self, state: ConversationState, now: datetime) -> bool:
@@ -196,11 +223,14 @@ class _TurnRun:
 
     def end_flow_expired(self) -> None:
         flow = self.engine.flows.get(self.state.flow or "")
+        draft = self.state.draft_ref
         self.state.leave_flow()
         self.state.prompt_token = None
         self.state.choice_ids = []
         if flow is not None:
             self.say(N_("flow.expired"), flow=self.t(flow.title))
+        if draft:
+            self.say(N_("incident.urgent_stays"), ref=draft)
 
     def on_choice(self, inbound: Inbound) -> None:
         choice_id = inbound.choice_id or ""
@@ -217,7 +247,12 @@ class _TurnRun:
         command = command_word(inbound.text)
         if command and self.run_command(*command):
             return
-        if self.state.pending or self.state.flow:
+        danger = self.engine.assess(inbound.text)
+        if danger is Urgency.EMERGENCY_NOW:
+            self.emergency(inbound.text)
+        elif danger is Urgency.ALARM and self.alarm_jumps():
+            self.start_flow(INCIDENT_FLOW, data={"opening": inbound.text.strip()})
+        elif self.state.pending or self.state.flow:
             self.answer(choice_id=None, inbound=inbound)
         elif (menu_choice := self.typed_choice(inbound.text)) in self.menu_ids():
             self.run_intent(menu_choice or "")
@@ -225,6 +260,51 @@ class _TurnRun:
             self.follow_up(inbound.text, None)
         else:
             self.route_free_text(inbound.text)
+
+    # -- emergencies (DESIGN §3, §6) -------------------------------------------
+
+    def alarm_jumps(self) -> bool:
+        """Alarm words lead to the danger question outside a flow and where a
+        button is expected; a free-text answer takes them as they are."""
+        state = self.state
+        if state.flow == INCIDENT_FLOW:
+            return False
+        if state.pending or state.flow is None or state.step == CONFIRM_STEP:
+            return state.pending in (None, *CHOICE_PENDINGS)
+        flow = self.current_flow()
+        step = flow.step(state.step or "") if flow else None
+        return step is not None and step.expects is Expect.CHOICE and step.reader is None
+
+    def emergency(self, text: str) -> None:
+        """Someone is in danger now: 110 and the duty desk at once, then the report."""
+        state = self.state
+        if state.draft_ref:
+            self.reply.effects.append(AddToCase(ref=state.draft_ref, text=text))
+            self.emergency_answer(state.draft_ref)
+            self.prompt_again(or_menu=True)
+            return
+        ref = self.turn.new_reference("LPR")
+        self.reply.effects.append(RaiseAlarm(ref=ref, description=text.strip()))
+        self.emergency_answer(ref)
+        flow = self.engine.flows[INCIDENT_FLOW]
+        if state.flow != INCIDENT_FLOW:
+            state.leave_flow()
+            state.flow = INCIDENT_FLOW
+            state.flow_data = {"opening": text.strip()}
+            state.step = flow.steps[0].key
+        state.draft_ref = ref
+        alarm = _alarm_option(flow)
+        if alarm is not None:
+            step, option = alarm
+            state.answers[step.key] = {"kind": "choice", "value": option.id}
+            if state.step == step.key:
+                self.advance(flow, step)
+                return
+        self.prompt_again(or_menu=True)
+
+    def emergency_answer(self, ref: str) -> None:
+        text = self.t(N_("emergency.call_now"), ref=ref, phone=self.engine.duty_phone)
+        self.reply.messages.append(Outbound(text=text, urgent=True))
 
     def on_other(self, inbound: Inbound) -> None:
         if self.state.pending or self.state.flow:
@@ -283,8 +363,11 @@ class _TurnRun:
 
     def cancel(self) -> None:
         if self.state.flow or self.state.pending:
+            draft = self.state.draft_ref
             self.state.leave_flow()
             self.say(N_("flow.cancelled"))
+            if draft:
+                self.say(N_("incident.urgent_stays"), ref=draft)
         else:
             self.say(N_("flow.nothing_to_cancel"))
         self.show_menu()
@@ -300,16 +383,18 @@ class _TurnRun:
             self.show_menu()
             return
         elif state.step == CONFIRM_STEP:
-            state.step = flow.steps[-1].key
+            state.step = flow.asked(state.answers)[-1].key
         elif state.editing:
             state.step = CONFIRM_STEP
             state.editing = False
-        elif flow.index(state.step or "") == 0:
+        elif (previous := flow.before(state.step or "", state.answers)) is not None:
+            state.step = previous.key
+        elif state.draft_ref:
+            self.say(N_("incident.urgent_stays"), ref=state.draft_ref)  # the alarm stands
+        else:
             state.leave_flow()
             self.show_menu(N_("flow.back_to_menu"))
             return
-        else:
-            state.step = flow.steps[flow.index(state.step or "") - 1].key
         self.prompt_again(or_menu=True)
 
     def help(self) -> None:
@@ -358,6 +443,10 @@ class _TurnRun:
             self.answer_edit(choice_id)
         elif state.pending == "case":
             self.answer_case(choice_id)
+        elif state.pending == MY_CASES:
+            self.answer_my_cases(choice_id)
+        elif state.pending == "case_note":
+            self.answer_case_note(inbound)
         elif state.step == CONFIRM_STEP:
             self.answer_confirm(choice_id)
         elif (flow := self.current_flow()) is not None:
@@ -376,13 +465,17 @@ class _TurnRun:
         state = self.state
         if state.pending == "language":
             return [(lang, lang, LANGUAGE_WORDS[lang]) for lang in LOCALES]
-        if state.pending in ("edit", "case") or state.flow is None:
+        if state.pending == "case_note":
+            return []
+        if state.pending in ("edit", "case", MY_CASES) or state.flow is None:
             labels = {choice_id: choice_id for choice_id in state.choice_ids}
             if state.flow is None and state.pending is None:
                 labels = {entry.flow: self.t(entry.label) for entry in self.engine.menu}
                 labels |= {"help": self.t(N_("menu.help")), "language": self.t(N_("menu.language"))}
             if state.pending == "edit" and (flow := self.current_flow()):
                 labels = {step.key: self.t(step.summary_label) for step in flow.steps}
+            if state.pending == MY_CASES:
+                labels = {cid: self.t(label) for cid, label in MY_CASES_OPTIONS}
             return [(cid, labels.get(cid, cid), ()) for cid in state.choice_ids]
         if state.step == CONFIRM_STEP:
             return [(cid, self.t(label), aliases) for cid, label, aliases in CONFIRM_OPTIONS]
@@ -391,7 +484,9 @@ class _TurnRun:
             return []
         step = flow.step(state.step or "")
         options = [(o.id, self.t(o.label), o.aliases) for o in step.options]
-        if step.skippable:
+        if file_count(state.answers.get(step.key)):
+            options.append((DONE_ID, self.t(N_("step.done")), DONE_WORDS))
+        elif step.skippable:
             options.append((SKIP_ID, self.t(N_("step.skip")), SKIP_WORDS))
         return options
 
@@ -408,10 +503,13 @@ class _TurnRun:
             self.say(N_("input.choose_option"))
             self.prompt_again(or_menu=True)
             return
+        step = flow.step(choice_id or "")
         self.state.pending = None
-        self.state.step = choice_id
+        self.state.step = step.key
         self.state.editing = True
-        self.prompt_step(flow, flow.step(choice_id or ""))
+        if step.max_files > 1:
+            self.state.answers.pop(step.key, None)  # the files are chosen again
+        self.prompt_step(flow, step)
 
     def answer_confirm(self, choice_id: str | None) -> None:
         flow = self.current_flow()
@@ -421,7 +519,8 @@ class _TurnRun:
             self.finish(flow)
         elif choice_id == "edit":
             self.state.pending = "edit"
-            choices = [Choice(step.key, self.t(step.summary_label)) for step in flow.steps]
+            asked = flow.asked(self.state.answers)
+            choices = [Choice(step.key, self.t(step.summary_label)) for step in asked]
             self.ask(self.t(N_("confirm.which")), choices, Expect.CHOICE)
         elif choice_id == "cancel":
             self.cancel()
@@ -430,78 +529,96 @@ class _TurnRun:
             self.prompt_again(or_menu=True)
 
     def answer_step(self, flow: Flow, step: Step, choice_id: str | None, inbound: Inbound) -> None:
-        answer, problem = self.read_answer(step, choice_id, inbound)
+        state = self.state
+        reading = Reading(now=self.turn.now, zone=self.engine.translator.zone)
+        so_far = state.answers.get(step.key)
+        answer, problem = read_answer(step, choice_id, inbound, reading, so_far)
         if answer is None:
             self.say(problem)
             self.prompt_step(flow, step)
             return
-        self.state.answers[step.key] = answer
+        state.answers[step.key] = answer
+        self.on_answered(step, answer)
+        more_files = answer["kind"] == "media" and file_count(answer) < step.max_files
+        if more_files and choice_id != DONE_ID:
+            self.prompt_step(flow, step)  # more may follow
+            return
         self.advance(flow, step)
 
-    def read_answer(
-        self, step: Step, choice_id: str | None, inbound: Inbound
-    ) -> tuple[Answer | None, str]:
-        """The answer `inbound` gives to `step`, or None and the catalog key saying why not."""
-        if step.skippable and choice_id == SKIP_ID:
-            return {"kind": "skipped", "value": None}, ""
-        if step.expects is Expect.CHOICE:
-            if choice_id in [option.id for option in step.options]:
-                return {"kind": "choice", "value": choice_id}, ""
-            return None, N_("input.choose_option")
-        if step.expects is Expect.TEXT:
-            return self.read_text(step, inbound)
-        if step.expects is Expect.MEDIA:
-            if inbound.media is not None and inbound.media.mime_type.startswith("image/"):
-                return {"kind": "media", "value": [inbound.media.media_id]}, ""
-            key = N_("input.photo_or_skip") if step.skippable else N_("input.photo_needed")
-            return None, key
-        return None, N_("input.choose_option")
-
-    def read_text(self, step: Step, inbound: Inbound) -> tuple[Answer | None, str]:
-        if inbound.kind is not InboundKind.TEXT:
-            return None, N_("input.text_needed")
-        text = inbound.text.strip()
-        if len(text) < step.min_chars:
-            return None, step.hint or N_("input.text_too_short")
-        if len(text) > step.max_chars:
-            return None, N_("input.text_too_long")
-        return {"kind": "text", "value": text}, ""
+    def on_answered(self, step: Step, answer: Answer) -> None:
+        """What an answer sets off at once: the alarm, the place of an urgent case."""
+        chosen = next((o for o in step.options if o.id == answer["value"]), None)
+        if answer["kind"] == "choice" and chosen is not None and chosen.alarm:
+            if not self.state.draft_ref:
+                ref = self.turn.new_reference("LPR")
+                opening = str(self.state.flow_data.get("opening") or "")
+                self.reply.effects.append(RaiseAlarm(ref=ref, description=opening))
+                self.state.draft_ref = ref
+            self.emergency_answer(self.state.draft_ref)
+        elif answer["kind"] in ("location", "address") and self.state.draft_ref:
+            place = place_of(answer)
+            self.reply.effects.append(ShareLocation(ref=self.state.draft_ref, place=place))
 
     def advance(self, flow: Flow, step: Step) -> None:
         state = self.state
-        if state.editing:
+        following = flow.after(step.key, state.answers)
+        if state.editing and following is not None and following.key not in state.answers:
+            state.step = following.key  # a changed answer brought up a new question
+        elif state.editing or following is None:
             state.editing = False
             state.step = CONFIRM_STEP
         else:
-            position = flow.index(step.key)
-            following = flow.steps[position + 1] if position + 1 < len(flow.steps) else None
-            state.step = following.key if following else CONFIRM_STEP
+            state.step = following.key
+        if state.step == CONFIRM_STEP and not flow.confirm:
+            self.finish(flow)
+            return
         self.prompt_again(or_menu=True)
 
     def finish(self, flow: Flow) -> None:
+        state = self.state
+        asked = {step.key for step in flow.asked(state.answers)}
         done = flow.finish(
             FlowInput(
-                answers=dict(self.state.answers),
+                answers={key: a for key, a in state.answers.items() if key in asked},
                 now=self.turn.now,
                 new_reference=self.turn.new_reference,
+                translator=self.engine.translator,
+                locale=self.reply.locale,
+                lookup=self.turn.lookup,
+                cases=self.turn.cases,
+                data=dict(state.flow_data),
+                draft_ref=state.draft_ref,
             )
         )
         self.reply.effects.extend(done.effects)
-        self.state.leave_flow()
-        self.state.prompt_token = None
-        self.state.choice_ids = []
-        when = self.engine.translator.datetime(self.reply.locale, self.turn.now)
-        self.say(done.text_key, time=when, **done.params)
+        state.leave_flow()
+        state.prompt_token = None
+        state.choice_ids = []
+        for text in done.texts:
+            self.reply.messages.append(Outbound(text=text))
+        if done.then == MY_CASES:
+            self.offer_case_actions()
+        elif done.then == MENU_AFTER:
+            self.show_menu(N_("faq.anything_else"))
+        elif done.then is not None:
+            self.start_flow(done.then, data=done.then_data, announce=False)
 
     # -- prompts ---------------------------------------------------------
 
-    def start_flow(self, name: str) -> None:
+    def start_flow(
+        self, name: str, *, data: dict[str, object] | None = None, announce: bool = True
+    ) -> None:
         flow = self.engine.flows[name]
+        if self.state.flow and self.state.flow != name:
+            self.say(N_("flow.abandoned"))
         self.state.leave_flow()
         self.state.flow = name
-        self.state.step = flow.steps[0].key
-        self.say(N_("flow.started"), flow=self.t(flow.title))
-        self.prompt_step(flow, flow.steps[0])
+        self.state.flow_data = dict(data or {})
+        first = flow.asked({})[0]
+        self.state.step = first.key
+        if announce:
+            self.say(N_("flow.started"), flow=self.t(flow.title))
+        self.prompt_step(flow, first)
 
     def prompt_again(self, *, or_menu: bool) -> None:
         """Repeat whatever the conversation waits for; the menu if nothing (when asked)."""
@@ -513,6 +630,10 @@ class _TurnRun:
             self.answer_confirm("edit")
         elif state.pending == "case":
             self.ask_which_case()
+        elif state.pending == MY_CASES:
+            self.offer_case_actions()
+        elif state.pending == "case_note":
+            self.ask_case_note()
         elif flow is not None and state.step == CONFIRM_STEP:
             self.show_summary(flow)
         elif flow is not None:
@@ -521,36 +642,34 @@ class _TurnRun:
             self.show_menu()
 
     def prompt_step(self, flow: Flow, step: Step) -> None:
-        position = flow.index(step.key) + 1
-        text = (
-            self.t(step.prompt)
-            + "\n\n"
-            + self.t(N_("flow.step_footer"), position=position, total=len(flow.steps))
-        )
+        files = file_count(self.state.answers.get(step.key))
+        if files:
+            text = self.t(N_("step.files_received"), count=files, limit=step.max_files)
+            self.ask(text, [Choice(DONE_ID, self.t(N_("step.done")))], step.expects)
+            return
+        asked = [s.key for s in flow.asked(self.state.answers)]
+        text = self.t(step.prompt)
+        if len(asked) > 1:
+            footer = self.t(
+                N_("flow.step_footer"), position=asked.index(step.key) + 1, total=len(asked)
+            )
+            text += "\n\n" + footer
         choices = [Choice(option.id, self.t(option.label)) for option in step.options]
+        if step.expects is Expect.LOCATION:
+            choices.insert(0, Choice(REQUEST_LOCATION, self.t(N_("step.share_location"))))
         if step.skippable:
             choices.append(Choice(SKIP_ID, self.t(N_("step.skip"))))
         self.ask(text, choices, step.expects)
 
     def show_summary(self, flow: Flow) -> None:
         lines = [self.t(N_("confirm.intro"), flow=self.t(flow.title)), ""]
-        for step in flow.steps:
-            shown = self.describe(step, self.state.answers.get(step.key))
+        for step in flow.asked(self.state.answers):
+            answer = self.state.answers.get(step.key)
+            shown = describe(step, answer, self.engine.translator, self.reply.locale)
             lines.append(f"{self.t(step.summary_label)}: {shown}")
         lines += ["", self.t(N_("confirm.question"))]
         choices = [Choice(cid, self.t(label)) for cid, label, _ in CONFIRM_OPTIONS]
         self.ask("\n".join(lines), choices, Expect.CHOICE)
-
-    def describe(self, step: Step, answer: Answer | None) -> str:
-        if answer is None or answer["kind"] == "skipped":
-            return self.t(N_("summary.none"))
-        if answer["kind"] == "choice":
-            labels = {option.id: option.label for option in step.options}
-            return self.t(labels[answer["value"]])
-        if answer["kind"] == "media":
-            return self.t(N_("summary.files"), count=len(answer["value"]))
-        text = str(answer["value"])
-        return text if len(text) <= SUMMARY_TEXT_LIMIT else text[:SUMMARY_TEXT_LIMIT] + "…"
 
     # -- outside a flow ----------------------------------------------------
 
@@ -615,10 +734,78 @@ class _TurnRun:
             self.prompt_again(or_menu=True)
             return
         data = self.state.pending_data
+        if data.get("note"):  # chosen from the citizen's cases: ask for what to add
+            self.state.pending = "case_note"
+            self.state.pending_data = {"ref": choice_id}
+            self.ask_case_note()
+            return
         self.state.pending = None
         self.state.pending_data = {}
         self.add_to_case(choice_id or "", str(data.get("text") or ""), data.get("media_id"))
 
+    def offer_case_actions(self) -> None:
+        """After the list of the citizen's cases: add something to one, or the menu."""
+        if not self.turn.open_cases:
+            self.show_menu(N_("faq.anything_else"))
+            return
+        self.state.pending = MY_CASES
+        choices = [Choice(cid, self.t(label)) for cid, label in MY_CASES_OPTIONS]
+        self.ask(self.t(N_("cases.what_next")), choices, Expect.CHOICE)
+
+    def answer_my_cases(self, choice_id: str | None) -> None:
+        refs = self.turn.open_cases
+        if choice_id == "menu" or (choice_id == "add" and not refs):
+            self.state.pending = None
+            self.show_menu()
+        elif choice_id == "add" and len(refs) == 1:
+            self.state.pending = "case_note"
+            self.state.pending_data = {"ref": refs[0]}
+            self.ask_case_note()
+        elif choice_id == "add":
+            self.state.pending = "case"
+            self.state.pending_data = {"note": True}
+            self.ask_which_case()
+        else:
+            self.say(N_("input.choose_option"))
+            self.prompt_again(or_menu=True)
+
+    def ask_case_note(self) -> None:
+        ref = str(self.state.pending_data.get("ref"))
+        self.ask(self.t(N_("cases.ask_note"), ref=ref), [], Expect.TEXT)
+
+    def answer_case_note(self, inbound: Inbound) -> None:
+        ref = str(self.state.pending_data.get("ref"))
+        text = inbound.text.strip() if inbound.kind is InboundKind.TEXT else ""
+        media = (
+            inbound.media
+            if inbound.media and inbound.media.mime_type.startswith("image/")
+            else None
+        )
+        if ref not in self.turn.open_cases:
+            self.state.pending = None
+            self.state.pending_data = {}
+            self.say(N_("cases.no_longer_open"), ref=ref)
+            self.show_menu()
+        elif text or media:
+            self.state.pending = None
+            self.state.pending_data = {}
+            self.add_to_case(ref, text, media.media_id if media else None)
+        else:
+            self.say(N_("cases.note_needed"))
+            self.ask_case_note()
+
     def add_to_case(self, ref: str, text: str, media_id: int | None) -> None:
         self.reply.effects.append(AddToCase(ref=ref, text=text, media_id=media_id))
         self.say(N_("case.added"), ref=ref)
+
+
+MY_CASES_OPTIONS = (("add", N_("cases.add_info")), ("menu", N_("cases.back_to_menu")))
+
+
+def _alarm_option(flow: Flow) -> tuple[Step, Option] | None:
+    """The step and option of `flow` that mean "someone is in danger now"."""
+    for step in flow.steps:
+        for option in step.options:
+            if option.alarm:
+                return step, option
+    return None

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
+class PlaceAnswer:
+    """Where an incident happened: a shared point, a typed address, or both."""
+
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OpenCase:
+    """A new case; with `draft`, the urgent case `RaiseAlarm` opened, now completed."""
+
     ref: str
     kind: str  # complaint | incident
     category: str
@@ -15,6 +27,28 @@ class OpenCase:
     anonymous: bool
     answers: dict[str, Any] = field(default_factory=dict)
     media_ids: tuple[int, ...] = ()
+    priority: str = "normal"  # normal | high | urgent
+    sla_hours: float | None = None  # first answer due within
+    place: PlaceAnswer | None = None
+    occurred_at: datetime | None = None
+    occurred_text: str | None = None
+    draft: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RaiseAlarm:
+    """Someone is in danger now: open an urgent incident at once and alert the duty desk."""
+
+    ref: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShareLocation:
+    """The place of an urgent incident, for its case and the duty desk, as soon as known."""
+
+    ref: str
+    place: PlaceAnswer
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +61,13 @@ class AddToCase:
 
 
 @dataclass(frozen=True, slots=True)
+class Subscribe:
+    """Tell the citizen when this application's status changes."""
+
+    application_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class SetLocale:
     locale: str
 
@@ -36,4 +77,6 @@ class SetBroadcastOptIn:
     opt_in: bool
 
 
-Effect = OpenCase | AddToCase | SetLocale | SetBroadcastOptIn
+Effect = (
+    OpenCase | RaiseAlarm | ShareLocation | AddToCase | Subscribe | SetLocale | SetBroadcastOptIn
+)

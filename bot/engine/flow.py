@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.applications import ApplicationKind, LookupResult
 from bot.engine.effects import Effect
 from bot.engine.state import Answer
+from bot.i18n import Translator
 from bot.messages import Expect
 
 
@@ -24,6 +27,22 @@ class Option:
     id: str
     label: str
     aliases: tuple[str, ...] = ()
+    alarm: bool = False  # choosing it means someone is in danger now: 110 and the duty desk
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a step's text reader may use besides the text."""
+
+    now: datetime
+    zone: ZoneInfo
+
+
+TextReader = Callable[[str, Reading], Answer | None]
+"""Reads typed text into a step's answer (a time, a date, a number), or None."""
+
+Condition = Callable[[dict[str, Answer]], bool]
+"""Whether a step is asked, given the answers so far."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +56,40 @@ class Step:
     min_chars: int = 1
     max_chars: int = 4000
     hint: str | None = None  # catalog key of a reprompt when the answer did not fit
+    reader: TextReader | None = None  # typed text, read into an answer (also on choice steps)
+    shown: Condition | None = None  # asked only when this holds (None: always)
+    max_files: int = 1  # media steps: files it takes before moving on
+
+    def asked(self, answers: dict[str, Answer]) -> bool:
+        return self.shown is None or self.shown(answers)
 
 
 @dataclass(frozen=True, slots=True)
 class Finished:
-    """What completing a flow produces: records to make and what to say."""
+    """What completing a flow produces: records to make, what to say, what comes next.
+
+    `then` names a flow to start at once (with `then_data`), or `my_cases`
+    for the citizen's own cases; None shows nothing more.
+    """
 
     effects: tuple[Effect, ...]
-    text_key: str
-    params: dict[str, Any] = field(default_factory=dict)
+    texts: tuple[str, ...]
+    then: str | None = None
+    then_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseBrief:
+    """One of the citizen's own cases, as the status flow lists it."""
+
+    ref: str
+    kind: str
+    status: str
+    updated_at: datetime
+
+
+Lookup = Callable[[ApplicationKind, str, date], LookupResult]
+"""Looks an application up for this citizen (and records the attempt)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +99,18 @@ class FlowInput:
     answers: dict[str, Answer]
     now: datetime
     new_reference: Callable[[str], str]
+    translator: Translator
+    locale: str
+    lookup: Lookup
+    cases: tuple[CaseBrief, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)  # what the flow was started with
+    draft_ref: str | None = None  # a case opened before the end (an urgent incident)
+
+    def text(self, key: str, **params: object) -> str:
+        return self.translator.text(self.locale, key, **params)
+
+    def time(self, moment: datetime) -> str:
+        return self.translator.datetime(self.locale, moment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +119,7 @@ class Flow:
     title: str  # catalog key
     steps: tuple[Step, ...]
     finish: Callable[[FlowInput], Finished]
+    confirm: bool = True  # show a summary and ask before finishing (not for a lookup)
 
     def step(self, key: str) -> Step:
         for step in self.steps:
@@ -70,8 +127,19 @@ class Flow:
                 return step
         raise KeyError(key)
 
-    def index(self, key: str) -> int:
-        return [step.key for step in self.steps].index(key)
+    def asked(self, answers: dict[str, Answer]) -> list[Step]:
+        """The steps asked, given the answers so far."""
+        return [step for step in self.steps if step.asked(answers)]
+
+    def after(self, key: str, answers: dict[str, Answer]) -> Step | None:
+        """The next step asked after `key`, or None at the end."""
+        position = [step.key for step in self.steps].index(key)
+        return next((s for s in self.steps[position + 1 :] if s.asked(answers)), None)
+
+    def before(self, key: str, answers: dict[str, Answer]) -> Step | None:
+        """The step asked before `key`, or None at the start."""
+        position = [step.key for step in self.steps].index(key)
+        return next((s for s in reversed(self.steps[:position]) if s.asked(answers)), None)
 
 
 @dataclass(frozen=True, slots=True)

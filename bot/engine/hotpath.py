@@ -12,21 +12,31 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
+from bot import application_lookup
+from bot.applications import ApplicationKind, LookupResult
 from bot.casework import CITIZEN, OPEN_STATUSES, CaseStatus
+from bot.duplicates import link_duplicates
 from bot.engine.core import Engine, Reply, Turn
-from bot.engine.effects import AddToCase, OpenCase, SetBroadcastOptIn, SetLocale
+from bot.engine.effects import (
+    AddToCase,
+    OpenCase,
+    RaiseAlarm,
+    SetBroadcastOptIn,
+    SetLocale,
+    ShareLocation,
+    Subscribe,
+)
+from bot.engine.flow import CaseBrief
 from bot.engine.state import ConversationState
 from bot.faq import FaqSnapshot
 from bot.media import StoredFile
 from bot.messages import Inbound, MediaRef
 from bot.outbox.queue import outbox_rows
 from bot.references import new_reference
-from bot.storage.direct import Tx
-
-_OPEN = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
+from bot.storage.direct import Tx, stored_time
 
 SEEN = """INSERT INTO inbound_events (channel, external_id, received_at)
 VALUES (:channel, :external_id, :now) ON CONFLICT DO NOTHING RETURNING id"""
@@ -43,9 +53,8 @@ locale_chosen, privacy_noticed_at, broadcast_opt_in, reachable, last_inbound_at,
 VALUES (:channel, :external_id, :name, :phone, :locale, :no, :now, :no, :yes, :now, :now)
 ON CONFLICT DO NOTHING RETURNING id, locale"""
 LOAD_STATE = "SELECT state FROM conversations WHERE contact_id = :contact_id"
-# The statuses spliced in are constants of `bot.casework`, never input.
-OPEN_REFS = f"""SELECT ref FROM cases WHERE contact_id = :contact_id AND status IN ({_OPEN})
-ORDER BY updated_at DESC, id DESC"""  # noqa: S608
+RECENT_CASES = """SELECT ref, kind, status, updated_at FROM cases WHERE contact_id = :contact_id
+ORDER BY updated_at DESC, id DESC LIMIT 50"""
 SAVE_STATE = """UPDATE conversations SET state = :state, active_flow = :flow, updated_at = :now
 WHERE contact_id = :contact_id"""
 NEW_STATE = """INSERT INTO conversations (contact_id, state, active_flow, updated_at)
@@ -57,9 +66,17 @@ NEW_MEDIA = """INSERT INTO media (contact_id, sha256, path, mime_type, size, cle
 created_at) VALUES (:contact_id, :sha256, :path, :mime_type, :size, :clean_path, :now)
 RETURNING id"""
 NEW_CASE = """INSERT INTO cases (ref, kind, status, contact_id, channel, anonymous, category,
-description, answers, priority, created_at, updated_at) VALUES (:ref, :kind, :status,
-:contact_id, :channel, :anonymous, :category, :description, :answers, 'normal', :now, :now)
-RETURNING id"""
+description, answers, priority, sla_due_at, latitude, longitude, address, occurred_at,
+occurred_text, created_at, updated_at) VALUES (:ref, :kind, :status, :contact_id, :channel,
+:anonymous, :category, :description, :answers, :priority, :sla_due_at, :latitude, :longitude,
+:address, :occurred_at, :occurred_text, :now, :now) RETURNING id"""
+# Completing the urgent case opened at the alarm: its priority and SLA stand.
+COMPLETE_DRAFT = """UPDATE cases SET category = :category, description = :description,
+answers = :answers, latitude = :latitude, longitude = :longitude, address = :address,
+occurred_at = :occurred_at, occurred_text = :occurred_text, updated_at = :now
+WHERE ref = :ref AND contact_id = :contact_id RETURNING id"""
+SET_PLACE = """UPDATE cases SET latitude = :latitude, longitude = :longitude, address = :address,
+updated_at = :now WHERE ref = :ref AND contact_id = :contact_id RETURNING id"""
 STATUS_CHANGE = """INSERT INTO case_status_changes (case_id, from_status, to_status, actor,
 created_at) VALUES (:case_id, :from_status, :to_status, :actor, :now)"""
 SET_CASE_STATUS = "UPDATE cases SET status = :status, updated_at = :now WHERE id = :case_id"
@@ -72,6 +89,29 @@ delivery_status, created_at) VALUES (:case_id, 'in', :author, :text, :media_id, 
 SET_LOCALE = "UPDATE contacts SET locale = :locale, locale_chosen = :yes WHERE id = :contact_id"
 SET_OPT_IN = """UPDATE contacts SET broadcast_opt_in = :opt_in, broadcast_opted_out_at = :at
 WHERE id = :contact_id"""
+
+
+UNSPECIFIED = "unspecified"  # the category of an urgent case until the citizen names it
+URGENT_SLA = timedelta(minutes=15)
+
+
+class DutyAlerts(Protocol):
+    """The duty desk, as the hot path tells it of urgent cases (`bot.duty`)."""
+
+    def raise_alert(
+        self, tx: Tx, *, case_id: int, ref: str, category: str | None, now: datetime
+    ) -> None: ...
+
+    def share_location(
+        self,
+        tx: Tx,
+        *,
+        case_id: int,
+        latitude: float | None,
+        longitude: float | None,
+        address: str | None,
+        now: datetime,
+    ) -> None: ...
 
 
 class IdentityUnsettled(Exception):
@@ -106,6 +146,7 @@ def process(
     faq: FaqSnapshot,
     now: datetime,
     default_locale: str,
+    duty: DutyAlerts,
 ) -> Handled:
     at = tx.time(now)
     if inbound.verify_identity and not _identity_settled(tx, inbound):
@@ -118,17 +159,28 @@ def process(
         inbound = replace(inbound, media=_record_media(tx, stored, contact.id, at))
     raw_state = tx.rows(LOAD_STATE, {"contact_id": contact.id})
     state = ConversationState.from_json(raw_state[0][0] if raw_state else None)
-    refs = tuple(row[0] for row in tx.rows(OPEN_REFS, {"contact_id": contact.id}))
+    cases = tuple(
+        CaseBrief(ref, kind, status, stored_time(updated))
+        for ref, kind, status, updated in tx.rows(RECENT_CASES, {"contact_id": contact.id})
+    )
+
+    def lookup(kind: ApplicationKind, number: str, born: date) -> LookupResult:
+        return application_lookup.lookup(
+            tx, contact_id=contact.id, kind=kind, number=number, birth_date=born, now=now
+        )
+
     turn = Turn(
         now=now,
         locale=contact.locale,
         first_contact=contact.is_new,
-        open_cases=refs,
+        open_cases=tuple(case.ref for case in cases if case.status in OPEN_STATUSES),
         new_reference=new_reference,
         faq=faq,
+        lookup=lookup,
+        cases=cases,
     )
     reply = engine.handle(state, inbound, turn)
-    _apply(tx, reply, contact.id, inbound.channel, at)
+    _Effects(tx, contact.id, inbound.channel, now, duty).apply(reply)
     values = {"contact_id": contact.id, "state": reply.state.to_json(), "now": at}
     values["flow"] = reply.state.flow
     if not (raw_state and tx.execute(SAVE_STATE, values)):
@@ -191,56 +243,153 @@ def _record_media(tx: Tx, stored: StoredFile, contact_id: int, at: Any) -> Media
     return MediaRef(media_id=int(media_id), mime_type=stored.mime_type, sha256=stored.sha256)
 
 
-def _apply(tx: Tx, reply: Reply, contact_id: int, channel: str, at: Any) -> None:
-    for effect in reply.effects:
-        if isinstance(effect, OpenCase):
-            _open_case(tx, effect, contact_id, channel, at)
-        elif isinstance(effect, AddToCase):
-            _add_to_case(tx, effect, contact_id, at)
-        elif isinstance(effect, SetLocale):
-            tx.execute(SET_LOCALE, {"locale": effect.locale, "yes": True, "contact_id": contact_id})
-        elif isinstance(effect, SetBroadcastOptIn):
-            opted_out = None if effect.opt_in else at
-            values = {"opt_in": effect.opt_in, "at": opted_out, "contact_id": contact_id}
-            tx.execute(SET_OPT_IN, values)
+class _Effects:
+    """Records what one turn's reply asks for, in the turn's transaction."""
 
+    def __init__(self, tx: Tx, contact_id: int, channel: str, now: datetime, duty: DutyAlerts):
+        self.tx = tx
+        self.contact_id = contact_id
+        self.channel = channel
+        self.now = now
+        self.at = tx.time(now)
+        self.duty = duty
 
-def _open_case(tx: Tx, effect: OpenCase, contact_id: int, channel: str, at: Any) -> None:
-    values = {
-        "ref": effect.ref,
-        "kind": effect.kind,
-        "status": CaseStatus.NEW.value,
-        "contact_id": contact_id,
-        "channel": channel,
-        "anonymous": effect.anonymous,
-        "category": effect.category,
-        "description": effect.description,
-        "answers": json.dumps(effect.answers, ensure_ascii=False),
-        "now": at,
-    }
-    [(case_id,)] = tx.rows(NEW_CASE, values)
-    _status_change(tx, case_id, None, CaseStatus.NEW, at)
-    for media_id in effect.media_ids:
-        tx.execute(LINK_MEDIA, {"case_id": case_id, "media_id": media_id, "contact_id": contact_id})
+    def apply(self, reply: Reply) -> None:
+        tx, contact = self.tx, self.contact_id
+        for effect in reply.effects:
+            if isinstance(effect, OpenCase):
+                self.open_case(effect)
+            elif isinstance(effect, RaiseAlarm):
+                self.raise_alarm(effect)
+            elif isinstance(effect, ShareLocation):
+                self.share_location(effect)
+            elif isinstance(effect, AddToCase):
+                self.add_to_case(effect)
+            elif isinstance(effect, Subscribe):
+                application_lookup.subscribe(
+                    tx, contact_id=contact, application_id=effect.application_id, now=self.now
+                )
+            elif isinstance(effect, SetLocale):
+                tx.execute(
+                    SET_LOCALE, {"locale": effect.locale, "yes": True, "contact_id": contact}
+                )
+            elif isinstance(effect, SetBroadcastOptIn):
+                opted_out = None if effect.opt_in else self.at
+                values = {"opt_in": effect.opt_in, "at": opted_out, "contact_id": contact}
+                tx.execute(SET_OPT_IN, values)
 
+    def open_case(self, effect: OpenCase) -> None:
+        place = effect.place
+        values = {
+            "ref": effect.ref,
+            "contact_id": self.contact_id,
+            "category": effect.category,
+            "description": effect.description,
+            "answers": json.dumps(effect.answers, ensure_ascii=False),
+            "latitude": place.latitude if place else None,
+            "longitude": place.longitude if place else None,
+            "address": place.address if place else None,
+            "occurred_at": self.tx.time(effect.occurred_at) if effect.occurred_at else None,
+            "occurred_text": effect.occurred_text,
+            "now": self.at,
+        }
+        if effect.draft:
+            found = self.tx.rows(COMPLETE_DRAFT, values)
+            if not found:
+                return
+            case_id = int(found[0][0])
+            if place is not None:
+                self.duty.share_location(
+                    self.tx,
+                    case_id=case_id,
+                    latitude=place.latitude,
+                    longitude=place.longitude,
+                    address=place.address,
+                    now=self.now,
+                )
+        else:
+            due = self.now + timedelta(hours=effect.sla_hours) if effect.sla_hours else None
+            case_id = self.new_case(
+                values
+                | {
+                    "kind": effect.kind,
+                    "anonymous": effect.anonymous,
+                    "priority": effect.priority,
+                    "sla_due_at": self.tx.time(due) if due else None,
+                }
+            )
+        for media_id in effect.media_ids:
+            link = {"case_id": case_id, "media_id": media_id, "contact_id": self.contact_id}
+            self.tx.execute(LINK_MEDIA, link)
+        if effect.kind == "incident":
+            link_duplicates(self.tx, case_id=case_id, now=self.now)
 
-def _add_to_case(tx: Tx, effect: AddToCase, contact_id: int, at: Any) -> None:
-    """File a citizen's follow-up in their own case (never in someone else's)."""
-    found = tx.rows(OWN_CASE, {"ref": effect.ref, "contact_id": contact_id})
-    if not found:
-        return
-    case_id, status = found[0]
-    message = {"case_id": case_id, "author": CITIZEN, "text": effect.text, "now": at}
-    tx.execute(CITIZEN_MESSAGE, message | {"media_id": effect.media_id})
-    if effect.media_id is not None:
-        link = {"case_id": case_id, "media_id": effect.media_id, "contact_id": contact_id}
-        tx.execute(LINK_MEDIA, link)
-    new_status = CaseStatus.IN_PROGRESS if status == CaseStatus.WAITING_CITIZEN else status
-    tx.execute(SET_CASE_STATUS, {"status": str(new_status), "now": at, "case_id": case_id})
-    if new_status != status:
-        _status_change(tx, case_id, status, new_status, at)
+    def new_case(self, values: dict[str, Any]) -> int:
+        values = values | {"status": CaseStatus.NEW.value, "channel": self.channel}
+        [(case_id,)] = self.tx.rows(NEW_CASE, values)
+        self.status_change(case_id, None, CaseStatus.NEW)
+        return int(case_id)
 
+    def raise_alarm(self, effect: RaiseAlarm) -> None:
+        """Open the urgent case at once, before the report is complete, and alert the desk."""
+        values = {
+            "ref": effect.ref,
+            "kind": "incident",
+            "contact_id": self.contact_id,
+            "anonymous": False,
+            "category": UNSPECIFIED,
+            "description": effect.description,
+            "answers": "{}",
+            "priority": "urgent",
+            "sla_due_at": self.tx.time(self.now + URGENT_SLA),
+            "latitude": None,
+            "longitude": None,
+            "address": None,
+            "occurred_at": self.at,
+            "occurred_text": None,
+            "now": self.at,
+        }
+        case_id = self.new_case(values)
+        self.duty.raise_alert(self.tx, case_id=case_id, ref=effect.ref, category=None, now=self.now)
 
-def _status_change(tx: Tx, case_id: int, old: str | None, new: str, at: Any) -> None:
-    values = {"case_id": case_id, "from_status": old, "to_status": str(new), "actor": CITIZEN}
-    tx.execute(STATUS_CHANGE, values | {"now": at})
+    def share_location(self, effect: ShareLocation) -> None:
+        place = effect.place
+        values = {
+            "ref": effect.ref,
+            "contact_id": self.contact_id,
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+            "address": place.address,
+            "now": self.at,
+        }
+        found = self.tx.rows(SET_PLACE, values)
+        if found:
+            self.duty.share_location(
+                self.tx,
+                case_id=int(found[0][0]),
+                latitude=place.latitude,
+                longitude=place.longitude,
+                address=place.address,
+                now=self.now,
+            )
+
+    def add_to_case(self, effect: AddToCase) -> None:
+        """File a citizen's follow-up in their own case (never in someone else's)."""
+        tx, at = self.tx, self.at
+        found = tx.rows(OWN_CASE, {"ref": effect.ref, "contact_id": self.contact_id})
+        if not found:
+            return
+        case_id, status = found[0]
+        message = {"case_id": case_id, "author": CITIZEN, "text": effect.text, "now": at}
+        tx.execute(CITIZEN_MESSAGE, message | {"media_id": effect.media_id})
+        if effect.media_id is not None:
+            link = {"case_id": case_id, "media_id": effect.media_id, "contact_id": self.contact_id}
+            tx.execute(LINK_MEDIA, link)
+        new_status = CaseStatus.IN_PROGRESS if status == CaseStatus.WAITING_CITIZEN else status
+        tx.execute(SET_CASE_STATUS, {"status": str(new_status), "now": at, "case_id": case_id})
+        if new_status != status:
+            self.status_change(case_id, status, new_status)
+
+    def status_change(self, case_id: int, old: str | None, new: str) -> None:
+        values = {"case_id": case_id, "from_status": old, "to_status": str(new), "actor": CITIZEN}
+        self.tx.execute(STATUS_CHANGE, values | {"now": self.at})

@@ -10,6 +10,7 @@ from rapidfuzz import fuzz, process
 
 FUZZY_CUTOFF = 85.0
 TYPO_CUTOFF = 88.0
+LABEL_LENGTH_SLACK = 1.5
 _COMMAND = re.compile(r"^/?(?P<word>[a-z_]+)(?:@\w+)?(?:\s+(?P<arg>.+))?$")
 
 
@@ -50,7 +51,14 @@ def pick_option(text: str, options: Sequence[tuple[str, str, Iterable[str]]]) ->
     for option_id, label, aliases in options:
         if wanted == normalize(label) or wanted in {normalize(a) for a in aliases}:
             return option_id
-    labels = [normalize(label) for _, label, _ in options]
+    # A label is named only by text of about its length: a whole sentence that
+    # merely shares a few words with a short label ("... for an skck" and
+    # "Report an incident") is no choice of it.
+    labels = {
+        n: normalize(label)
+        for n, (_, label, _) in enumerate(options)
+        if len(wanted) <= LABEL_LENGTH_SLACK * len(label)
+    }
     found = process.extractOne(wanted, labels, scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF)
     return options[found[2]][0] if found else None
 

@@ -19,14 +19,15 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.applications import ApplicationKind, LookupResult
 from bot.clock import Clock
 from bot.engine.core import Engine, Turn
-from bot.engine.hotpath import Handled, IdentityUnsettled, process
+from bot.engine.hotpath import DutyAlerts, Handled, IdentityUnsettled, process
 from bot.engine.state import ConversationState
 from bot.faq import SELECT_FAQS, FaqCache, faqs_from_rows
 from bot.media import MediaStore, StoredFile, Upload
@@ -66,6 +67,7 @@ class ConversationRunner:
         clock: Clock,
         media: MediaStore,
         default_locale: str,
+        duty: DutyAlerts,
         on_committed: Callable[[], None],
     ) -> None:
         self.db = db
@@ -75,6 +77,7 @@ class ConversationRunner:
         self.clock = clock
         self.media = media
         self.default_locale = default_locale
+        self.duty = duty
         self.on_committed = on_committed
         self.faq = FaqCache()  # refreshed from the database inside the writer's transactions
         self._queue: list[_Job] = []
@@ -150,6 +153,7 @@ class ConversationRunner:
                 faq=self.faq.snapshot,
                 now=now,
                 default_locale=self.default_locale,
+                duty=self.duty,
             )
         except IdentityUnsettled as unsettled:  # raised before any write: the batch goes on
             return unsettled
@@ -213,6 +217,7 @@ class ConversationRunner:
                     open_cases=(),
                     new_reference=new_reference,
                     faq=self.faq.snapshot,
+                    lookup=_no_lookups,
                 )
                 reply = self.engine.expire(ConversationState.from_json(row.state), turn)
                 claimed = await conn.execute(
@@ -237,3 +242,7 @@ class ConversationRunner:
         if expired:
             self.on_committed()
         return expired
+
+
+def _no_lookups(kind: ApplicationKind, number: str, born: date) -> LookupResult:
+    raise RuntimeError("an idle conversation's expiry looks nothing up")

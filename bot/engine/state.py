@@ -19,6 +19,8 @@ class ConversationState:
     editing: bool = False  # answering a step again from the summary
     pending: str | None = None  # an interruption waiting for a choice: language, edit, case
     pending_data: dict[str, Any] = field(default_factory=dict)
+    flow_data: dict[str, Any] = field(default_factory=dict)  # what the flow was started with
+    draft_ref: str | None = None  # an urgent case opened before the flow's end
     prompt_token: str | None = None
     choice_ids: list[str] = field(default_factory=list)  # of the last prompt, for typed numbers
     touched_at: str | None = None  # ISO time of the last message
@@ -46,6 +48,8 @@ class ConversationState:
         self.editing = False
         self.pending = None
         self.pending_data = {}
+        self.flow_data = {}
+        self.draft_ref = None
 
 
 CONFIRM_STEP = "_confirm"

@@ -9,6 +9,7 @@ from bot.i18n import N_
 from bot.messages import Expect
 
 MIN_DESCRIPTION_CHARS = 20
+SLA_HOURS = 72.0  # a first answer within three working days
 MAX_DESCRIPTION_CHARS = 4000
 YES = ("ya", "iya", "y", "yes", "anonim", "anonymous", "rahasia")
 NO = ("tidak", "tdk", "gak", "nggak", "enggak", "no", "n", "bukan")
@@ -27,12 +28,10 @@ def open_complaint(given: FlowInput) -> Finished:
         anonymous=answers["anonymous"]["value"] == "yes",
         answers=answers,
         media_ids=media_ids,
+        sla_hours=SLA_HOURS,
     )
-    return Finished(
-        effects=(case,),
-        text_key=N_("complaint.done"),
-        params={"ref": ref},
-    )
+    text = given.text(N_("complaint.done"), ref=ref, time=given.time(given.now))
+    return Finished(effects=(case,), texts=(text,))
 
 
 COMPLAINT = Flow(

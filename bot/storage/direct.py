@@ -70,7 +70,7 @@ def stored_time(value: Any) -> datetime:
 
 def stored_date(value: Any) -> date:
     """A date column as a `Tx` reads it back (text on sqlite3)."""
-    return date.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[no-any-return]
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 # -- SQLite -----------------------------------------------------------------------

@@ -1,0 +1,174 @@
+"""Laporan kejadian: an incident report, with the danger question first.
+
+"Yes, someone is in danger now" is an alarm option: the engine shows 110
+and the duty desk's number at once and opens the urgent case before the
+report goes on (`bot.engine.core`); finishing then completes that case.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.engine.answers import place_of
+from bot.engine.effects import OpenCase
+from bot.engine.flow import Finished, Flow, FlowInput, MenuEntry, Option, Step
+from bot.engine.state import Answer
+from bot.flows.readers import any_time, typed_time
+from bot.i18n import N_
+from bot.messages import Expect
+
+MIN_DESCRIPTION_CHARS = 10
+MAX_DESCRIPTION_CHARS = 4000
+MAX_PHOTOS = 5
+URGENT, HIGH, NORMAL = "urgent", "high", "normal"
+# Harm to people or on the road first; the duty desk works these within hours.
+HIGH_CATEGORIES = ("violence", "traffic_accident")
+# First answer due within (hours). An urgent report is the duty desk's at once.
+SLA_HOURS = {URGENT: 0.25, HIGH: 2.0, NORMAL: 24.0}
+YES = ("ya", "iya", "y", "yes", "ada", "bahaya", "darurat")
+NO = ("tidak", "tdk", "gak", "nggak", "enggak", "no", "n", "aman", "bukan")
+
+
+def _asked_when_earlier(answers: dict[str, Answer]) -> bool:
+    when = answers.get("when", {})
+    return when.get("kind") == "choice" and when.get("value") == "earlier"
+
+
+def occurred(answers: dict[str, Answer], now: datetime) -> tuple[datetime | None, str | None]:
+    """When it happened (if understood) and the citizen's words for it."""
+    when = answers["when"] if answers["when"]["kind"] == "time" else answers.get("when_text")
+    if when is None:
+        return now, None  # "happening now / just now"
+    start = datetime.fromisoformat(when["value"]) if when["value"] else None
+    return start, when["words"]
+
+
+def priority_of(answers: dict[str, Answer]) -> str:
+    if answers["danger"]["value"] == "yes":
+        return URGENT
+    happening = answers["when"] == {"kind": "choice", "value": "now"}
+    return HIGH if answers["category"]["value"] in HIGH_CATEGORIES or happening else NORMAL
+
+
+def open_incident(given: FlowInput) -> Finished:
+    answers = given.answers
+    ref = given.draft_ref or given.new_reference("LPR")
+    photos = answers.get("photos", {})
+    occurred_at, words = occurred(answers, given.now)
+    priority = priority_of(answers)
+    if given.data.get("opening"):
+        answers = answers | {"opening": {"kind": "text", "value": given.data["opening"]}}
+    case = OpenCase(
+        ref=ref,
+        kind="incident",
+        category=answers["category"]["value"],
+        description=answers["description"]["value"],
+        anonymous=False,
+        answers=answers,
+        media_ids=tuple(photos["value"]) if photos.get("kind") == "media" else (),
+        priority=priority,
+        sla_hours=SLA_HOURS[priority],
+        place=place_of(answers["where"]),
+        occurred_at=occurred_at,
+        occurred_text=words,
+        draft=given.draft_ref is not None,
+    )
+    done = N_("incident.done_urgent") if priority == URGENT else N_("incident.done")
+    return Finished(effects=(case,), texts=(given.text(done, ref=ref, time=given.time(given.now)),))
+
+
+INCIDENT = Flow(
+    name="incident",
+    title=N_("incident.title"),
+    steps=(
+        Step(
+            key="danger",
+            prompt=N_("incident.ask_danger"),
+            expects=Expect.CHOICE,
+            summary_label=N_("incident.label.danger"),
+            options=(
+                Option("yes", N_("incident.danger.yes"), YES, alarm=True),
+                Option("no", N_("incident.danger.no"), NO),
+            ),
+        ),
+        Step(
+            key="category",
+            prompt=N_("incident.ask_category"),
+            expects=Expect.CHOICE,
+            summary_label=N_("incident.label.category"),
+            options=(
+                Option("theft", N_("incident.category.theft"), ("curi", "maling", "jambret")),
+                Option(
+                    "traffic_accident",
+                    N_("incident.category.traffic_accident"),
+                    ("kecelakaan", "tabrakan", "laka", "accident"),
+                ),
+                Option("violence", N_("incident.category.violence"), ("kekerasan", "pukul")),
+                Option("drugs", N_("incident.category.drugs"), ("narkoba", "narkotika", "sabu")),
+                Option(
+                    "public_disorder",
+                    N_("incident.category.public_disorder"),
+                    ("tawuran", "keributan", "ribut", "onar"),
+                ),
+                Option(
+                    "online_fraud",
+                    N_("incident.category.online_fraud"),
+                    ("penipuan", "tipu", "scam", "fraud"),
+                ),
+                Option("other", N_("incident.category.other"), ("lainnya", "lain")),
+            ),
+        ),
+        Step(
+            key="when",
+            prompt=N_("incident.ask_when"),
+            expects=Expect.CHOICE,
+            summary_label=N_("incident.label.when"),
+            options=(
+                Option("now", N_("incident.when.now"), ("sekarang", "barusan", "now")),
+                Option("earlier", N_("incident.when.earlier"), ("sebelumnya", "earlier")),
+            ),
+            reader=typed_time,
+            hint=N_("incident.when_hint"),
+        ),
+        Step(
+            key="when_text",
+            prompt=N_("incident.ask_when_text"),
+            expects=Expect.TEXT,
+            summary_label=N_("incident.label.when"),
+            max_chars=200,
+            reader=any_time,
+            shown=_asked_when_earlier,
+        ),
+        Step(
+            key="where",
+            prompt=N_("incident.ask_where"),
+            expects=Expect.LOCATION,
+            summary_label=N_("incident.label.where"),
+            max_chars=500,
+        ),
+        Step(
+            key="description",
+            prompt=N_("incident.ask_description"),
+            expects=Expect.TEXT,
+            summary_label=N_("incident.label.description"),
+            min_chars=MIN_DESCRIPTION_CHARS,
+            max_chars=MAX_DESCRIPTION_CHARS,
+            hint=N_("incident.description_too_short"),
+        ),
+        Step(
+            key="photos",
+            prompt=N_("incident.ask_photos"),
+            expects=Expect.MEDIA,
+            summary_label=N_("incident.label.photos"),
+            skippable=True,
+            max_files=MAX_PHOTOS,
+        ),
+    ),
+    finish=open_incident,
+)
+
+INCIDENT_MENU = MenuEntry(
+    flow="incident",
+    label=N_("menu.incident"),
+    commands=("lapor", "report", "laporan", "kejadian"),
+)
