@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, func, or_
+from sqlalchemy import ColumnElement, Subquery, exists, func, or_, sql, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,10 +19,12 @@ from backoffice.officers import SignedInOfficer
 from backoffice.schemas import (
     CaseDetailPublic,
     CaseKind,
+    CaseListItemPublic,
     CaseMessagePublic,
     CasePublic,
     CasesPublic,
     Direction,
+    DuplicatePublic,
     LocationPublic,
     ReporterPublic,
     StatusChangePublic,
@@ -30,7 +32,7 @@ from backoffice.schemas import (
 from bot import casework
 from bot.casework import CaseStatus
 from bot.i18n import Translator
-from bot.storage.models import Case, CaseMessage, CaseStatusChange, Contact, Media
+from bot.storage.models import Case, CaseLink, CaseMessage, CaseStatusChange, Contact, Media
 
 
 async def find_case(
@@ -77,7 +79,14 @@ async def list_cases(
         .offset((page - 1) * per_page)
         .limit(per_page)
     )
-    items = [_public(case, display_name) for case, display_name in rows]
+    found = rows.all()
+    counts = await _duplicate_counts(session, [_id(case) for case, _ in found], scope)
+    items = [
+        CaseListItemPublic(
+            **_public(case, display_name).model_dump(), duplicate_count=counts.get(_id(case), 0)
+        )
+        for case, display_name in found
+    ]
     await audit.record(
         session,
         actor=officer.username,
@@ -99,9 +108,14 @@ async def list_cases(
 
 
 async def view_case(
-    session: AsyncSession, *, officer: SignedInOfficer, case: Case, now: datetime
+    session: AsyncSession,
+    *,
+    officer: SignedInOfficer,
+    scope: ColumnElement[bool],
+    case: Case,
+    now: datetime,
 ) -> CaseDetailPublic:
-    """The case with its timeline, status history and attachments."""
+    """The case with its timeline, status history, attachments and possible duplicates."""
     case_id = _id(case)
     messages = await session.exec(
         select(CaseMessage)
@@ -129,6 +143,7 @@ async def view_case(
             for change in changes
         ],
         attachments=[media.attachment(file, case) for file in files],
+        possible_duplicates=await _possible_duplicates(session, case_id=case_id, scope=scope),
     )
     await _record(session, officer, audit.AuditAction.CASE_VIEW, case, {}, now)
     return detail
@@ -205,6 +220,48 @@ async def _display_name(session: AsyncSession, case: Case) -> str | None:
     return (
         await session.exec(select(Contact.display_name).where(Contact.id == case.contact_id))
     ).one()
+
+
+def _links() -> Subquery:
+    """Every duplicate link seen from each of its two cases: (case_id, other_id, score)."""
+    case_id, other_id = col(CaseLink.case_id), col(CaseLink.other_case_id)
+    score = col(CaseLink.score)
+    return union_all(
+        sql.select(case_id.label("case_id"), other_id.label("other_id"), score.label("score")),
+        sql.select(other_id, case_id, score),
+    ).subquery("links")
+
+
+async def _possible_duplicates(
+    session: AsyncSession, *, case_id: int, scope: ColumnElement[bool]
+) -> list[DuplicatePublic]:
+    links = _links()
+    rows = await session.exec(
+        select(Case.ref, links.c.score, Case.created_at, Case.status)
+        .join(links, links.c.other_id == col(Case.id))
+        .where(links.c.case_id == case_id, scope)
+        .order_by(links.c.score.desc(), col(Case.created_at), col(Case.id))
+    )
+    return [
+        DuplicatePublic(ref=ref, score=score, created_at=created_at, status=CaseStatus(status))
+        for ref, score, created_at, status in rows
+    ]
+
+
+async def _duplicate_counts(
+    session: AsyncSession, case_ids: list[int], scope: ColumnElement[bool]
+) -> dict[int, int]:
+    """How many possible duplicates each case has, for a whole page in one query."""
+    if not case_ids:
+        return {}
+    links = _links()
+    rows = await session.exec(
+        select(links.c.case_id, func.count())
+        .join(Case, col(Case.id) == links.c.other_id)
+        .where(links.c.case_id.in_(case_ids), scope)
+        .group_by(links.c.case_id)
+    )
+    return {case_id: count for case_id, count in rows}
 
 
 def _public(case: Case, display_name: str | None) -> CasePublic:

@@ -65,8 +65,14 @@ class CasePublic(BaseModel):
     closed_at: datetime | None
 
 
+class CaseListItemPublic(CasePublic):
+    duplicate_count: int = Field(
+        description="incident reports linked to this one as possibly the same event"
+    )
+
+
 class CasesPublic(BaseModel):
-    items: list[CasePublic]
+    items: list[CaseListItemPublic]
     total: int
 
 
@@ -105,10 +111,22 @@ class AttachmentPublic(BaseModel):
     )
 
 
+class DuplicatePublic(BaseModel):
+    """Another incident report that looks like the same event (place, time, words)."""
+
+    ref: str
+    score: float = Field(description="how alike the two reports are, 0..100")
+    created_at: datetime
+    status: CaseStatus
+
+
 class CaseDetailPublic(CasePublic):
     messages: list[CaseMessagePublic]
     status_history: list[StatusChangePublic]
     attachments: list[AttachmentPublic]
+    possible_duplicates: list[DuplicatePublic] = Field(
+        description="incident reports linked to this one, most alike first"
+    )
 
 
 class ReplyCreate(BaseModel):

@@ -70,9 +70,16 @@ async def read_cases(
 
 @router.get("/{ref}", responses=NOT_FOUND)
 async def read_case(
-    session: SessionDep, runtime: RuntimeDep, officer: CurrentOfficer, case: CaseDep
+    session: SessionDep,
+    runtime: RuntimeDep,
+    officer: CurrentOfficer,
+    scope: CaseScope,
+    case: CaseDep,
 ) -> CaseDetailPublic:
-    detail = await cases.view_case(session, officer=officer, case=case, now=runtime.clock.now())
+    """The case with its timeline and the incident reports that look like the same event."""
+    detail = await cases.view_case(
+        session, officer=officer, scope=scope, case=case, now=runtime.clock.now()
+    )
     await session.commit()
     return detail
 
