@@ -2,15 +2,16 @@
 
 It does no I/O. `bot.engine.runner` loads the state, calls `Engine.handle`
 inside the transaction and records what comes back. Who handles a message
-follows DESIGN §3: an exact command word; then the input the current step
-expects; then, outside a flow, a follow-up to the citizen's open case; then
-fuzzy matching against the menu.
+follows DESIGN §3: an exact command word; an emergency in the present
+(`bot.engine.emergencies`); then the input the current step expects
+(`bot.engine.steps`); then, outside a flow, a follow-up to the citizen's
+open case (`bot.engine.own_cases`); then fuzzy matching against the menu and
+the FAQ.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.emergency import Urgency, urgency
@@ -19,20 +20,14 @@ from bot.engine.answers import (
     DONE_WORDS,
     SKIP_ID,
     SKIP_WORDS,
-    describe,
     file_count,
-    place_of,
-    read_answer,
 )
 from bot.engine.effects import (
-    AddToCase,
-    Effect,
-    RaiseAlarm,
     SetBroadcastOptIn,
     SetLocale,
-    ShareLocation,
 )
-from bot.engine.flow import CaseBrief, Flow, FlowInput, Lookup, MenuEntry, Option, Reading, Step
+from bot.engine.emergencies import Emergencies
+from bot.engine.flow import Flow, MenuEntry
 from bot.engine.matching import (
     command_word,
     is_greeting,
@@ -40,11 +35,13 @@ from bot.engine.matching import (
     names_word,
     pick_option,
 )
-from bot.engine.state import CONFIRM_STEP, Answer, ConversationState
-from bot.faq import FaqSnapshot
+from bot.engine.own_cases import MY_CASES_OPTIONS, OwnCases
+from bot.engine.state import CONFIRM_STEP, ConversationState
+from bot.engine.steps import FlowSteps
+from bot.engine.turn import CONFIRM_OPTIONS, INCIDENT_FLOW, MY_CASES, Reply, Turn
 from bot.i18n import LOCALES, N_, Translator
 from bot.intents import FAQ_PREFIX, Tier
-from bot.messages import REQUEST_LOCATION, Choice, Expect, Inbound, InboundKind, Outbound
+from bot.messages import Choice, Expect, Inbound, InboundKind, Outbound
 
 NAVIGATION = {
     "start": "start",
@@ -67,39 +64,7 @@ LANGUAGE_WORDS = {
     "id": ("id", "indonesia", "bahasa indonesia", "indonesian", "indo"),
     "en": ("en", "english", "inggris", "bahasa inggris"),
 }
-CONFIRM_OPTIONS = (
-    ("submit", N_("confirm.submit"), ("kirim", "ya", "yes", "send", "submit", "ok", "oke")),
-    ("edit", N_("confirm.edit"), ("ubah", "edit", "ganti", "change")),
-    ("cancel", N_("confirm.cancel"), ("batal", "cancel", "batalkan")),
-)
 FLOOD_WINDOW = timedelta(minutes=1)
-INCIDENT_FLOW = "incident"
-MY_CASES = "my_cases"  # `Finished.then`: the citizen's own cases and what to do with them
-MENU_AFTER = "menu"  # `Finished.then`: the menu, asking if there is anything else
-CHOICE_PENDINGS = ("language", "edit", "case", MY_CASES)
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """What the engine may know besides the state and the input."""
-
-    now: datetime
-    locale: str
-    first_contact: bool
-    open_cases: tuple[str, ...]  # refs of the citizen's open cases, newest first
-    new_reference: Callable[[str], str]
-    faq: FaqSnapshot  # the FAQ of this moment and the intent classifier built with it
-    lookup: Lookup  # application statuses, for this citizen
-    cases: tuple[CaseBrief, ...] = ()  # the citizen's recent cases, newest first
-
-
-@dataclass
-class Reply:
-    state: ConversationState
-    messages: list[Outbound] = field(default_factory=list)
-    effects: list[Effect] = field(default_factory=list)
-    locale: str = "id"
-    stale_press: bool = False  # a button of an earlier prompt was pressed and ignored
 
 
 class Engine:
@@ -156,7 +121,7 @@ class Engine:
         return run.reply
 
 
-class _TurnRun:
+class _TurnRun(Emergencies, FlowSteps, OwnCases):
     """One turn's working set: the state being changed and the replies being built."""
 
     def __init__(self, engine: Engine, state: ConversationState, turn: Turn) -> None:
@@ -260,51 +225,6 @@ class _TurnRun:
             self.follow_up(inbound.text, None)
         else:
             self.route_free_text(inbound.text)
-
-    # -- emergencies (DESIGN §3, §6) -------------------------------------------
-
-    def alarm_jumps(self) -> bool:
-        """Alarm words lead to the danger question outside a flow and where a
-        button is expected; a free-text answer takes them as they are."""
-        state = self.state
-        if state.flow == INCIDENT_FLOW:
-            return False
-        if state.pending or state.flow is None or state.step == CONFIRM_STEP:
-            return state.pending in (None, *CHOICE_PENDINGS)
-        flow = self.current_flow()
-        step = flow.step(state.step or "") if flow else None
-        return step is not None and step.expects is Expect.CHOICE and step.reader is None
-
-    def emergency(self, text: str) -> None:
-        """Someone is in danger now: 110 and the duty desk at once, then the report."""
-        state = self.state
-        if state.draft_ref:
-            self.reply.effects.append(AddToCase(ref=state.draft_ref, text=text))
-            self.emergency_answer(state.draft_ref)
-            self.prompt_again(or_menu=True)
-            return
-        ref = self.turn.new_reference("LPR")
-        self.reply.effects.append(RaiseAlarm(ref=ref, description=text.strip()))
-        self.emergency_answer(ref)
-        flow = self.engine.flows[INCIDENT_FLOW]
-        if state.flow != INCIDENT_FLOW:
-            state.leave_flow()
-            state.flow = INCIDENT_FLOW
-            state.flow_data = {"opening": text.strip()}
-            state.step = flow.steps[0].key
-        state.draft_ref = ref
-        alarm = _alarm_option(flow)
-        if alarm is not None:
-            step, option = alarm
-            state.answers[step.key] = {"kind": "choice", "value": option.id}
-            if state.step == step.key:
-                self.advance(flow, step)
-                return
-        self.prompt_again(or_menu=True)
-
-    def emergency_answer(self, ref: str) -> None:
-        text = self.t(N_("emergency.call_now"), ref=ref, phone=self.engine.duty_phone)
-        self.reply.messages.append(Outbound(text=text, urgent=True))
 
     def on_other(self, inbound: Inbound) -> None:
         if self.state.pending or self.state.flow:
@@ -497,128 +417,7 @@ class _TurnRun:
             self.say(N_("input.choose_option"))
             self.prompt_again(or_menu=True)
 
-    def answer_edit(self, choice_id: str | None) -> None:
-        flow = self.current_flow()
-        if flow is None or choice_id not in [step.key for step in flow.steps]:
-            self.say(N_("input.choose_option"))
-            self.prompt_again(or_menu=True)
-            return
-        step = flow.step(choice_id or "")
-        self.state.pending = None
-        self.state.step = step.key
-        self.state.editing = True
-        if step.max_files > 1:
-            self.state.answers.pop(step.key, None)  # the files are chosen again
-        self.prompt_step(flow, step)
-
-    def answer_confirm(self, choice_id: str | None) -> None:
-        flow = self.current_flow()
-        if flow is None:
-            return
-        if choice_id == "submit":
-            self.finish(flow)
-        elif choice_id == "edit":
-            self.state.pending = "edit"
-            asked = flow.asked(self.state.answers)
-            choices = [Choice(step.key, self.t(step.summary_label)) for step in asked]
-            self.ask(self.t(N_("confirm.which")), choices, Expect.CHOICE)
-        elif choice_id == "cancel":
-            self.cancel()
-        else:
-            self.say(N_("input.choose_option"))
-            self.prompt_again(or_menu=True)
-
-    def answer_step(self, flow: Flow, step: Step, choice_id: str | None, inbound: Inbound) -> None:
-        state = self.state
-        reading = Reading(now=self.turn.now, zone=self.engine.translator.zone)
-        so_far = state.answers.get(step.key)
-        answer, problem = read_answer(step, choice_id, inbound, reading, so_far)
-        if answer is None:
-            self.say(problem)
-            self.prompt_step(flow, step)
-            return
-        state.answers[step.key] = answer
-        self.on_answered(step, answer)
-        more_files = answer["kind"] == "media" and file_count(answer) < step.max_files
-        if more_files and choice_id != DONE_ID:
-            self.prompt_step(flow, step)  # more may follow
-            return
-        self.advance(flow, step)
-
-    def on_answered(self, step: Step, answer: Answer) -> None:
-        """What an answer sets off at once: the alarm, the place of an urgent case."""
-        chosen = next((o for o in step.options if o.id == answer["value"]), None)
-        if answer["kind"] == "choice" and chosen is not None and chosen.alarm:
-            if not self.state.draft_ref:
-                ref = self.turn.new_reference("LPR")
-                opening = str(self.state.flow_data.get("opening") or "")
-                self.reply.effects.append(RaiseAlarm(ref=ref, description=opening))
-                self.state.draft_ref = ref
-            self.emergency_answer(self.state.draft_ref)
-        elif answer["kind"] in ("location", "address") and self.state.draft_ref:
-            place = place_of(answer)
-            self.reply.effects.append(ShareLocation(ref=self.state.draft_ref, place=place))
-
-    def advance(self, flow: Flow, step: Step) -> None:
-        state = self.state
-        following = flow.after(step.key, state.answers)
-        if state.editing and following is not None and following.key not in state.answers:
-            state.step = following.key  # a changed answer brought up a new question
-        elif state.editing or following is None:
-            state.editing = False
-            state.step = CONFIRM_STEP
-        else:
-            state.step = following.key
-        if state.step == CONFIRM_STEP and not flow.confirm:
-            self.finish(flow)
-            return
-        self.prompt_again(or_menu=True)
-
-    def finish(self, flow: Flow) -> None:
-        state = self.state
-        asked = {step.key for step in flow.asked(state.answers)}
-        done = flow.finish(
-            FlowInput(
-                answers={key: a for key, a in state.answers.items() if key in asked},
-                now=self.turn.now,
-                new_reference=self.turn.new_reference,
-                translator=self.engine.translator,
-                locale=self.reply.locale,
-                lookup=self.turn.lookup,
-                cases=self.turn.cases,
-                data=dict(state.flow_data),
-                draft_ref=state.draft_ref,
-            )
-        )
-        self.reply.effects.extend(done.effects)
-        state.leave_flow()
-        state.prompt_token = None
-        state.choice_ids = []
-        for text in done.texts:
-            self.reply.messages.append(Outbound(text=text))
-        if done.then == MY_CASES:
-            self.offer_case_actions()
-        elif done.then == MENU_AFTER:
-            self.show_menu(N_("faq.anything_else"))
-        elif done.then is not None:
-            self.start_flow(done.then, data=done.then_data, announce=False)
-
     # -- prompts ---------------------------------------------------------
-
-    def start_flow(
-        self, name: str, *, data: dict[str, object] | None = None, announce: bool = True
-    ) -> None:
-        flow = self.engine.flows[name]
-        if self.state.flow and self.state.flow != name:
-            self.say(N_("flow.abandoned"))
-        self.state.leave_flow()
-        self.state.flow = name
-        self.state.flow_data = dict(data or {})
-        first = flow.asked({})[0]
-        self.state.step = first.key
-        if announce:
-            self.say(N_("flow.started"), flow=self.t(flow.title))
-        self.prompt_step(flow, first)
 
     def prompt_again(self, *, or_menu: bool) -> None:
         """Repeat whatever the conversation waits for; the menu if nothing (when asked)."""
@@ -640,36 +439,6 @@ class _TurnRun:
             self.prompt_step(flow, flow.step(state.step or ""))
         elif or_menu:
             self.show_menu()
-
-    def prompt_step(self, flow: Flow, step: Step) -> None:
-        files = file_count(self.state.answers.get(step.key))
-        if files:
-            text = self.t(N_("step.files_received"), count=files, limit=step.max_files)
-            self.ask(text, [Choice(DONE_ID, self.t(N_("step.done")))], step.expects)
-            return
-        asked = [s.key for s in flow.asked(self.state.answers)]
-        text = self.t(step.prompt)
-        if len(asked) > 1:
-            footer = self.t(
-                N_("flow.step_footer"), position=asked.index(step.key) + 1, total=len(asked)
-            )
-            text += "\n\n" + footer
-        choices = [Choice(option.id, self.t(option.label)) for option in step.options]
-        if step.expects is Expect.LOCATION:
-            choices.insert(0, Choice(REQUEST_LOCATION, self.t(N_("step.share_location"))))
-        if step.skippable:
-            choices.append(Choice(SKIP_ID, self.t(N_("step.skip"))))
-        self.ask(text, choices, step.expects)
-
-    def show_summary(self, flow: Flow) -> None:
-        lines = [self.t(N_("confirm.intro"), flow=self.t(flow.title)), ""]
-        for step in flow.asked(self.state.answers):
-            answer = self.state.answers.get(step.key)
-            shown = describe(step, answer, self.engine.translator, self.reply.locale)
-            lines.append(f"{self.t(step.summary_label)}: {shown}")
-        lines += ["", self.t(N_("confirm.question"))]
-        choices = [Choice(cid, self.t(label)) for cid, label, _ in CONFIRM_OPTIONS]
-        self.ask("\n".join(lines), choices, Expect.CHOICE)
 
     # -- outside a flow ----------------------------------------------------
 
@@ -714,98 +483,3 @@ class _TurnRun:
             self.show_menu(N_("faq.anything_else"))
         else:
             self.start_flow(intent)
-
-    def follow_up(self, text: str, media_id: int | None) -> None:
-        refs = self.turn.open_cases
-        if len(refs) == 1:
-            self.add_to_case(refs[0], text, media_id)
-            return
-        self.state.pending = "case"
-        self.state.pending_data = {"text": text, "media_id": media_id}
-        self.ask_which_case()
-
-    def ask_which_case(self) -> None:
-        choices = [Choice(ref, ref) for ref in self.turn.open_cases]
-        self.ask(self.t(N_("case.which")), choices, Expect.CHOICE)
-
-    def answer_case(self, choice_id: str | None) -> None:
-        if choice_id not in self.turn.open_cases:
-            self.say(N_("input.choose_option"))
-            self.prompt_again(or_menu=True)
-            return
-        data = self.state.pending_data
-        if data.get("note"):  # chosen from the citizen's cases: ask for what to add
-            self.state.pending = "case_note"
-            self.state.pending_data = {"ref": choice_id}
-            self.ask_case_note()
-            return
-        self.state.pending = None
-        self.state.pending_data = {}
-        self.add_to_case(choice_id or "", str(data.get("text") or ""), data.get("media_id"))
-
-    def offer_case_actions(self) -> None:
-        """After the list of the citizen's cases: add something to one, or the menu."""
-        if not self.turn.open_cases:
-            self.show_menu(N_("faq.anything_else"))
-            return
-        self.state.pending = MY_CASES
-        choices = [Choice(cid, self.t(label)) for cid, label in MY_CASES_OPTIONS]
-        self.ask(self.t(N_("cases.what_next")), choices, Expect.CHOICE)
-
-    def answer_my_cases(self, choice_id: str | None) -> None:
-        refs = self.turn.open_cases
-        if choice_id == "menu" or (choice_id == "add" and not refs):
-            self.state.pending = None
-            self.show_menu()
-        elif choice_id == "add" and len(refs) == 1:
-            self.state.pending = "case_note"
-            self.state.pending_data = {"ref": refs[0]}
-            self.ask_case_note()
-        elif choice_id == "add":
-            self.state.pending = "case"
-            self.state.pending_data = {"note": True}
-            self.ask_which_case()
-        else:
-            self.say(N_("input.choose_option"))
-            self.prompt_again(or_menu=True)
-
-    def ask_case_note(self) -> None:
-        ref = str(self.state.pending_data.get("ref"))
-        self.ask(self.t(N_("cases.ask_note"), ref=ref), [], Expect.TEXT)
-
-    def answer_case_note(self, inbound: Inbound) -> None:
-        ref = str(self.state.pending_data.get("ref"))
-        text = inbound.text.strip() if inbound.kind is InboundKind.TEXT else ""
-        media = (
-            inbound.media
-            if inbound.media and inbound.media.mime_type.startswith("image/")
-            else None
-        )
-        if ref not in self.turn.open_cases:
-            self.state.pending = None
-            self.state.pending_data = {}
-            self.say(N_("cases.no_longer_open"), ref=ref)
-            self.show_menu()
-        elif text or media:
-            self.state.pending = None
-            self.state.pending_data = {}
-            self.add_to_case(ref, text, media.media_id if media else None)
-        else:
-            self.say(N_("cases.note_needed"))
-            self.ask_case_note()
-
-    def add_to_case(self, ref: str, text: str, media_id: int | None) -> None:
-        self.reply.effects.append(AddToCase(ref=ref, text=text, media_id=media_id))
-        self.say(N_("case.added"), ref=ref)
-
-
-MY_CASES_OPTIONS = (("add", N_("cases.add_info")), ("menu", N_("cases.back_to_menu")))
-
-
-def _alarm_option(flow: Flow) -> tuple[Step, Option] | None:
-    """The step and option of `flow` that mean "someone is in danger now"."""
-    for step in flow.steps:
-        for option in step.options:
-            if option.alarm:
-                return step, option
-    return None

@@ -19,7 +19,7 @@ from bot import application_lookup
 from bot.applications import ApplicationKind, LookupResult
 from bot.casework import CITIZEN, OPEN_STATUSES, CaseStatus
 from bot.duplicates import link_duplicates
-from bot.engine.core import Engine, Reply, Turn
+from bot.engine.core import Engine
 from bot.engine.effects import (
     AddToCase,
     OpenCase,
@@ -31,6 +31,7 @@ from bot.engine.effects import (
 )
 from bot.engine.flow import CaseBrief
 from bot.engine.state import ConversationState
+from bot.engine.turn import Reply, Turn
 from bot.faq import FaqSnapshot
 from bot.media import StoredFile
 from bot.messages import Inbound, MediaRef

@@ -26,9 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.applications import ApplicationKind, LookupResult
 from bot.clock import Clock
-from bot.engine.core import Engine, Turn
+from bot.engine.core import Engine
 from bot.engine.hotpath import DutyAlerts, Handled, IdentityUnsettled, process
 from bot.engine.state import ConversationState
+from bot.engine.turn import Turn
 from bot.faq import SELECT_FAQS, FaqCache, faqs_from_rows
 from bot.media import MediaStore, StoredFile, Upload
 from bot.messages import Inbound

@@ -1,0 +1,69 @@
+"""Emergencies inside a conversation (DESIGN §3, §6): an emergency in the present
+wins at any moment; alarm words lead to the danger question.
+
+Part of one engine turn (`bot.engine.core`); each method works on the turn's
+working set (`bot.engine.turn.TurnSpace`).
+"""
+
+from __future__ import annotations
+
+from bot.engine.effects import AddToCase, RaiseAlarm
+from bot.engine.flow import Flow, Option, Step
+from bot.engine.state import CONFIRM_STEP
+from bot.engine.turn import CHOICE_PENDINGS, INCIDENT_FLOW, TurnSpace
+from bot.i18n import N_
+from bot.messages import Expect, Outbound
+
+
+class Emergencies:
+    def alarm_jumps(self: TurnSpace) -> bool:
+        """Alarm words lead to the danger question outside a flow and where a
+        button is expected; a free-text answer takes them as they are."""
+        state = self.state
+        if state.flow == INCIDENT_FLOW:
+            return False
+        if state.pending or state.flow is None or state.step == CONFIRM_STEP:
+            return state.pending in (None, *CHOICE_PENDINGS)
+        flow = self.current_flow()
+        step = flow.step(state.step or "") if flow else None
+        return step is not None and step.expects is Expect.CHOICE and step.reader is None
+
+    def emergency(self: TurnSpace, text: str) -> None:
+        """Someone is in danger now: 110 and the duty desk at once, then the report."""
+        state = self.state
+        if state.draft_ref:
+            self.reply.effects.append(AddToCase(ref=state.draft_ref, text=text))
+            self.emergency_answer(state.draft_ref)
+            self.prompt_again(or_menu=True)
+            return
+        ref = self.turn.new_reference("LPR")
+        self.reply.effects.append(RaiseAlarm(ref=ref, description=text.strip()))
+        self.emergency_answer(ref)
+        flow = self.engine.flows[INCIDENT_FLOW]
+        if state.flow != INCIDENT_FLOW:
+            state.leave_flow()
+            state.flow = INCIDENT_FLOW
+            state.flow_data = {"opening": text.strip()}
+            state.step = flow.steps[0].key
+        state.draft_ref = ref
+        alarm = _alarm_option(flow)
+        if alarm is not None:
+            step, option = alarm
+            state.answers[step.key] = {"kind": "choice", "value": option.id}
+            if state.step == step.key:
+                self.advance(flow, step)
+                return
+        self.prompt_again(or_menu=True)
+
+    def emergency_answer(self: TurnSpace, ref: str) -> None:
+        text = self.t(N_("emergency.call_now"), ref=ref, phone=self.engine.duty_phone)
+        self.reply.messages.append(Outbound(text=text, urgent=True))
+
+
+def _alarm_option(flow: Flow) -> tuple[Step, Option] | None:
+    """The step and option of `flow` that mean "someone is in danger now"."""
+    for step in flow.steps:
+        for option in step.options:
+            if option.alarm:
+                return step, option
+    return None

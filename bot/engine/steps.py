@@ -1,0 +1,170 @@
+"""Moving through a flow's steps: answers, the summary, finishing, prompts.
+
+Part of one engine turn (`bot.engine.core`); each method works on the turn's
+working set (`bot.engine.turn.TurnSpace`).
+"""
+
+from __future__ import annotations
+
+from bot.engine.answers import DONE_ID, SKIP_ID, describe, file_count, place_of, read_answer
+from bot.engine.effects import RaiseAlarm, ShareLocation
+from bot.engine.flow import Flow, FlowInput, Reading, Step
+from bot.engine.state import CONFIRM_STEP, Answer
+from bot.engine.turn import CONFIRM_OPTIONS, MENU_AFTER, MY_CASES, TurnSpace
+from bot.i18n import N_
+from bot.messages import REQUEST_LOCATION, Choice, Expect, Inbound, Outbound
+
+
+class FlowSteps:
+    def answer_edit(self: TurnSpace, choice_id: str | None) -> None:
+        flow = self.current_flow()
+        if flow is None or choice_id not in [step.key for step in flow.steps]:
+            self.say(N_("input.choose_option"))
+            self.prompt_again(or_menu=True)
+            return
+        step = flow.step(choice_id or "")
+        self.state.pending = None
+        self.state.step = step.key
+        self.state.editing = True
+        if step.max_files > 1:
+            self.state.answers.pop(step.key, None)  # the files are chosen again
+        self.prompt_step(flow, step)
+
+    def answer_confirm(self: TurnSpace, choice_id: str | None) -> None:
+        flow = self.current_flow()
+        if flow is None:
+            return
+        if choice_id == "submit":
+            self.finish(flow)
+        elif choice_id == "edit":
+            self.state.pending = "edit"
+            asked = flow.asked(self.state.answers)
+            choices = [Choice(step.key, self.t(step.summary_label)) for step in asked]
+            self.ask(self.t(N_("confirm.which")), choices, Expect.CHOICE)
+        elif choice_id == "cancel":
+            self.cancel()
+        else:
+            self.say(N_("input.choose_option"))
+            self.prompt_again(or_menu=True)
+
+    def answer_step(
+        self: TurnSpace, flow: Flow, step: Step, choice_id: str | None, inbound: Inbound
+    ) -> None:
+        state = self.state
+        reading = Reading(now=self.turn.now, zone=self.engine.translator.zone)
+        so_far = state.answers.get(step.key)
+        answer, problem = read_answer(step, choice_id, inbound, reading, so_far)
+        if answer is None:
+            self.say(problem)
+            self.prompt_step(flow, step)
+            return
+        state.answers[step.key] = answer
+        self.on_answered(step, answer)
+        more_files = answer["kind"] == "media" and file_count(answer) < step.max_files
+        if more_files and choice_id != DONE_ID:
+            self.prompt_step(flow, step)  # more may follow
+            return
+        self.advance(flow, step)
+
+    def on_answered(self: TurnSpace, step: Step, answer: Answer) -> None:
+        """What an answer sets off at once: the alarm, the place of an urgent case."""
+        chosen = next((o for o in step.options if o.id == answer["value"]), None)
+        if answer["kind"] == "choice" and chosen is not None and chosen.alarm:
+            if not self.state.draft_ref:
+                ref = self.turn.new_reference("LPR")
+                opening = str(self.state.flow_data.get("opening") or "")
+                self.reply.effects.append(RaiseAlarm(ref=ref, description=opening))
+                self.state.draft_ref = ref
+            self.emergency_answer(self.state.draft_ref)
+        elif answer["kind"] in ("location", "address") and self.state.draft_ref:
+            place = place_of(answer)
+            self.reply.effects.append(ShareLocation(ref=self.state.draft_ref, place=place))
+
+    def advance(self: TurnSpace, flow: Flow, step: Step) -> None:
+        state = self.state
+        following = flow.after(step.key, state.answers)
+        if state.editing and following is not None and following.key not in state.answers:
+            state.step = following.key  # a changed answer brought up a new question
+        elif state.editing or following is None:
+            state.editing = False
+            state.step = CONFIRM_STEP
+        else:
+            state.step = following.key
+        if state.step == CONFIRM_STEP and not flow.confirm:
+            self.finish(flow)
+            return
+        self.prompt_again(or_menu=True)
+
+    def finish(self: TurnSpace, flow: Flow) -> None:
+        state = self.state
+        asked = {step.key for step in flow.asked(state.answers)}
+        done = flow.finish(
+            FlowInput(
+                answers={key: a for key, a in state.answers.items() if key in asked},
+                now=self.turn.now,
+                new_reference=self.turn.new_reference,
+                translator=self.engine.translator,
+                locale=self.reply.locale,
+                lookup=self.turn.lookup,
+                cases=self.turn.cases,
+                data=dict(state.flow_data),
+                draft_ref=state.draft_ref,
+            )
+        )
+        self.reply.effects.extend(done.effects)
+        state.leave_flow()
+        state.prompt_token = None
+        state.choice_ids = []
+        for text in done.texts:
+            self.reply.messages.append(Outbound(text=text))
+        if done.then == MY_CASES:
+            self.offer_case_actions()
+        elif done.then == MENU_AFTER:
+            self.show_menu(N_("faq.anything_else"))
+        elif done.then is not None:
+            self.start_flow(done.then, data=done.then_data, announce=False)
+
+    def start_flow(
+        self: TurnSpace, name: str, *, data: dict[str, object] | None = None, announce: bool = True
+    ) -> None:
+        flow = self.engine.flows[name]
+        if self.state.flow and self.state.flow != name:
+            self.say(N_("flow.abandoned"))
+        self.state.leave_flow()
+        self.state.flow = name
+        self.state.flow_data = dict(data or {})
+        first = flow.asked({})[0]
+        self.state.step = first.key
+        if announce:
+            self.say(N_("flow.started"), flow=self.t(flow.title))
+        self.prompt_step(flow, first)
+
+    def prompt_step(self: TurnSpace, flow: Flow, step: Step) -> None:
+        files = file_count(self.state.answers.get(step.key))
+        if files:
+            text = self.t(N_("step.files_received"), count=files, limit=step.max_files)
+            self.ask(text, [Choice(DONE_ID, self.t(N_("step.done")))], step.expects)
+            return
+        asked = [s.key for s in flow.asked(self.state.answers)]
+        text = self.t(step.prompt)
+        if len(asked) > 1:
+            footer = self.t(
+                N_("flow.step_footer"), position=asked.index(step.key) + 1, total=len(asked)
+            )
+            text += "\n\n" + footer
+        choices = [Choice(option.id, self.t(option.label)) for option in step.options]
+        if step.expects is Expect.LOCATION:
+            choices.insert(0, Choice(REQUEST_LOCATION, self.t(N_("step.share_location"))))
+        if step.skippable:
+            choices.append(Choice(SKIP_ID, self.t(N_("step.skip"))))
+        self.ask(text, choices, step.expects)
+
+    def show_summary(self: TurnSpace, flow: Flow) -> None:
+        lines = [self.t(N_("confirm.intro"), flow=self.t(flow.title)), ""]
+        for step in flow.asked(self.state.answers):
+            answer = self.state.answers.get(step.key)
+            shown = describe(step, answer, self.engine.translator, self.reply.locale)
+            lines.append(f"{self.t(step.summary_label)}: {shown}")
+        lines += ["", self.t(N_("confirm.question"))]
+        choices = [Choice(cid, self.t(label)) for cid, label, _ in CONFIRM_OPTIONS]
+        self.ask("\n".join(lines), choices, Expect.CHOICE)
