@@ -18,6 +18,7 @@ from bot.messages import Choice, Outbound
 
 DUTY_PROMPT = "duty"  # prompt token of the duty group's buttons: "duty|ack:<alert id>"
 ACK_PREFIX = "ack:"
+UNSPECIFIED = "unspecified"  # = bot.engine.hotpath.UNSPECIFIED: not named by the citizen yet
 MAP_URL = "https://www.google.com/maps?q={latitude:.6f},{longitude:.6f}"
 
 
@@ -61,7 +62,7 @@ def parse_ack_choice(prompt_token: str | None, choice_id: str) -> int | None:
 
 def category_label(translator: Translator, locale: str, category: str | None) -> str:
     """The incident category's catalog label (`incident.category.<id>`), else its id."""
-    if not category:
+    if not category or category == UNSPECIFIED:
         return translator.text(locale, N_("duty.category_unknown"))
     key = f"incident.category.{category}"
     label = translator.text(locale, key)

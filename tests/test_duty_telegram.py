@@ -91,7 +91,7 @@ async def test_alert_reaches_the_duty_group_at_once_with_one_button(
     await settle(runtime)
     [alert] = group_messages(fake_api)
     assert f"LAPORAN DARURAT {ref}" in alert["text"]
-    assert "violence" in alert["text"]  # no catalog label for it yet: the category id
+    assert "Kategori: Kekerasan/penganiayaan" in alert["text"]
     assert "27 Nov 2026 10.00 WIB" in alert["text"]  # 03:00 UTC in Asia/Jakarta
     assert "Lokasi: belum dibagikan" in alert["text"]
     assert "SPKT Polda Sumsel" in alert["text"]  # the default desk until a place is known
@@ -254,7 +254,9 @@ async def test_a_shared_location_goes_to_the_group_with_a_map_link(
     assert "SPKT Polrestabes Palembang" in reminder
 
 
-async def test_a_typed_address_is_sent_escaped(runtime: Runtime, fake_api: FakeBotAPI) -> None:
+async def test_a_typed_address_is_sent_escaped(
+    runtime: Runtime, fake_api: FakeBotAPI, clock: ManualClock
+) -> None:
     case_id, _ref = await open_urgent_case(runtime, category=None)
     await settle(runtime)
 
@@ -274,6 +276,12 @@ async def test_a_typed_address_is_sent_escaped(runtime: Runtime, fake_api: FakeB
     assert "Kategori: belum diketahui" in first["text"]
     assert "&lt;b&gt;Jl. Sudirman&lt;/b&gt; &amp; Pasar 16" in location["text"]
     assert (await alert_of(runtime, case_id)).desk == "polda-sumsel"  # no coordinates
+    clock.advance(180)
+    await runtime.duty.escalate_due()
+    await settle(runtime)
+    reminder = group_messages(fake_api)[-1]["text"]
+    assert "Kategori: belum diketahui" in reminder  # the case's "unspecified"
+    assert "Lokasi: sudah dikirim" in reminder
 
 
 async def test_location_of_a_case_without_alert_does_nothing(

@@ -63,7 +63,7 @@ async def open_urgent_case(
                 "ref": ref,
                 "contact_id": contact_id,
                 "yes": True,
-                "category": category or "",
+                "category": category or "unspecified",  # as the hot path opens it
                 "now": at,
             },
         )
