@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from bot.outbox.queue import URGENT_PRIORITY
+from bot.references import REFERENCE_PATTERN
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.direct import Tx
@@ -31,16 +32,17 @@ from tests.support.duty import (
     next_update_id,
     open_urgent_case,
 )
-from tests.support.fake_telegram import FakeBotAPI
+from tests.support.fake_telegram import FakeBotAPI, message_update
 from tests.support.loopback import running
 from tests.support.outbox import settle
-from tests.support.telegram_citizen import SECRET
+from tests.support.telegram_citizen import SECRET, TelegramCitizen
 
 audit_log = AuditEntry.__table__  # type: ignore[attr-defined]
 contacts = Contact.__table__  # type: ignore[attr-defined]
 conversations = Conversation.__table__  # type: ignore[attr-defined]
 inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
 outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
+CITIZEN_CHAT = 5550077
 
 
 @pytest.fixture
@@ -340,3 +342,29 @@ async def test_backoffice_acknowledgement_is_audited_and_told_to_the_group(
     [alert] = group_messages(fake_api)[:1]
     await post(client, group_press(next_update_id(), ack_button(alert)[1], alert))
     assert "sudah diterima oleh admin" in fake_api.sent("answerCallbackQuery")[-1]["text"]
+
+
+async def test_a_citizen_in_danger_on_telegram_alerts_the_group_then_its_location_follows(
+    client: httpx.AsyncClient, runtime: Runtime, fake_api: FakeBotAPI
+) -> None:
+    siti = TelegramCitizen(client, fake_api, runtime, CITIZEN_CHAT)
+    await siti.say("lapor")
+    answer = "\n".join(await siti.press("Ya, ada bahaya"))
+    assert "110" in answer
+    assert runtime.duty.desks.default.phone in answer
+    found = REFERENCE_PATTERN.search(answer)
+    assert found
+    [alert] = group_messages(fake_api)
+    assert f"LAPORAN DARURAT {found.group(0)}" in alert["text"]
+    assert "Kategori: belum diketahui" in alert["text"]
+    assert "Siti" not in alert["text"]  # nothing about the citizen
+
+    await siti.press("Kekerasan/penganiayaan")
+    await siti.press("Sedang/baru terjadi")
+    spot = {"latitude": PALEMBANG[0], "longitude": PALEMBANG[1]}
+    await siti.send(message_update(next_update_id(), CITIZEN_CHAT, location=spot))
+    location = group_messages(fake_api)[-1]
+    assert f"Lokasi laporan darurat {found.group(0)}" in location["text"]
+    assert "https://www.google.com/maps?q=-2.976100,104.775400" in location["text"]
+    assert "SPKT Polrestabes Palembang" in location["text"]
+    assert all("LAPORAN DARURAT" not in text for text in fake_api.texts_to(CITIZEN_CHAT))
