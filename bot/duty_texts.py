@@ -19,6 +19,7 @@ from bot.messages import Choice, Outbound
 DUTY_PROMPT = "duty"  # prompt token of the duty group's buttons: "duty|ack:<alert id>"
 ACK_PREFIX = "ack:"
 UNSPECIFIED = "unspecified"  # = bot.engine.hotpath.UNSPECIFIED: not named by the citizen yet
+CALLBACK_NOTE_CHARS = 200  # https://core.telegram.org/bots/api#answercallbackquery
 MAP_URL = "https://www.google.com/maps?q={latitude:.6f},{longitude:.6f}"
 
 
@@ -151,9 +152,11 @@ def press_answer(translator: Translator, ref: str, by: str, at: datetime, *, fre
     """The short note on the presser's screen (answerCallbackQuery, at most 200 characters)."""
     locale = translator.default_locale
     if fresh:
-        return translator.text(locale, N_("duty.ack.thanks"), ref=ref)
-    when = translator.datetime(locale, at)
-    return translator.text(locale, N_("duty.ack.already"), ref=ref, name=by, at=when)[:200]
+        note = translator.text(locale, N_("duty.ack.thanks"), ref=ref)
+    else:
+        when = translator.datetime(locale, at)
+        note = translator.text(locale, N_("duty.ack.already"), ref=ref, name=by, at=when)
+    return note[:CALLBACK_NOTE_CHARS]
 
 
 def unknown_press(translator: Translator) -> str:
