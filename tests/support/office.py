@@ -1,0 +1,87 @@
+"""The other side of a journey: what is stored, and what officers do through the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from bot.runtime import Runtime
+from bot.storage.models import (
+    ApplicationSubscription,
+    Case,
+    CaseMessage,
+    Contact,
+    DutyAlert,
+    Media,
+)
+from tests.conftest import ADMIN_PASSWORD
+
+cases = Case.__table__  # type: ignore[attr-defined]
+case_messages = CaseMessage.__table__  # type: ignore[attr-defined]
+contacts = Contact.__table__  # type: ignore[attr-defined]
+alerts = DutyAlert.__table__  # type: ignore[attr-defined]
+media = Media.__table__  # type: ignore[attr-defined]
+subscriptions = ApplicationSubscription.__table__  # type: ignore[attr-defined]
+
+Row = dict[str, Any]
+
+
+@dataclass
+class Office:
+    http: httpx.AsyncClient
+    runtime: Runtime
+    _auth: dict[str, str] = field(default_factory=dict)
+
+    async def rows(self, table: Any, *where: Any) -> list[Row]:
+        async with self.runtime.db.connect() as conn:
+            found = await conn.execute(select(table).where(*where).order_by(table.c[0]))
+            return [dict(row._mapping) for row in found]
+
+    async def cases(self) -> list[Row]:
+        return await self.rows(cases)
+
+    async def case(self, ref: str) -> Row:
+        [found] = await self.rows(cases, cases.c.ref == ref)
+        return found
+
+    async def media_of(self, case_id: int) -> list[Row]:
+        return await self.rows(media, media.c.case_id == case_id)
+
+    async def messages_of(self, case_id: int) -> list[Row]:
+        return await self.rows(case_messages, case_messages.c.case_id == case_id)
+
+    async def alerts(self) -> list[Row]:
+        return await self.rows(alerts)
+
+    async def subscriptions(self) -> list[Row]:
+        return await self.rows(subscriptions)
+
+    async def contact(self, channel: str) -> Row:
+        [found] = await self.rows(contacts, contacts.c.channel == channel)
+        return found
+
+    async def headers(self) -> dict[str, str]:
+        if not self._auth:
+            form = {"username": "admin", "password": ADMIN_PASSWORD}
+            response = await self.http.post("/api/v1/auth/token", data=form)
+            assert response.status_code == 200, response.text
+            self._auth = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return self._auth
+
+    async def put_application(
+        self, kind: str, number: str, *, status: str, note: str | None = None
+    ) -> int:
+        body = {
+            "status": status,
+            "applicant_name": "Budi Santoso",
+            "birth_date": "1990-08-17",
+            "note": note,
+        }
+        response = await self.http.put(
+            f"/api/v1/applications/{kind}/{number}", json=body, headers=await self.headers()
+        )
+        assert response.status_code in (200, 201), response.text
+        return response.status_code
