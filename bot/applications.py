@@ -189,7 +189,7 @@ _MONTH_NAMES = (
     ("mei", "may"),
     ("juni", "june", "jun"),
     ("juli", "july", "jul"),
-    ("agustus", "august", "agu", "agus", "agt", "ags", "aug"),
+    ("agustus", "august", "agu", "agus", "agt", "agst", "ags", "aug"),
     ("september", "sep", "sept"),
     ("oktober", "october", "okt", "oct"),
     ("november", "nopember", "nov", "nop"),

@@ -369,6 +369,7 @@ def test_the_audit_action_is_the_back_offices() -> None:
         ("17 Agustus 1990", date(1990, 8, 17)),
         ("17 agustus 1990", date(1990, 8, 17)),
         ("17 AGT 1990", date(1990, 8, 17)),
+        ("17 Agst 1990", date(1990, 8, 17)),
         ("17 Aug 1990", date(1990, 8, 17)),
         ("17 August 1990", date(1990, 8, 17)),
         ("17-Aug-1990", date(1990, 8, 17)),
