@@ -400,5 +400,7 @@ async def test_set_webhook_registers_secret_update_types_and_commands(
     menus = {c.get("language_code"): c["commands"] for c in fake_api.sent("setMyCommands")}
     assert [c["command"] for c in menus["id"]][:3] == ["start", "menu", "pengaduan"]
     assert "complaint" in [c["command"] for c in menus["en"]]
+    assert {"lapor", "status"} <= {c["command"] for c in menus["id"]}
+    assert {"report", "status"} <= {c["command"] for c in menus["en"]}
     assert menus[None] == menus["id"]
     assert all(c["description"] for c in menus["en"])

@@ -461,6 +461,8 @@ COMMANDS = (
     ("start", "start", N_("command.start")),
     ("menu", "menu", N_("command.menu")),
     ("pengaduan", "complaint", N_("command.complaint")),
+    ("lapor", "report", N_("command.report")),
+    ("status", "status", N_("command.status")),
     ("bahasa", "language", N_("command.language")),
     ("batal", "cancel", N_("command.cancel")),
     ("bantuan", "help", N_("command.help")),
