@@ -112,7 +112,7 @@ class Match:
 
 
 def same_event(new: Report, earlier: Report) -> Match | None:
-    """A `Match` when the reports are possibly the same event, else None.
+    """A `Match` when the reports are possibly the same event, else None (symmetric).
 
     The cheap tests (time, then place) run first, so most candidates never
     reach the text comparison.
@@ -246,14 +246,14 @@ NEW_REPORT = """SELECT id, category, description, latitude, longitude, address, 
 created_at FROM cases WHERE id = :case_id AND kind = 'incident'"""
 CANDIDATES = """SELECT id, category, description, latitude, longitude, address, occurred_at,
 created_at FROM cases
-WHERE kind = 'incident' AND id < :case_id AND created_at >= :since
+WHERE kind = 'incident' AND id <> :case_id AND created_at >= :since
 AND (latitude IS NOT NULL OR address IS NOT NULL)
 ORDER BY created_at DESC, id DESC LIMIT :limit"""
 # A report with a location is compared with those in a box around it, and with
 # those that have only an address.
 CANDIDATES_NEAR = """SELECT id, category, description, latitude, longitude, address, occurred_at,
 created_at FROM cases
-WHERE kind = 'incident' AND id < :case_id AND created_at >= :since
+WHERE kind = 'incident' AND id <> :case_id AND created_at >= :since
 AND ((latitude BETWEEN :south AND :north AND longitude BETWEEN :west AND :east)
      OR (latitude IS NULL AND address IS NOT NULL))
 ORDER BY created_at DESC, id DESC LIMIT :limit"""
@@ -262,12 +262,15 @@ VALUES (:case_id, :other_case_id, :score, :now) ON CONFLICT (case_id, other_case
 
 
 def link_duplicates(tx: Tx, *, case_id: int, now: datetime) -> int:
-    """Link the incident `case_id` to the earlier incidents that look like the same event.
+    """Link the incident `case_id` to the other incidents that look like the same event.
 
-    Runs inside the caller's transaction, after the case row is inserted;
-    compares it with at most `MAX_CANDIDATES` recent incidents (closed ones
-    included: a closed duplicate tells the officer the event was dealt
-    with). Returns the number of links made; calling it again adds none.
+    Runs inside the caller's transaction, once the case row holds the
+    report (inserted, or an urgent draft completed); compares it with at
+    most `MAX_CANDIDATES` recent incidents, closed ones included: a closed
+    duplicate tells the officer the event was dealt with. A link always
+    goes from the later case (higher id) to the earlier one, so a draft
+    completed after other reports is linked to them too, and no pair is
+    linked twice. Returns the number of links made; calling it again adds none.
     """
     found = tx.rows(NEW_REPORT, {"case_id": case_id})
     if not found:
@@ -292,8 +295,8 @@ def link_duplicates(tx: Tx, *, case_id: int, now: datetime) -> int:
             made += tx.execute(
                 NEW_LINK,
                 {
-                    "case_id": case_id,
-                    "other_case_id": row[0],
+                    "case_id": max(case_id, row[0]),
+                    "other_case_id": min(case_id, row[0]),
                     "score": match.score,
                     "now": tx.time(now),
                 },

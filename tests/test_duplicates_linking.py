@@ -12,8 +12,15 @@ from typing import Any
 from bot.clock import ManualClock
 from bot.duplicates import link_duplicates
 from bot.runtime import Runtime
-from tests.support.incidents import TEN_REPORTS_OF_ONE_ACCIDENT, file_report
+from tests.support.incidents import (
+    ACCIDENT,
+    JAKABARING,
+    TEN_REPORTS_OF_ONE_ACCIDENT,
+    file_report,
+)
 
+COMPLETE_DRAFT = """UPDATE cases SET description = :description, latitude = :latitude,
+longitude = :longitude WHERE id = :case_id"""
 LINKS = "SELECT case_id, other_case_id, score FROM case_links ORDER BY case_id, other_case_id"
 
 
@@ -122,6 +129,33 @@ async def test_address_only_reports_are_linked_by_their_addresses(
         (pinned.case_id, typed.case_id),
         (pinned.case_id, typed_again.case_id),
     ]
+
+
+async def test_an_urgent_draft_completed_later_is_linked_to_reports_made_meanwhile(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    draft = await file_report(runtime, "", km_north=None)  # opened at the alarm, still empty
+    clock.advance(5 * 60)
+    meanwhile = await file_report(runtime)
+    complete = await runtime.runner.writer.run(
+        lambda tx: (
+            tx.execute(
+                COMPLETE_DRAFT,
+                {
+                    "case_id": draft.case_id,
+                    "description": ACCIDENT,
+                    "latitude": JAKABARING[0],
+                    "longitude": JAKABARING[1],
+                },
+            ),
+            link_duplicates(tx, case_id=draft.case_id, now=runtime.clock.now()),
+            link_duplicates(tx, case_id=meanwhile.case_id, now=runtime.clock.now()),
+        )
+    )
+
+    assert (draft.links, meanwhile.links) == (0, 0)
+    assert complete == (1, 1, 0)
+    assert await links(runtime) == [(meanwhile.case_id, draft.case_id)]
 
 
 async def test_closed_incidents_are_linked_and_complaints_never(
