@@ -244,16 +244,19 @@ def _place_words(text: str) -> tuple[str, frozenset[int]]:
 
 NEW_REPORT = """SELECT id, category, description, latitude, longitude, address, occurred_at,
 created_at FROM cases WHERE id = :case_id AND kind = 'incident'"""
+# `kind || ''` keeps SQLite, which has no statistics, off the two-valued kind
+# index: the recent rows come from the created_at index instead of a scan of
+# every incident ever reported.
 CANDIDATES = """SELECT id, category, description, latitude, longitude, address, occurred_at,
 created_at FROM cases
-WHERE kind = 'incident' AND id <> :case_id AND created_at >= :since
+WHERE kind || '' = 'incident' AND id <> :case_id AND created_at >= :since
 AND (latitude IS NOT NULL OR address IS NOT NULL)
 ORDER BY created_at DESC, id DESC LIMIT :limit"""
 # A report with a location is compared with those in a box around it, and with
 # those that have only an address.
 CANDIDATES_NEAR = """SELECT id, category, description, latitude, longitude, address, occurred_at,
 created_at FROM cases
-WHERE kind = 'incident' AND id <> :case_id AND created_at >= :since
+WHERE kind || '' = 'incident' AND id <> :case_id AND created_at >= :since
 AND ((latitude BETWEEN :south AND :north AND longitude BETWEEN :west AND :east)
      OR (latitude IS NULL AND address IS NOT NULL))
 ORDER BY created_at DESC, id DESC LIMIT :limit"""
