@@ -327,6 +327,8 @@ async def my_cases(chat: Chat, office: Office) -> None:
     assert ("in", note, False) in timeline
     assert ("in", free, False) in timeline
     assert any(direction == "in" and has_photo for direction, _, has_photo in timeline)
+    [photo] = await office.media_of(case["id"])  # the photo is the case's evidence
+    assert photo["mime_type"] == "image/jpeg"
 
     second = await report_theft(chat)
     asked = await chat.say("Maaf, saya lupa bilang: pelakunya memakai jaket hijau.")
@@ -400,7 +402,15 @@ async def in_english_from_then_on(chat: Chat, office: Office) -> None:
     await chat.say("A truck hit a motorbike and drove off towards Plaju; the rider was injured.")
     summary = said(await chat.press("Skip"))
     assert "Traffic accident" in summary
-    assert '(you wrote: "last night")' in summary.lower()
+    assert 'Approximate time: around Nov 27, 2026 (you wrote: "last night")' in summary
+    which = await chat.press("Edit")
+    assert "Which part do you want to change?" in said(which)
+    when = ["When", "Approximate time"]  # two questions, told apart
+    chat.shows_list(
+        ["Danger right now", "Kind of incident", *when, "Place", "What happened", "Photos"]
+    )
+    again = await chat.say("back")
+    assert "Please check your incident report:" in said(again)
     done = await chat.press("Send")
     assert "Your incident report has been received" in said(done)
     ref = reference(done)
