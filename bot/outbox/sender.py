@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, exists, func, or_, select, update
+from sqlalchemy import Exists, Row, Select, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot import delivery
@@ -211,15 +211,25 @@ class OutboxSender:
         return True
 
     async def backlog(self) -> int:
-        """Rows that could be sent now or are being sent (for monitoring, and for tests)."""
+        """Rows that could be sent now or are being sent (for monitoring, and for tests).
+
+        One statement, so one snapshot: a row waiting behind one being sent counts
+        (it is due the moment that send ends), else a send that ended between two
+        reads would hide it.
+        """
         now = self.clock.now()
-        due = self._due(now).with_only_columns(func.count()).order_by(None)
+        sendable = or_(
+            outbox.c.status == "sending",
+            and_(
+                outbox.c.status == "pending",
+                outbox.c.next_attempt_at <= now,
+                outbox.c.channel.in_(list(self.handlers)),
+                ~self._behind(now, in_flight=False),
+            ),
+        )
         async with reading(self.db) as conn:
-            waiting = await conn.scalar(due)
-            in_flight = await conn.scalar(
-                select(func.count()).select_from(outbox).where(outbox.c.status == "sending")
-            )
-        return int(waiting or 0) + int(in_flight or 0)
+            count = await conn.scalar(select(func.count()).select_from(outbox).where(sendable))
+        return int(count or 0)
 
     async def _due_ids(self, conn: AsyncConnection, now: datetime) -> list[int]:
         query = self._due(now).limit(self.batch_size)
@@ -229,26 +239,31 @@ class OutboxSender:
 
     def _due(self, now: datetime) -> Select[int]:
         """Pending rows whose time has come and that wait behind no earlier row."""
-        earlier = outbox.alias("earlier")
-        waiting_behind_earlier = exists().where(
-            and_(
-                earlier.c.contact_id == outbox.c.contact_id,
-                earlier.c.id < outbox.c.id,
-                or_(
-                    earlier.c.status == "sending",
-                    and_(earlier.c.status == "pending", earlier.c.next_attempt_at > now),
-                ),
-            )
-        )
         return (
             select(outbox.c.id)
             .where(
                 outbox.c.status == "pending",
                 outbox.c.next_attempt_at <= now,
                 outbox.c.channel.in_(list(self.handlers)),
-                ~waiting_behind_earlier,
+                ~self._behind(now, in_flight=True),
             )
             .order_by(outbox.c.priority.desc(), outbox.c.id)
+        )
+
+    @staticmethod
+    def _behind(now: datetime, *, in_flight: bool) -> Exists:
+        """Whether an earlier row to the same contact holds this one back: one not
+        yet due, or (with `in_flight`) one being sent."""
+        earlier = outbox.alias("earlier")
+        holding = and_(earlier.c.status == "pending", earlier.c.next_attempt_at > now)
+        if in_flight:
+            holding = or_(earlier.c.status == "sending", holding)
+        return exists().where(
+            and_(
+                earlier.c.contact_id == outbox.c.contact_id,
+                earlier.c.id < outbox.c.id,
+                holding,
+            )
         )
 
     async def _record(self, results: list[tuple[_Claimed, Outcome | None]]) -> None:
