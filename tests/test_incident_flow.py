@@ -94,6 +94,26 @@ async def test_typed_time_at_the_when_question(citizen: WebCitizen, runtime: Run
     assert case["priority"] == "normal"
 
 
+async def test_a_browser_shares_its_location(citizen: WebCitizen, runtime: Runtime) -> None:
+    await citizen.say("lapor")
+    await citizen.press("Tidak")
+    await citizen.press("Pencurian/jambret")
+    await citizen.press("Sedang/baru terjadi")
+    outside = await citizen.post({"location": {"latitude": 91, "longitude": 0}})
+    assert outside.status_code == 422
+    response = await citizen.post({"location": {"latitude": -2.99, "longitude": 104.76}})
+    assert response.status_code == 202, response.text
+    asked = await citizen.read()
+    assert "Ceritakan" in texts(asked)
+    await citizen.say("Tas dirampas dua orang bermotor, mereka kabur ke arah jembatan.")
+    summary = await citizen.press("Lewati")
+    assert "-2.99000, 104.76000" in texts(summary)
+    await citizen.press("Kirim")
+    [case] = await stored(runtime)
+    assert (case["latitude"], case["longitude"]) == (-2.99, 104.76)
+    assert case["priority"] == "high"  # happening now
+
+
 async def test_unparsed_time_is_kept_honestly_in_the_citizen_words(
     citizen: WebCitizen, runtime: Runtime
 ) -> None:

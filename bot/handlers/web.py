@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.handlers.base import Recipient, SendReceipt
 from bot.i18n import N_
 from bot.media import RejectedFile, Upload
-from bot.messages import Inbound, InboundKind, Outbound
+from bot.messages import Inbound, InboundKind, Location, Outbound
 from bot.outbox.queue import outbox
 from bot.runtime import Runtime
 from bot.storage.database import reading
@@ -51,6 +51,7 @@ UI_KEYS = (
     N_("web.offline"),
     N_("web.upload_failed"),
     N_("web.intro"),
+    N_("web.location_failed"),
 )
 contacts = Contact.__table__  # type: ignore[attr-defined]
 
@@ -117,11 +118,19 @@ class SessionPublic(BaseModel):
     token: str
 
 
+class LocationIn(BaseModel):
+    """Where the browser says it is (the Geolocation API)."""
+
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
 class MessageIn(BaseModel):
     client_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     text: str | None = Field(default=None, max_length=8000)
     choice_id: str | None = Field(default=None, max_length=64)
     prompt_token: str | None = Field(default=None, max_length=32)
+    location: LocationIn | None = None
 
 
 class Accepted(BaseModel):
@@ -189,20 +198,25 @@ def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
 
     @router.post("/chat/api/messages", status_code=202)
     async def post_message(body: MessageIn, browser: BrowserDep, runtime: RuntimeDep) -> Accepted:
-        if body.choice_id:
+        spot = None
+        if body.location is not None:
+            kind, text = InboundKind.LOCATION, ""
+            spot = Location(body.location.latitude, body.location.longitude)
+        elif body.choice_id:
             kind, text = InboundKind.CHOICE, ""
         elif body.text is not None and body.text.strip():
             kind, text = InboundKind.TEXT, body.text
         else:
-            raise HTTPException(422, "send either non-empty text or a choice_id")
+            raise HTTPException(422, "send non-empty text, a choice_id or a location")
         inbound = Inbound(
             channel=CHANNEL,
             sender_id=browser,
             event_id=f"{browser}:{body.client_id}",
             kind=kind,
             text=text,
-            choice_id=body.choice_id,
+            choice_id=body.choice_id if spot is None else None,
             prompt_token=body.prompt_token,
+            location=spot,
         )
         handled = await runtime.runner.handle(inbound)
         return Accepted(accepted=True, duplicate=not handled.processed)

@@ -19,6 +19,7 @@ const TOKEN_KEY = "pintu.token";
 const MINE_KEY = "pintu.mine";
 const KEEP_MINE = 200; // own messages remembered for the transcript
 const POLL_WAIT = 25; // seconds the server may hold a long poll
+const REQUEST_LOCATION = "_location"; // a choice asking for the browser's location
 const locale = (navigator.language || "").toLowerCase().startsWith("en") ? "en" : "id";
 
 const $ = (id) => document.getElementById(id);
@@ -211,9 +212,11 @@ function buildRequest(entry) {
     form.append("file", files.get(id));
     return ["/media", { method: "POST", body: form }];
   }
-  const body = entry.choice_id
-    ? { client_id: id, choice_id: entry.choice_id, prompt_token: entry.prompt_token }
-    : { client_id: id, text: entry.text };
+  const body = entry.location
+    ? { client_id: id, location: entry.location }
+    : entry.choice_id
+      ? { client_id: id, choice_id: entry.choice_id, prompt_token: entry.prompt_token }
+      : { client_id: id, text: entry.text };
   const headers = { "Content-Type": "application/json" };
   return ["/messages", { method: "POST", headers, body: JSON.stringify(body) }];
 }
@@ -264,6 +267,10 @@ function choiceGroup(message) {
     const button = el("button", "choice", choice.label);
     button.type = "button";
     button.addEventListener("click", () => {
+      if (choice.id === REQUEST_LOCATION) {
+        shareLocation(group, button);
+        return;
+      }
       retire(group, button);
       enqueue({ text: choice.label, choice_id: choice.id, prompt_token: prompt });
     });
@@ -271,6 +278,24 @@ function choiceGroup(message) {
     if (choice.id === pressed) retire(group, button);
   }
   return group;
+}
+
+/** Asks the browser where it is and sends that; on refusal the buttons stay. */
+function shareLocation(group, button) {
+  if (!navigator.geolocation) {
+    notice(t("web.location_failed"));
+    return;
+  }
+  navigator.geolocation.getCurrentPosition(
+    (position) => {
+      retire(group, button);
+      const { latitude, longitude } = position.coords;
+      const text = `📍 ${latitude.toFixed(5)}, ${longitude.toFixed(5)}`;
+      enqueue({ text, location: { latitude, longitude } });
+    },
+    () => notice(t("web.location_failed")),
+    { enableHighAccuracy: true, timeout: 15000 },
+  );
 }
 
 /** Disables a prompt's buttons, marking the one pressed. */
