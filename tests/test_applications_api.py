@@ -65,7 +65,8 @@ async def officer_with_role(
 async def officer(
     client: httpx.AsyncClient, runtime: Runtime, clock: ManualClock
 ) -> dict[str, str]:
-    return await officer_with_role(client, runtime, clock, Role.OFFICER)
+    """One who may publish statuses: a supervisor."""
+    return await officer_with_role(client, runtime, clock, Role.SUPERVISOR)
 
 
 async def application_audit(runtime: Runtime) -> list[dict[str, Any]]:
@@ -214,13 +215,26 @@ async def test_the_longest_fields_are_accepted(
     assert response.json()["status"] == "s" * 500
 
 
-@pytest.mark.parametrize("role", list(Role))
-async def test_every_role_may_publish(
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.ADMIN])
+async def test_supervisors_and_admins_publish(
     client: httpx.AsyncClient, runtime: Runtime, clock: ManualClock, role: Role
 ) -> None:
     headers = await officer_with_role(client, runtime, clock, role)
     assert (await client.put(SKCK_URL, json=BODY, headers=headers)).status_code == 201
     assert (await client.get(SKCK_URL, headers=headers)).status_code == 200
+
+
+async def test_an_officer_reads_but_may_not_publish(
+    client: httpx.AsyncClient, runtime: Runtime, clock: ManualClock, officer: dict[str, str]
+) -> None:
+    assert (await client.put(SKCK_URL, json=BODY, headers=officer)).status_code == 201
+    clerk = await officer_with_role(client, runtime, clock, Role.OFFICER)
+    refused = await client.put(SKCK_URL, json=BODY | {"status": "Ditolak"}, headers=clerk)
+    assert refused.status_code == 403
+    assert "may not publish" in refused.json()["detail"]
+    shown = await client.get(SKCK_URL, headers=clerk)
+    assert shown.status_code == 200
+    assert shown.json()["status"] == BODY["status"]
 
 
 @pytest.mark.parametrize(("method", "body"), [("GET", None), ("PUT", BODY)])
@@ -244,10 +258,10 @@ async def test_writes_and_views_are_audited_without_personal_data(
     rows = await application_audit(runtime)
     target = "skck:SKCK/123/XI/2026"
     assert [(row["action"], row["actor"], row["target"]) for row in rows] == [
-        ("application.put", "officer", target),
-        ("application.put", "officer", target),
-        ("application.put", "officer", target),
-        ("application.view", "officer", target),
+        ("application.put", "supervisor", target),
+        ("application.put", "supervisor", target),
+        ("application.put", "supervisor", target),
+        ("application.view", "supervisor", target),
     ]
     assert [json.loads(row["detail"]) for row in rows] == [
         {"created": True, "status_changed": False, "notified": 0},

@@ -1,10 +1,10 @@
 """Application statuses (SKCK, izin keramaian, SP2HP) as the front office publishes them.
 
-Who may do what: every signed-in officer — role `officer`, `supervisor` or
-`admin` — reads and writes. Publishing statuses is front-office data entry,
-the officer role's daily work; each write is audited under the officer's
-name, which is the control. To restrict writing later, require a role in
-`require_writer`.
+Who may do what (DESIGN §1): supervisors and admins publish statuses — a
+status reaches subscribed citizens at once, so it is the front office's
+accountable word — and every signed-in officer reads them (to answer a
+citizen who asks in a case). Each write and read is audited under the
+officer's name.
 
 Numbers are 1 to 40 letters, digits, '.', '_' or '-', in segments separated
 by single slashes (`SKCK/123/XI/2026` is one number: the route takes the
@@ -27,7 +27,7 @@ from backoffice.officers import Role, SignedInOfficer
 from bot.applications import MAX_NUMBER_CHARS, NUMBER_PATTERN, ApplicationKind
 from bot.runtime import Runtime
 
-WRITER_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
+WRITER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 router = APIRouter(
     prefix="/applications",
