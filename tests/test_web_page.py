@@ -11,16 +11,22 @@ import asyncio
 import re
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import Page, async_playwright, expect
+from sqlalchemy import select
 
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.storage.models import Conversation
+
+conversations = Conversation.__table__  # type: ignore[attr-defined]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -67,22 +73,28 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture
-async def page(chromium: Path, base_url: str) -> AsyncIterator[Page]:
+@asynccontextmanager
+async def phone(chromium: Path, base_url: str, **context: Any) -> AsyncIterator[Page]:
     """A phone-sized page, in Indonesian, talking to the served app."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=str(chromium), args=CHROMIUM_ARGS
         )
-        context = await browser.new_context(
-            base_url=base_url, locale="id-ID", viewport={"width": 360, "height": 740}
+        opened = await browser.new_context(
+            base_url=base_url, locale="id-ID", viewport={"width": 360, "height": 740}, **context
         )
-        page = await context.new_page()
+        page = await opened.new_page()
         try:
             yield page
         finally:
-            await context.close()
+            await opened.close()
             await browser.close()
+
+
+@pytest.fixture
+async def page(chromium: Path, base_url: str) -> AsyncIterator[Page]:
+    async with phone(chromium, base_url) as opened:
+        yield opened
 
 
 async def say(page: Page, text: str) -> None:
@@ -139,6 +151,24 @@ async def test_citizen_files_a_complaint_in_the_browser(page: Page) -> None:
     await expect(log.locator(".msg")).to_have_count(len(transcript))
     assert await log.locator(".msg").all_inner_texts() == transcript
     assert await page.locator("#log .choice.pressed").count() == 5
+
+
+async def test_the_location_button_shares_where_the_phone_is(
+    chromium: Path, base_url: str, runtime: Runtime
+) -> None:
+    spot = {"latitude": -2.9761, "longitude": 104.7754}
+    async with phone(chromium, base_url, geolocation=spot, permissions=["geolocation"]) as page:
+        await page.goto("/chat")
+        await say(page, "lapor")
+        await press(page, "Tidak")
+        await press(page, "Narkoba")
+        await press(page, "Sedang/baru terjadi")
+        await press(page, "📍 Kirim lokasi")
+        await expect(page.locator("#log .me").last).to_have_text("📍 -2.97610, 104.77540")
+        await expect(page.locator("#log .bot").last).to_contain_text("Ceritakan")
+    async with runtime.db.connect() as conn:
+        state = await conn.scalar(select(conversations.c.state))
+    assert '"latitude": -2.9761' in state
 
 
 async def test_forged_token_is_replaced_and_rejected_photo_explained(
