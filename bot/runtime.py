@@ -47,9 +47,11 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
     """Wire storage, engine, runner and sender for the channels in `handlers`."""
     db = create_engine(settings.database_url)
     gate = WriteGate(db)
+    writer = writer_for(settings.database_url, db)
     translator = Translator(settings.locales_dir, settings.default_locale, settings.timezone)
     sender = OutboxSender(
         db=db,
+        writer=writer,
         handlers=handlers,
         clock=clock,
         policy=RetryPolicy(
@@ -66,12 +68,12 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
         menu=MENU,
         translator=translator,
         idle_seconds=settings.conversation_idle_seconds,
-        duty_phone=duty.desks.default.phone,
+        desks=duty.desks,
         flood_limit=settings.flood_messages_per_minute,
     )
     runner = ConversationRunner(
         db=db,
-        writer=writer_for(settings.database_url, db),
+        writer=writer,
         gate=gate,
         engine=engine,
         clock=clock,

@@ -167,6 +167,26 @@ async def test_someone_in_danger_gets_110_at_once_and_the_duty_desk_is_alerted(
     assert case["address"] == "Pasar 16 Ilir, lantai 2"
 
 
+async def test_the_urgent_case_gets_its_place_and_the_nearest_desk_number(
+    citizen: WebCitizen, runtime: Runtime
+) -> None:
+    await citizen.say("lapor")
+    await citizen.press("Ya, ada bahaya")
+    await citizen.press("Kekerasan/penganiayaan")
+    await citizen.press("Sedang/baru terjadi")
+    palembang = {"latitude": -2.9761, "longitude": 104.7754}
+    assert (await citizen.post({"location": palembang})).status_code == 202
+    answer = await citizen.read()
+    local = runtime.duty.desks.nearest(**palembang)
+    assert local.id != runtime.duty.desks.default.id
+    assert f"{local.name}, {local.phone}" in texts(answer)
+    [case] = await stored(runtime)
+    assert (case["latitude"], case["longitude"]) == (-2.9761, 104.7754)
+    [alert] = await stored(runtime, alerts)
+    assert alert["desk"] == local.id  # the alert moved to the desk of the place
+    assert alert["location_sent_at"] is None  # no duty group configured: back-office only
+
+
 async def test_an_emergency_in_a_free_text_step_wins_at_once(
     citizen: WebCitizen, runtime: Runtime
 ) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from bot.desks import DutyDesks
 from bot.emergency import Urgency, urgency
 from bot.engine.answers import (
     DONE_ID,
@@ -75,12 +76,12 @@ class Engine:
         menu: tuple[MenuEntry, ...],
         translator: Translator,
         idle_seconds: int,
-        duty_phone: str,
+        desks: DutyDesks,
         flood_limit: int = 30,
         assess: Callable[[str], Urgency] = urgency,
     ) -> None:
         self.flood_limit = flood_limit
-        self.duty_phone = duty_phone
+        self.desks = desks  # the duty desks whose numbers citizens are given
         self.assess = assess
         self.flows = flows
         self.menu = menu

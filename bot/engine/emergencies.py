@@ -56,7 +56,7 @@ class Emergencies:
         self.prompt_again(or_menu=True)
 
     def emergency_answer(self: TurnSpace, ref: str) -> None:
-        text = self.t(N_("emergency.call_now"), ref=ref, phone=self.engine.duty_phone)
+        text = self.t(N_("emergency.call_now"), ref=ref, phone=self.engine.desks.default.phone)
         self.reply.messages.append(Outbound(text=text, urgent=True))
 
 

@@ -79,6 +79,12 @@ class FlowSteps:
         elif answer["kind"] in ("location", "address") and self.state.draft_ref:
             place = place_of(answer)
             self.reply.effects.append(ShareLocation(ref=self.state.draft_ref, place=place))
+            if place.latitude is not None and place.longitude is not None:
+                desks = self.engine.desks
+                local = desks.nearest(place.latitude, place.longitude)
+                if local.id != desks.default.id:  # the local desk is closer than the default
+                    text = self.t(N_("emergency.local_desk"), desk=local.name, phone=local.phone)
+                    self.reply.messages.append(Outbound(text=text, urgent=True))
 
     def advance(self: TurnSpace, flow: Flow, step: Step) -> None:
         state = self.state
