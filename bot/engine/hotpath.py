@@ -23,6 +23,7 @@ from bot.engine.core import Engine
 from bot.engine.effects import (
     AddToCase,
     OpenCase,
+    PlaceAnswer,
     RaiseAlarm,
     SetBroadcastOptIn,
     SetLocale,
@@ -300,14 +301,7 @@ class _Effects:
                 return
             case_id = int(found[0][0])
             if place is not None:
-                self.duty.share_location(
-                    self.tx,
-                    case_id=case_id,
-                    latitude=place.latitude,
-                    longitude=place.longitude,
-                    address=place.address,
-                    now=self.now,
-                )
+                self.tell_desk(case_id, place)
         else:
             due = self.now + timedelta(hours=effect.sla_hours) if effect.sla_hours else None
             case_id = self.new_case(
@@ -365,14 +359,18 @@ class _Effects:
         }
         found = self.tx.rows(SET_PLACE, values)
         if found:
-            self.duty.share_location(
-                self.tx,
-                case_id=int(found[0][0]),
-                latitude=place.latitude,
-                longitude=place.longitude,
-                address=place.address,
-                now=self.now,
-            )
+            self.tell_desk(int(found[0][0]), place)
+
+    def tell_desk(self, case_id: int, place: PlaceAnswer) -> None:
+        """The duty desk learns where an urgent case is (nothing for other cases)."""
+        self.duty.share_location(
+            self.tx,
+            case_id=case_id,
+            latitude=place.latitude,
+            longitude=place.longitude,
+            address=place.address,
+            now=self.now,
+        )
 
     def add_to_case(self, effect: AddToCase) -> None:
         """File a citizen's follow-up in their own case (never in someone else's)."""
