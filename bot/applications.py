@@ -48,6 +48,7 @@ from bot import delivery
 from bot.i18n import N_, Translator
 from bot.messages import Outbound
 from bot.storage.database import insert_ignoring_duplicates
+from bot.storage.direct import Tx, run_on
 from bot.storage.models import (
     Application,
     ApplicationLookup,
@@ -381,13 +382,17 @@ async def _notify_subscribers(
         )
     ).all()
     found = application.found()
-    for row in rows:
-        await delivery.queue_or_hold(
-            conn,
-            contact_id=row.id,
-            channel=row.channel,
-            message=Outbound(text=status_changed_text(translator, row.locale, found)),
-            held=delivery.outside_window(row.channel, row.last_inbound_at, now),
-            now=now,
-        )
+
+    def notify(tx: Tx) -> None:
+        for row in rows:
+            delivery.queue_or_hold(
+                tx,
+                contact_id=row.id,
+                channel=row.channel,
+                message=Outbound(text=status_changed_text(translator, row.locale, found)),
+                held=delivery.outside_window(row.channel, row.last_inbound_at, now),
+                now=now,
+            )
+
+    await run_on(conn, notify)
     return len(rows)

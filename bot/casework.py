@@ -17,6 +17,7 @@ from bot import delivery
 from bot.delivery import Notice
 from bot.i18n import N_, Translator
 from bot.messages import Outbound
+from bot.storage.direct import run_on
 from bot.storage.models import Case, CaseMessage, CaseStatusChange, Contact, Media
 
 cases = Case.__table__  # type: ignore[attr-defined]
@@ -84,14 +85,18 @@ async def reply(
     )
     message_id = int(result.scalar_one())
     wording = translator.text(case.locale, N_("case.officer_reply"), ref=case.ref, text=text)
-    await delivery.queue_or_hold(
+    reply = delivery.with_notice(Outbound(text=wording), Notice.REPLY, case.ref)
+    await run_on(
         conn,
-        contact_id=case.contact_id,
-        channel=case.channel,
-        message=delivery.with_notice(Outbound(text=wording), Notice.REPLY, case.ref),
-        held=held,
-        now=now,
-        case_message_id=message_id,
+        lambda tx: delivery.queue_or_hold(
+            tx,
+            contact_id=case.contact_id,
+            channel=case.channel,
+            message=reply,
+            held=held,
+            now=now,
+            case_message_id=message_id,
+        ),
     )
     if case.status == CaseStatus.NEW:
         await _set_status(conn, case_id, case.status, CaseStatus.IN_PROGRESS, officer.username, now)
@@ -128,13 +133,17 @@ async def close(
             created_at=now,
         )
     )
-    await delivery.queue_or_hold(
+    update_notice = delivery.with_notice(Outbound(wording), Notice.UPDATE, case.ref)
+    await run_on(
         conn,
-        contact_id=case.contact_id,
-        channel=case.channel,
-        message=delivery.with_notice(Outbound(wording), Notice.UPDATE, case.ref),
-        held=delivery.outside_window(case.channel, case.last_inbound_at, now),
-        now=now,
+        lambda tx: delivery.queue_or_hold(
+            tx,
+            contact_id=case.contact_id,
+            channel=case.channel,
+            message=update_notice,
+            held=delivery.outside_window(case.channel, case.last_inbound_at, now),
+            now=now,
+        ),
     )
 
 

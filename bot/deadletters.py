@@ -8,24 +8,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage.models import DeadLetter
-
-dead_letters = DeadLetter.__table__  # type: ignore[attr-defined]
+from bot.storage.direct import Tx, run_on
 
 MAX_PAYLOAD_CHARS = 3_000_000
 
+BURY = """INSERT INTO dead_letters (source, reason, payload, created_at)
+VALUES (:source, :reason, :payload, :now)"""
 
-async def bury(
-    conn: AsyncConnection, *, source: str, reason: str, payload: str, now: datetime
-) -> None:
-    await conn.execute(
-        insert(dead_letters).values(
-            source=source, reason=reason, payload=payload[:MAX_PAYLOAD_CHARS], created_at=now
-        )
-    )
+
+def bury(tx: Tx, *, source: str, reason: str, payload: str, now: datetime) -> None:
+    """Store a dead letter in the caller's transaction."""
+    values = {"source": source, "reason": reason, "payload": payload[:MAX_PAYLOAD_CHARS]}
+    tx.execute(BURY, values | {"now": tx.time(now)})
 
 
 async def bury_now(
@@ -33,4 +29,6 @@ async def bury_now(
 ) -> None:
     """Store one dead letter in a transaction of its own."""
     async with db.begin() as conn:
-        await bury(conn, source=source, reason=reason, payload=payload, now=now)
+        await run_on(
+            conn, lambda tx: bury(tx, source=source, reason=reason, payload=payload, now=now)
+        )

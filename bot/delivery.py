@@ -21,6 +21,9 @@ when no template is configured. The same happens when the platform refuses
 a message as outside the window (WhatsApp error 131047), at send time or
 later in a status report.
 
+Everything here runs on a `Tx`, inside the caller's transaction: the outbox
+sender's (the one writer) and, through `run_on`, the back-office's.
+
 https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/send-messages
 """
 
@@ -30,14 +33,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot.messages import Outbound
-from bot.outbox.queue import outbox, outbox_rows
-from bot.storage.models import CaseMessage
-
-case_messages = CaseMessage.__table__  # type: ignore[attr-defined]
+from bot.outbox.queue import put
+from bot.storage.direct import Tx
 
 WINDOWS = {"whatsapp": timedelta(hours=24)}
 
@@ -62,6 +60,32 @@ _PLATFORM = {"sent": "sent", "delivered": "delivered", "read": "read", "played":
 NOTICE = "notice"  # the purpose, a `Notice`
 REFERENCE = "ref"  # the case reference, the template's parameter
 TEMPLATE = "template"  # "1": this row is the announcement itself
+
+ROW = "SELECT contact_id, channel, case_message_id, payload FROM outbox WHERE id = :row_id"
+HOLD = """UPDATE outbox SET status = 'held', claimed_until = NULL, next_attempt_at = :now
+WHERE id = :row_id"""
+RELEASE = """UPDATE outbox SET status = 'pending', next_attempt_at = :now
+WHERE contact_id = :contact_id AND status = 'held' RETURNING case_message_id"""
+SET_STATUS = "UPDATE case_messages SET delivery_status = :status WHERE id = :case_message_id"
+# Only forward: the statuses ranked below the new one, as parameters :below0, :below1, …
+_BELOW = {
+    status: [name for name, rank in _RANK.items() if rank < _RANK[status]] for status in _RANK
+}
+ADVANCE = {
+    status: SET_STATUS
+    + " AND (delivery_status IS NULL OR delivery_status IN ("
+    + ", ".join(f":below{n}" for n in range(len(below)))
+    + "))"
+    if below
+    else SET_STATUS + " AND delivery_status IS NULL"
+    for status, below in _BELOW.items()
+}
+REPORTED = """SELECT case_message_id, payload FROM outbox
+WHERE channel = :channel AND external_message_id = :external_message_id LIMIT 1"""
+WAITING = """SELECT payload FROM outbox WHERE contact_id = :contact_id
+AND status IN ('pending', 'sending') AND case_message_id {same}"""
+WAITING_FOR_MESSAGE = WAITING.format(same="= :case_message_id")
+WAITING_FOR_NONE = WAITING.format(same="IS NULL")
 
 
 class Notice(StrEnum):
@@ -90,8 +114,8 @@ def outside_window(channel: str, last_inbound_at: datetime | None, now: datetime
     return now - last_inbound_at >= window
 
 
-async def queue_or_hold(
-    conn: AsyncConnection,
+def queue_or_hold(
+    tx: Tx,
     *,
     contact_id: int,
     channel: str,
@@ -101,67 +125,43 @@ async def queue_or_hold(
     case_message_id: int | None = None,
 ) -> None:
     """Queue `message`, or with `held` keep it for the citizen's next message and announce it."""
-    rows = outbox_rows(
+    put(
+        tx,
         contact_id=contact_id,
         channel=channel,
         message=message,
         now=now,
         case_message_id=case_message_id,
+        status="held" if held else "pending",
     )
     if held:
-        for row in rows:
-            row["status"] = "held"
-    await conn.execute(insert(outbox), rows)
-    if held:
-        await _announce(conn, contact_id, channel, message, case_message_id, now)
+        _announce(tx, contact_id, channel, message, case_message_id, now)
 
 
-async def hold(conn: AsyncConnection, *, row_id: int, now: datetime) -> None:
+def hold(tx: Tx, *, row_id: int, now: datetime) -> None:
     """The platform refused row `row_id` as outside its window: keep it, and announce it."""
-    row = (
-        await conn.execute(
-            select(
-                outbox.c.contact_id, outbox.c.channel, outbox.c.case_message_id, outbox.c.payload
-            ).where(outbox.c.id == row_id)
-        )
-    ).one_or_none()
-    if row is None:
+    found = tx.rows(ROW, {"row_id": row_id})
+    if not found:
         return
-    await conn.execute(
-        update(outbox)
-        .where(outbox.c.id == row_id)
-        .values(status="held", claimed_until=None, next_attempt_at=now)
-    )
-    if row.case_message_id is not None:
-        await advance(conn, row.case_message_id, AWAITING_CITIZEN, force=True)
-    message = Outbound.from_json(row.payload)
+    contact_id, channel, case_message_id, payload = found[0]
+    tx.execute(HOLD, {"row_id": row_id, "now": tx.time(now)})
+    if case_message_id is not None:
+        advance(tx, case_message_id, AWAITING_CITIZEN, force=True)
+    message = Outbound.from_json(payload)
     if not is_notice(message):
-        await _announce(conn, row.contact_id, row.channel, message, row.case_message_id, now)
+        _announce(tx, contact_id, channel, message, case_message_id, now)
 
 
-async def release_held(conn: AsyncConnection, *, contact_id: int, now: datetime) -> int:
+def release_held(tx: Tx, *, contact_id: int, now: datetime) -> int:
     """The citizen wrote, so their window is open: send what was kept for them (the count)."""
-    rows = (
-        await conn.execute(
-            select(outbox.c.id, outbox.c.case_message_id).where(
-                outbox.c.contact_id == contact_id, outbox.c.status == "held"
-            )
-        )
-    ).all()
-    if not rows:
-        return 0
-    await conn.execute(
-        update(outbox)
-        .where(outbox.c.id.in_([row.id for row in rows]))
-        .values(status="pending", next_attempt_at=now)
-    )
-    for case_message_id in {row.case_message_id for row in rows} - {None}:
-        await advance(conn, case_message_id, QUEUED)
-    return len(rows)
+    released = tx.rows(RELEASE, {"contact_id": contact_id, "now": tx.time(now)})
+    for case_message_id in {row[0] for row in released} - {None}:
+        advance(tx, case_message_id, QUEUED)
+    return len(released)
 
 
-async def advance(
-    conn: AsyncConnection,
+def advance(
+    tx: Tx,
     case_message_id: int,
     status: str,
     *,
@@ -177,46 +177,30 @@ async def advance(
         status = f"template_{status}"
     if status not in _RANK:
         return
-    query = (
-        update(case_messages)
-        .where(case_messages.c.id == case_message_id)
-        .values(delivery_status=status)
-    )
-    if not force:
-        earlier = [name for name, rank in _RANK.items() if rank < _RANK[status]]
-        query = query.where(
-            or_(
-                case_messages.c.delivery_status.is_(None),
-                case_messages.c.delivery_status.in_(earlier),
-            )
-        )
-    await conn.execute(query)
+    values: dict[str, object] = {"case_message_id": case_message_id, "status": status}
+    if force:
+        tx.execute(SET_STATUS, values)
+        return
+    values |= {f"below{n}": name for n, name in enumerate(_BELOW[status])}
+    tx.execute(ADVANCE[status], values)
 
 
-async def record_report(
-    conn: AsyncConnection, *, channel: str, external_message_id: str, status: str
-) -> None:
+def record_report(tx: Tx, *, channel: str, external_message_id: str, status: str) -> None:
     """A platform's report that the message it knows as `external_message_id` was
     sent, delivered or read (failures go through the outbox sender, which knows
     what to do about them)."""
     platform = _PLATFORM.get(status)
     if platform is None:
         return
-    row = (
-        await conn.execute(
-            select(outbox.c.case_message_id, outbox.c.payload)
-            .where(outbox.c.channel == channel, outbox.c.external_message_id == external_message_id)
-            .limit(1)
-        )
-    ).one_or_none()
-    if row is None or row.case_message_id is None:
+    found = tx.rows(REPORTED, {"channel": channel, "external_message_id": external_message_id})
+    if not found or found[0][0] is None:
         return
-    notice = is_notice(Outbound.from_json(row.payload))
-    await advance(conn, row.case_message_id, platform, notice=notice)
+    case_message_id, payload = found[0]
+    advance(tx, case_message_id, platform, notice=is_notice(Outbound.from_json(payload)))
 
 
-async def _announce(
-    conn: AsyncConnection,
+def _announce(
+    tx: Tx,
     contact_id: int,
     channel: str,
     message: Outbound,
@@ -227,29 +211,25 @@ async def _announce(
     purpose, reference = message.meta.get(NOTICE), message.meta.get(REFERENCE)
     if not purpose or not reference:
         return
-    waiting = await conn.execute(
-        select(outbox.c.payload).where(
-            outbox.c.contact_id == contact_id,
-            outbox.c.status.in_(("pending", "sending")),
-            outbox.c.case_message_id == case_message_id
-            if case_message_id is not None
-            else outbox.c.case_message_id.is_(None),
-        )
-    )
+    if case_message_id is None:
+        waiting = tx.rows(WAITING_FOR_NONE, {"contact_id": contact_id})
+    else:
+        values = {"contact_id": contact_id, "case_message_id": case_message_id}
+        waiting = tx.rows(WAITING_FOR_MESSAGE, values)
     for (payload,) in waiting:
         queued = Outbound.from_json(payload)
         if is_notice(queued) and queued.meta.get(REFERENCE) == reference:
             return
     notice = Outbound(
-        text=message.text,
+        text=message.text[:1000],
         urgent=message.urgent,
         meta={NOTICE: purpose, REFERENCE: reference, TEMPLATE: "1"},
     )
-    rows = outbox_rows(
+    put(
+        tx,
         contact_id=contact_id,
         channel=channel,
-        message=replace(notice, text=notice.text[:1000]),
+        message=notice,
         now=now,
         case_message_id=case_message_id,
     )
-    await conn.execute(insert(outbox), rows)

@@ -18,6 +18,7 @@ from bot.application_lookup import subscribe
 from bot.applications import ApplicationKind, get_application
 from bot.clock import ManualClock
 from bot.runtime import Runtime
+from bot.storage.direct import run_on
 from bot.storage.models import AuditEntry, Contact, OutboxMessage
 from tests.conftest import ADMIN_PASSWORD
 from tests.support.web import WebCitizen
@@ -387,4 +388,8 @@ async def test_a_whatsapp_subscriber_outside_the_window_gets_it_once_they_write(
     assert "Status: Selesai" in text
     assert "Langkah berikutnya" not in text
     async with runtime.db.begin() as conn:  # what the runner does when the citizen writes
-        assert await delivery.release_held(conn, contact_id=contact_id, now=clock.now()) == 1
+        now = clock.now()
+        released = await run_on(
+            conn, lambda tx: delivery.release_held(tx, contact_id=contact_id, now=now)
+        )
+        assert released == 1

@@ -84,6 +84,7 @@ from bot.media import RejectedFile, Upload
 from bot.messages import Inbound, Outbound
 from bot.runtime import Runtime
 from bot.storage.database import insert_ignoring_duplicates
+from bot.storage.direct import run_on
 from bot.storage.models import InboundEvent
 
 log = logging.getLogger(__name__)
@@ -348,7 +349,10 @@ async def _reconcile(runtime: Runtime, received: Received) -> str:
         external_id, contact_id = await identify(conn, received.sender)
         released = 0
         if contact_id is not None and _recent(received.sent_at, now):
-            released = await delivery.release_held(conn, contact_id=contact_id, now=now)
+            held_for = contact_id
+            released = await run_on(
+                conn, lambda tx: delivery.release_held(tx, contact_id=held_for, now=now)
+            )
     if released:
         runtime.sender.wake()
     return external_id
@@ -373,12 +377,21 @@ async def _on_status(runtime: Runtime, channel: WhatsAppChannel, report: Report)
                 said = report.error_title or "failed"
                 return channel.failure(recipient.external_id, None, report.error_code, said)
 
-            retry = await runtime.sender.record_late_failure(
-                conn, channel=CHANNEL, external_message_id=report.message_id, failure=failure
+            retry = await run_on(
+                conn,
+                lambda tx: runtime.sender.record_late_failure(
+                    tx, channel=CHANNEL, external_message_id=report.message_id, failure=failure
+                ),
             )
         else:
-            await delivery.record_report(
-                conn, channel=CHANNEL, external_message_id=report.message_id, status=report.status
+            await run_on(
+                conn,
+                lambda tx: delivery.record_report(
+                    tx,
+                    channel=CHANNEL,
+                    external_message_id=report.message_id,
+                    status=report.status,
+                ),
             )
     if retry:
         runtime.sender.wake()

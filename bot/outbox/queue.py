@@ -16,6 +16,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.messages import Outbound
+from bot.storage.direct import Tx
 from bot.storage.models import OutboxMessage
 
 URGENT_PRIORITY = 10
@@ -24,6 +25,10 @@ NORMAL_PRIORITY = 0
 outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 TEXT_LIMITS = {"telegram": 4096, "whatsapp": 4096}
+
+INSERT_ROW = """INSERT INTO outbox (channel, contact_id, case_message_id, payload, priority, status,
+attempts, next_attempt_at, created_at) VALUES (:channel, :contact_id, :case_message_id,
+:payload, :priority, :status, :attempts, :next_attempt_at, :created_at)"""
 
 
 async def enqueue(
@@ -44,6 +49,31 @@ async def enqueue(
         case_message_id=case_message_id,
     )
     await conn.execute(insert(outbox), rows)
+
+
+def put(
+    tx: Tx,
+    *,
+    contact_id: int,
+    channel: str,
+    message: Outbound,
+    now: datetime,
+    case_message_id: int | None = None,
+    status: str = "pending",
+) -> None:
+    """`enqueue` on a `Tx`; `status` "held" keeps the rows for later (`bot.delivery`)."""
+    at = tx.time(now)
+    rows = [
+        row | {"status": status, "next_attempt_at": at, "created_at": at}
+        for row in outbox_rows(
+            contact_id=contact_id,
+            channel=channel,
+            message=message,
+            now=now,
+            case_message_id=case_message_id,
+        )
+    ]
+    tx.execute_many(INSERT_ROW, rows)
 
 
 def outbox_rows(

@@ -10,6 +10,9 @@ which runs one synchronous function inside one transaction:
 - `SqlAlchemyWriter`: for PostgreSQL (and anything else), the same function
   on the sync face of an `AsyncConnection` (`run_sync`).
 
+`run_on` runs such a function inside a transaction an async caller already
+holds, so code that both paths need is written once, on a `Tx`.
+
 Both speak the same SQL: ``:name`` parameters (understood by `sqlite3` and by
 SQLAlchemy's `text`), ``ON CONFLICT`` and ``RETURNING`` (SQLite ≥ 3.35,
 PostgreSQL). `Tx.time` converts datetimes to the stored form of each.
@@ -27,7 +30,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, TextClause, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.database import SQLITE_BUSY_TIMEOUT_MS
 
@@ -90,8 +93,12 @@ class _SqliteTx:
         self._connection.executemany(sql, params)
 
     def time(self, moment: datetime) -> str:
-        # The form SQLAlchemy's SQLite DATETIME stores (SQLModel keeps UTC in it).
-        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return sqlite_time(moment)
+
+
+def sqlite_time(moment: datetime) -> str:
+    """The form SQLAlchemy's SQLite DATETIME stores (SQLModel keeps UTC in it)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 class SqliteWriter:
@@ -144,6 +151,7 @@ class _SqlAlchemyTx:
     def __init__(self, connection: Connection, statements: dict[str, TextClause]) -> None:
         self._connection = connection
         self._statements = statements
+        self._sqlite = connection.dialect.name == "sqlite"
 
     def _text(self, sql: str) -> TextClause:
         statement = self._statements.get(sql)
@@ -160,8 +168,10 @@ class _SqlAlchemyTx:
     def execute_many(self, sql: str, params: list[Params]) -> None:
         self._connection.execute(self._text(sql), params)
 
-    def time(self, moment: datetime) -> datetime:
-        return moment.astimezone(UTC)
+    def time(self, moment: datetime) -> datetime | str:
+        # Bound through `text`, a datetime reaches SQLite in the driver's own
+        # form, which is not the one SQLAlchemy's DATETIME columns hold.
+        return sqlite_time(moment) if self._sqlite else moment.astimezone(UTC)
 
 
 class SqlAlchemyWriter:
@@ -175,6 +185,14 @@ class SqlAlchemyWriter:
 
     async def close(self) -> None:
         return None
+
+
+_SHARED_STATEMENTS: dict[str, TextClause] = {}
+
+
+async def run_on(conn: AsyncConnection, work: Callable[[Tx], T]) -> T:
+    """Run `work` inside the transaction `conn` holds (it commits with it)."""
+    return await conn.run_sync(lambda sync: work(_SqlAlchemyTx(sync, _SHARED_STATEMENTS)))
 
 
 def writer_for(database_url: str, engine: AsyncEngine) -> Writer:
