@@ -201,6 +201,22 @@ async def test_an_emergency_in_a_free_text_step_wins_at_once(
     assert len(await stored(runtime, alerts)) == 1
 
 
+async def test_an_emergency_late_in_a_report_keeps_what_was_told(
+    citizen: WebCitizen, runtime: Runtime
+) -> None:
+    await citizen.say("lapor")
+    await citizen.press("Tidak")
+    await citizen.press("Keributan/tawuran")
+    await citizen.press("Sedang/baru terjadi")
+    await citizen.say("Lapangan Kambang Iwak")
+    answer = await citizen.say("tolong sekarang ada orang ditusuk di sini")
+    assert EMERGENCY in texts(answer)
+    [case] = await stored(runtime)
+    assert case["priority"] == "urgent"
+    assert case["address"] == "Lapangan Kambang Iwak"  # the desk knows where at once
+    assert "Ceritakan" in texts(answer)  # the report goes on where it was
+
+
 async def test_a_complaint_that_mentions_a_robbery_stays_a_complaint(
     citizen: WebCitizen, runtime: Runtime
 ) -> None:

@@ -299,9 +299,7 @@ class _Effects:
             found = self.tx.rows(COMPLETE_DRAFT, values)
             if not found:
                 return
-            case_id = int(found[0][0])
-            if place is not None:
-                self.tell_desk(case_id, place)
+            case_id = int(found[0][0])  # the desk heard of its place when it was given
         else:
             due = self.now + timedelta(hours=effect.sla_hours) if effect.sla_hours else None
             case_id = self.new_case(
