@@ -57,8 +57,10 @@ _BEHIND = """EXISTS (SELECT 1 FROM outbox earlier
 WHERE earlier.contact_id = outbox.contact_id AND earlier.id < outbox.id
 AND ({sending}earlier.status = 'pending' AND earlier.next_attempt_at > :now))"""
 _DUE = """outbox.status = 'pending' AND outbox.next_attempt_at <= :now
-AND outbox.channel IN ({channels}) AND NOT """
-DUE = """SELECT outbox.id FROM outbox WHERE {due}
+AND outbox.channel {channels} AND NOT """
+# One channel at a time, in the order of `ix_outbox_queue`: a short index walk
+# that stops at the limit, where several channels at once sort the whole backlog.
+DUE = """SELECT outbox.priority, outbox.id FROM outbox WHERE {due}
 ORDER BY outbox.priority DESC, outbox.id LIMIT :limit"""
 BACKLOG = "SELECT count(*) FROM outbox WHERE outbox.status = 'sending' OR ({due})"
 CLAIM = """UPDATE outbox SET status = 'sending', claimed_until = :until, attempts = attempts + 1
@@ -129,12 +131,13 @@ class OutboxSender:
         self.sent_listeners: list[Callable[[set[int]], None]] = []
         self._wake = asyncio.Event()
         self._channels = {f"channel{n}": name for n, name in enumerate(handlers)}
-        due = _DUE.format(channels=", ".join(f":{key}" for key in self._channels) or "NULL")
-        in_flight = "earlier.status = 'sending' OR "
-        self._due_sql = DUE.format(due=due + _BEHIND.format(sending=in_flight))
+        in_flight = _BEHIND.format(sending="earlier.status = 'sending' OR ")
+        self._due_sql = DUE.format(due=_DUE.format(channels="= :channel") + in_flight)
         if is_postgresql(db):
             self._due_sql += " FOR UPDATE OF outbox SKIP LOCKED"
-        self._backlog_sql = BACKLOG.format(due=due + _BEHIND.format(sending=""))
+        listed = ", ".join(f":{key}" for key in self._channels) or "NULL"
+        due = _DUE.format(channels=f"IN ({listed})") + _BEHIND.format(sending="")
+        self._backlog_sql = BACKLOG.format(due=due)
 
     def wake(self) -> None:
         """Ask for a pass now (called right after a transaction that enqueued)."""
@@ -204,10 +207,15 @@ class OutboxSender:
         """Take back rows whose lease ran out, then lease a batch of due rows."""
         at = tx.time(now)
         tx.execute(RECOVER, {"now": at})
-        due = tx.rows(self._due_sql, {"now": at, "limit": self.batch_size} | self._channels)
+        values = {"now": at, "limit": self.batch_size}
+        due = [
+            (-priority, row_id)
+            for channel in self.handlers
+            for priority, row_id in tx.rows(self._due_sql, values | {"channel": channel})
+        ]
         if not due:
             return []
-        ids = {f"id{n}": row[0] for n, row in enumerate(due)}
+        ids = {f"id{n}": row_id for n, (_, row_id) in enumerate(sorted(due)[: self.batch_size])}
         placeholders = ", ".join(f":{key}" for key in ids)
         tx.execute(CLAIM.format(ids=placeholders), {"until": tx.time(now + LEASE)} | ids)
         return [_claimed(row) for row in tx.rows(CLAIMED.format(ids=placeholders), ids)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, Text, UniqueConstraint
+from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -169,7 +169,8 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_queue", "status", "channel", "priority", "id"),
+        # The sender's claim order: one channel's pending rows, urgent first, then oldest.
+        Index("ix_outbox_queue", "status", "channel", text("priority DESC"), "id"),
         # Status webhooks name the message by the platform's id for it.
         Index("ix_outbox_external_message", "channel", "external_message_id"),
     )
