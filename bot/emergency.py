@@ -666,3 +666,19 @@ def assess(text: str) -> Assessment:
 def urgency(text: str) -> Urgency:
     """Just the tier of `assess(text)`."""
     return assess(text).urgency
+
+
+IMPLIED_NOW = ("now:is",)  # "the rider is hurt": present tense, also of what is told afterwards
+
+
+def said_outright(found: Assessment) -> bool:
+    """Whether an emergency is said outright: a plea ("tolong", "help") or a word
+    for now ("sekarang", "lagi", "help!") — not only implied by a present tense.
+
+    A story told in answer to a question ("the rider is hurt") reads as present
+    without being so; there, only an emergency said outright interrupts.
+    """
+    return any(
+        cue.startswith("plea:") or (cue.startswith("now:") and cue not in IMPLIED_NOW)
+        for cue in found.cues
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.emergency import Urgency, assess
+from bot.emergency import Urgency, assess, said_outright
 
 DATA = Path(__file__).parent / "data"
 EVAL_SET = DATA / "emergency_eval.tsv"
@@ -177,3 +177,23 @@ def test_no_ordinary_request_of_the_intent_eval_set_is_an_emergency() -> None:
     assert len(ordinary) > 100
     alarmed = [text for text in ordinary if assess(text).urgency is Urgency.EMERGENCY_NOW]
     assert alarmed == []
+
+
+@pytest.mark.parametrize(
+    ("text", "outright"),
+    [
+        ("tolong ada perampokan sekarang", True),
+        ("help someone is hurt", True),
+        ("sekarang ada orang berdarah di jalan", True),
+        ("someone is bleeding", True),
+        ("The rider is hurt.", False),
+        ("ada orang ditusuk", False),
+        ("ada kebakaran", False),
+    ],
+)
+def test_an_emergency_said_outright_is_told_from_one_only_implied(
+    text: str, outright: bool
+) -> None:
+    found = assess(text)
+    assert found.urgency is Urgency.EMERGENCY_NOW
+    assert said_outright(found) is outright

@@ -217,6 +217,23 @@ async def test_an_emergency_late_in_a_report_keeps_what_was_told(
     assert "Ceritakan" in texts(answer)  # the report goes on where it was
 
 
+async def test_a_story_in_the_present_tense_is_no_alarm_but_a_plea_is(
+    citizen: WebCitizen, runtime: Runtime
+) -> None:
+    await citizen.say("lapor")
+    await citizen.press("Tidak")
+    await citizen.press("Kekerasan/penganiayaan")
+    await citizen.say("tadi malam jam 11")
+    await citizen.say("Gang Lorong Basah")
+    story = await citizen.say("ada orang ditusuk waktu ribut di warung")
+    assert EMERGENCY not in texts(story)
+    assert "foto" in texts(story).lower()  # the story was the answer; the report goes on
+    assert await stored(runtime) == []
+    await citizen.say("kembali")
+    plea = await citizen.say("tolong pelakunya balik lagi bawa parang, ada yang ditusuk")
+    assert EMERGENCY in texts(plea)
+
+
 async def test_a_complaint_that_mentions_a_robbery_stays_a_complaint(
     citizen: WebCitizen, runtime: Runtime
 ) -> None:

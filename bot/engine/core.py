@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.desks import DutyDesks
-from bot.emergency import Urgency, urgency
+from bot.emergency import Assessment, Urgency, assess
 from bot.engine.answers import (
     DONE_ID,
     DONE_WORDS,
@@ -78,7 +78,7 @@ class Engine:
         idle_seconds: int,
         desks: DutyDesks,
         flood_limit: int = 30,
-        assess: Callable[[str], Urgency] = urgency,
+        assess: Callable[[str], Assessment] = assess,
     ) -> None:
         self.flood_limit = flood_limit
         self.desks = desks  # the duty desks whose numbers citizens are given
@@ -214,9 +214,9 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
         if command and self.run_command(*command):
             return
         danger = self.engine.assess(inbound.text)
-        if danger is Urgency.EMERGENCY_NOW:
+        if danger.urgency is Urgency.EMERGENCY_NOW and self.emergency_wins(danger):
             self.emergency(inbound.text)
-        elif danger is Urgency.ALARM and self.alarm_jumps():
+        elif danger.urgency is not Urgency.NONE and self.alarm_jumps():
             self.start_flow(INCIDENT_FLOW, data={"opening": inbound.text.strip()})
         elif self.state.pending or self.state.flow:
             self.answer(choice_id=None, inbound=inbound)

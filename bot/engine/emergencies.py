@@ -7,6 +7,7 @@ working set (`bot.engine.turn.TurnSpace`).
 
 from __future__ import annotations
 
+from bot.emergency import Assessment, said_outright
 from bot.engine.answers import place_of
 from bot.engine.effects import AddToCase, RaiseAlarm, ShareLocation
 from bot.engine.flow import Flow, Option, Step
@@ -28,6 +29,17 @@ class Emergencies:
         flow = self.current_flow()
         step = flow.step(state.step or "") if flow else None
         return step is not None and step.expects is Expect.CHOICE and step.reader is None
+
+    def emergency_wins(self: TurnSpace, found: Assessment) -> bool:
+        """An emergency in the present interrupts anything; in answer to a free-text
+        question (a story being told) only one said outright does."""
+        state = self.state
+        flow = self.current_flow()
+        step = flow.step(state.step) if flow and state.step and state.step != CONFIRM_STEP else None
+        telling = state.pending == "case_note" or (
+            state.pending is None and step is not None and step.expects is not Expect.CHOICE
+        )
+        return not telling or said_outright(found)
 
     def emergency(self: TurnSpace, text: str) -> None:
         """Someone is in danger now: 110 and the duty desk at once, then the report."""
