@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.clock import ManualClock
@@ -35,7 +34,7 @@ from tests.support.duty import (
 from tests.support.fake_telegram import FakeBotAPI, message_update
 from tests.support.loopback import running
 from tests.support.outbox import settle
-from tests.support.telegram_citizen import SECRET, TelegramCitizen
+from tests.support.telegram_citizen import SECRET, TelegramCitizen, telegram_settings
 
 audit_log = AuditEntry.__table__  # type: ignore[attr-defined]
 contacts = Contact.__table__  # type: ignore[attr-defined]
@@ -53,17 +52,7 @@ async def fake_api() -> AsyncIterator[FakeBotAPI]:
 
 @pytest.fixture
 def settings(settings: Settings, fake_api: FakeBotAPI) -> Settings:
-    return settings.model_copy(
-        update={
-            "telegram_bot_token": SecretStr(fake_api.token),
-            "telegram_webhook_secret": SecretStr(SECRET),
-            "telegram_api_url": fake_api.url,
-            "telegram_timeout_seconds": 0.5,
-            "telegram_chat_messages_per_second": 1000.0,
-            "telegram_chat_burst": 1000.0,
-            "duty_telegram_chat_id": str(GROUP),
-        }
-    )
+    return telegram_settings(settings, fake_api, duty_telegram_chat_id=str(GROUP))
 
 
 async def post(client: httpx.AsyncClient, update: dict[str, Any]) -> None:

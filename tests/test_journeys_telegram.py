@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from bot.clock import ManualClock
 from bot.runtime import Runtime
@@ -19,7 +18,7 @@ from tests.support.duty import GROUP
 from tests.support.fake_telegram import FakeBotAPI
 from tests.support.loopback import running
 from tests.support.office import Office
-from tests.support.telegram_citizen import SECRET, TelegramCitizen
+from tests.support.telegram_citizen import TelegramCitizen, telegram_settings
 
 CHAT = 5550101
 
@@ -32,17 +31,7 @@ async def fake_api() -> AsyncIterator[FakeBotAPI]:
 
 @pytest.fixture
 def settings(settings: Settings, fake_api: FakeBotAPI) -> Settings:
-    return settings.model_copy(
-        update={
-            "telegram_bot_token": SecretStr(fake_api.token),
-            "telegram_webhook_secret": SecretStr(SECRET),
-            "telegram_api_url": fake_api.url,
-            "telegram_timeout_seconds": 0.5,
-            "telegram_chat_messages_per_second": 1000.0,
-            "telegram_chat_burst": 1000.0,
-            "duty_telegram_chat_id": str(GROUP),
-        }
-    )
+    return telegram_settings(settings, fake_api, duty_telegram_chat_id=str(GROUP))
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from bot.references import REFERENCE_PATTERN
 from bot.runtime import Runtime
@@ -19,7 +18,11 @@ from tests.support.fake_telegram import FakeBotAPI, message_update
 from tests.support.images import IDENTIFYING, jpeg_photo
 from tests.support.journeys import DESCRIPTION
 from tests.support.loopback import running
-from tests.support.telegram_citizen import SECRET, TelegramCitizen, next_update_id
+from tests.support.telegram_citizen import (
+    TelegramCitizen,
+    next_update_id,
+    telegram_settings,
+)
 
 CHAT = 5550077
 
@@ -32,16 +35,7 @@ async def fake_api() -> AsyncIterator[FakeBotAPI]:
 
 @pytest.fixture
 def settings(settings: Settings, fake_api: FakeBotAPI) -> Settings:
-    return settings.model_copy(
-        update={
-            "telegram_bot_token": SecretStr(fake_api.token),
-            "telegram_webhook_secret": SecretStr(SECRET),
-            "telegram_api_url": fake_api.url,
-            "telegram_timeout_seconds": 0.5,
-            "telegram_chat_messages_per_second": 1000.0,
-            "telegram_chat_burst": 1000.0,
-        }
-    )
+    return telegram_settings(settings, fake_api)
 
 
 async def test_a_photo_sent_as_a_file_reaches_officers_without_its_metadata(

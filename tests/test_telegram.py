@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.cli import main
@@ -30,7 +29,12 @@ from tests.support.fake_telegram import (
 from tests.support.journeys import DESCRIPTION
 from tests.support.loopback import running
 from tests.support.outbox import settle
-from tests.support.telegram_citizen import SECRET, TelegramCitizen, next_update_id
+from tests.support.telegram_citizen import (
+    SECRET,
+    TelegramCitizen,
+    next_update_id,
+    telegram_settings,
+)
 
 cases = Case.__table__  # type: ignore[attr-defined]
 contacts = Contact.__table__  # type: ignore[attr-defined]
@@ -48,16 +52,7 @@ async def fake_api() -> AsyncIterator[FakeBotAPI]:
 
 @pytest.fixture
 def settings(settings: Settings, fake_api: FakeBotAPI) -> Settings:
-    return settings.model_copy(
-        update={
-            "telegram_bot_token": SecretStr(fake_api.token),
-            "telegram_webhook_secret": SecretStr(SECRET),
-            "telegram_api_url": fake_api.url,
-            "telegram_timeout_seconds": 0.5,
-            "telegram_chat_messages_per_second": 1000.0,
-            "telegram_chat_burst": 1000.0,
-        }
-    )
+    return telegram_settings(settings, fake_api)
 
 
 @pytest.fixture

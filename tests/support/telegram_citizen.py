@@ -7,12 +7,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from bot.runtime import Runtime
+from bot.settings import Settings
 from tests.support.fake_telegram import FakeBotAPI, press_update, text_update
 from tests.support.outbox import settle
 
 SECRET = "test-webhook-secret_42"
+
+
+def telegram_settings(settings: Settings, api: FakeBotAPI, **more: object) -> Settings:
+    """`settings` with the Telegram channel on, talking to the fake Bot API `api`,
+    paced fast enough that tests never wait for the per-chat limit."""
+    telegram = {
+        "telegram_bot_token": SecretStr(api.token),
+        "telegram_webhook_secret": SecretStr(SECRET),
+        "telegram_api_url": api.url,
+        "telegram_timeout_seconds": 0.5,
+        "telegram_chat_messages_per_second": 1000.0,
+        "telegram_chat_burst": 1000.0,
+    }
+    return settings.model_copy(update=telegram | more)
+
+
 _update_ids = itertools.count(900_000)
 
 
