@@ -9,17 +9,16 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from bot.clock import ManualClock
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.support import chat_journeys as journeys
 from tests.support.chat import WhatsAppChat
-from tests.support.fake_whatsapp import APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, FakeGraphAPI
+from tests.support.fake_whatsapp import FakeGraphAPI
 from tests.support.loopback import running
 from tests.support.office import Office
-from tests.support.whatsapp_citizen import WhatsAppCitizen
+from tests.support.whatsapp_citizen import WhatsAppCitizen, whatsapp_settings
 
 BSUID = "ID.2049120865530274777"
 WA_ID = "6281298765432"
@@ -33,18 +32,7 @@ async def graph() -> AsyncIterator[FakeGraphAPI]:
 
 @pytest.fixture
 def settings(settings: Settings, graph: FakeGraphAPI) -> Settings:
-    return settings.model_copy(
-        update={
-            "whatsapp_access_token": SecretStr(graph.token),
-            "whatsapp_phone_number_id": PHONE_NUMBER_ID,
-            "whatsapp_app_secret": SecretStr(APP_SECRET),
-            "whatsapp_verify_token": SecretStr(VERIFY_TOKEN),
-            "whatsapp_api_url": graph.url,
-            "whatsapp_timeout_seconds": 0.5,
-            "whatsapp_pair_burst": 1000.0,
-            "whatsapp_pair_seconds": 0.001,
-        }
-    )
+    return whatsapp_settings(settings, graph)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.app import whatsapp_from
@@ -17,8 +16,6 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.models import Case, Contact, DeadLetter, InboundEvent, Media
 from tests.support.fake_whatsapp import (
-    APP_SECRET,
-    PHONE_NUMBER_ID,
     VERIFY_TOKEN,
     FakeGraphAPI,
     encode,
@@ -32,7 +29,7 @@ from tests.support.fake_whatsapp import (
 from tests.support.journeys import DESCRIPTION
 from tests.support.loopback import running
 from tests.support.outbox import settle
-from tests.support.whatsapp_citizen import WhatsAppCitizen
+from tests.support.whatsapp_citizen import WhatsAppCitizen, whatsapp_settings
 
 cases = Case.__table__  # type: ignore[attr-defined]
 contacts = Contact.__table__  # type: ignore[attr-defined]
@@ -54,23 +51,6 @@ async def graph() -> AsyncIterator[FakeGraphAPI]:
 @pytest.fixture
 def settings(settings: Settings, graph: FakeGraphAPI) -> Settings:
     return whatsapp_settings(settings, graph)
-
-
-def whatsapp_settings(settings: Settings, graph: FakeGraphAPI, **extra: Any) -> Settings:
-    """The suite's settings with WhatsApp pointed at `graph`; pacing out of the way."""
-    return settings.model_copy(
-        update={
-            "whatsapp_access_token": SecretStr(graph.token),
-            "whatsapp_phone_number_id": PHONE_NUMBER_ID,
-            "whatsapp_app_secret": SecretStr(APP_SECRET),
-            "whatsapp_verify_token": SecretStr(VERIFY_TOKEN),
-            "whatsapp_api_url": graph.url,
-            "whatsapp_timeout_seconds": 0.5,
-            "whatsapp_pair_burst": 1000.0,
-            "whatsapp_pair_seconds": 0.001,
-        }
-        | extra
-    )
 
 
 @pytest.fixture

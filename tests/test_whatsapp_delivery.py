@@ -34,8 +34,8 @@ from tests.support.fake_whatsapp import (
 from tests.support.journeys import DESCRIPTION
 from tests.support.loopback import running
 from tests.support.outbox import settle
-from tests.support.whatsapp_citizen import WhatsAppCitizen
-from tests.test_whatsapp import BSUID, WA_ID, whatsapp_settings
+from tests.support.whatsapp_citizen import WhatsAppCitizen, whatsapp_settings
+from tests.test_whatsapp import BSUID, WA_ID
 
 contacts = Contact.__table__  # type: ignore[attr-defined]
 dead_letters = DeadLetter.__table__  # type: ignore[attr-defined]

@@ -6,11 +6,16 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import httpx
+from pydantic import SecretStr
 
 from bot.handlers.whatsapp import WhatsAppChannel
 from bot.handlers.whatsapp_render import BUTTON_TITLE, ROW_TITLE, shorten
 from bot.runtime import Runtime
+from bot.settings import Settings
 from tests.support.fake_whatsapp import (
+    APP_SECRET,
+    PHONE_NUMBER_ID,
+    VERIFY_TOKEN,
     FakeGraphAPI,
     encode,
     message,
@@ -22,6 +27,23 @@ from tests.support.fake_whatsapp import (
 from tests.support.outbox import settle
 
 Payload = dict[str, Any]
+
+
+def whatsapp_settings(settings: Settings, graph: FakeGraphAPI, **extra: Any) -> Settings:
+    """The suite's settings with WhatsApp pointed at `graph`; pacing out of the way."""
+    return settings.model_copy(
+        update={
+            "whatsapp_access_token": SecretStr(graph.token),
+            "whatsapp_phone_number_id": PHONE_NUMBER_ID,
+            "whatsapp_app_secret": SecretStr(APP_SECRET),
+            "whatsapp_verify_token": SecretStr(VERIFY_TOKEN),
+            "whatsapp_api_url": graph.url,
+            "whatsapp_timeout_seconds": 0.5,
+            "whatsapp_pair_burst": 1000.0,
+            "whatsapp_pair_seconds": 0.001,
+        }
+        | extra
+    )
 
 
 @dataclass
