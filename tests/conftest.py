@@ -23,6 +23,9 @@ from bot.app import create_app
 from bot.clock import ManualClock
 from bot.runtime import Runtime
 from bot.settings import Settings
+from tests.support.fake_telegram import FakeBotAPI
+from tests.support.fake_whatsapp import FakeGraphAPI
+from tests.support.loopback import running
 from tests.support.web import WebCitizen
 
 ADMIN_PASSWORD = "test-admin-password"
@@ -87,3 +90,17 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def citizen(client: httpx.AsyncClient) -> WebCitizen:
     return await WebCitizen.open(client)
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeBotAPI]:
+    """A fake Telegram Bot API on loopback (turn the channel on with `telegram_settings`)."""
+    async with running(FakeBotAPI()) as api:
+        yield api
+
+
+@pytest.fixture
+async def graph() -> AsyncIterator[FakeGraphAPI]:
+    """A fake WhatsApp Graph API on loopback (turn the channel on with `whatsapp_settings`)."""
+    async with running(FakeGraphAPI()) as api:
+        yield api

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -32,7 +31,6 @@ from tests.support.duty import (
     open_urgent_case,
 )
 from tests.support.fake_telegram import FakeBotAPI, message_update
-from tests.support.loopback import running
 from tests.support.outbox import settle
 from tests.support.telegram_citizen import SECRET, TelegramCitizen, telegram_settings
 
@@ -42,12 +40,6 @@ conversations = Conversation.__table__  # type: ignore[attr-defined]
 inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
 outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
 CITIZEN_CHAT = 5550077
-
-
-@pytest.fixture
-async def fake_api() -> AsyncIterator[FakeBotAPI]:
-    async with running(FakeBotAPI()) as api:
-        yield api
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ are sent. The scripts are `tests.support.chat_journeys`, shared with WhatsApp.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
@@ -16,17 +14,10 @@ from tests.support import chat_journeys as journeys
 from tests.support.chat import TelegramChat, said, telegram_plain
 from tests.support.duty import GROUP
 from tests.support.fake_telegram import FakeBotAPI
-from tests.support.loopback import running
 from tests.support.office import Office
 from tests.support.telegram_citizen import TelegramCitizen, telegram_settings
 
 CHAT = 5550101
-
-
-@pytest.fixture
-async def fake_api() -> AsyncIterator[FakeBotAPI]:
-    async with running(FakeBotAPI()) as api:
-        yield api
 
 
 @pytest.fixture

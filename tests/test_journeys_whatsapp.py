@@ -5,8 +5,6 @@ shared with Telegram."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
@@ -16,18 +14,11 @@ from bot.settings import Settings
 from tests.support import chat_journeys as journeys
 from tests.support.chat import WhatsAppChat
 from tests.support.fake_whatsapp import FakeGraphAPI
-from tests.support.loopback import running
 from tests.support.office import Office
 from tests.support.whatsapp_citizen import WhatsAppCitizen, whatsapp_settings
 
 BSUID = "ID.2049120865530274777"
 WA_ID = "6281298765432"
-
-
-@pytest.fixture
-async def graph() -> AsyncIterator[FakeGraphAPI]:
-    async with running(FakeGraphAPI()) as api:
-        yield api
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ get the copy without GPS or device, and the hash of what Telegram delivered."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -17,7 +16,6 @@ from tests.conftest import ADMIN_PASSWORD
 from tests.support.fake_telegram import FakeBotAPI, message_update
 from tests.support.images import IDENTIFYING, jpeg_photo
 from tests.support.journeys import DESCRIPTION
-from tests.support.loopback import running
 from tests.support.telegram_citizen import (
     TelegramCitizen,
     next_update_id,
@@ -25,12 +23,6 @@ from tests.support.telegram_citizen import (
 )
 
 CHAT = 5550077
-
-
-@pytest.fixture
-async def fake_api() -> AsyncIterator[FakeBotAPI]:
-    async with running(FakeBotAPI()) as api:
-        yield api
 
 
 @pytest.fixture

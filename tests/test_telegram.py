@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -27,7 +26,6 @@ from tests.support.fake_telegram import (
     text_update,
 )
 from tests.support.journeys import DESCRIPTION
-from tests.support.loopback import running
 from tests.support.outbox import settle
 from tests.support.telegram_citizen import (
     SECRET,
@@ -42,12 +40,6 @@ dead_letters = DeadLetter.__table__  # type: ignore[attr-defined]
 inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
 media = Media.__table__  # type: ignore[attr-defined]
 CHAT = 5550001
-
-
-@pytest.fixture
-async def fake_api() -> AsyncIterator[FakeBotAPI]:
-    async with running(FakeBotAPI()) as api:
-        yield api
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -27,7 +26,6 @@ from tests.support.fake_whatsapp import (
     status,
 )
 from tests.support.journeys import DESCRIPTION
-from tests.support.loopback import running
 from tests.support.outbox import settle
 from tests.support.whatsapp_citizen import WhatsAppCitizen, whatsapp_settings
 
@@ -40,12 +38,6 @@ media = Media.__table__  # type: ignore[attr-defined]
 BSUID = "ID.1349120865530274191"
 WA_ID = "6281234567890"
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 64
-
-
-@pytest.fixture
-async def graph() -> AsyncIterator[FakeGraphAPI]:
-    async with running(FakeGraphAPI()) as api:
-        yield api
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -32,7 +31,6 @@ from tests.support.fake_whatsapp import (
     status,
 )
 from tests.support.journeys import DESCRIPTION
-from tests.support.loopback import running
 from tests.support.outbox import settle
 from tests.support.whatsapp_citizen import WhatsAppCitizen, whatsapp_settings
 from tests.test_whatsapp import BSUID, WA_ID
@@ -43,12 +41,6 @@ inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
 REPLY_TEMPLATE = "pintu_balasan_petugas"
 UPDATE_TEMPLATE = "pintu_pembaruan_laporan"
 DAY_AND_AN_HOUR = 25 * 3600
-
-
-@pytest.fixture
-async def graph() -> AsyncIterator[FakeGraphAPI]:
-    async with running(FakeGraphAPI()) as api:
-        yield api
 
 
 @pytest.fixture
