@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.emergency import Assessment, said_outright
 from bot.engine.answers import place_of
-from bot.engine.effects import AddToCase, RaiseAlarm, ShareLocation
+from bot.engine.effects import AddToCase, RaiseAlarm
 from bot.engine.flow import Flow, Option, Step
 from bot.engine.state import CONFIRM_STEP
 from bot.engine.turn import CHOICE_PENDINGS, INCIDENT_FLOW, TurnSpace
@@ -61,7 +61,7 @@ class Emergencies:
         state.draft_ref = ref
         for answer in list(state.answers.values()):
             if answer["kind"] in ("location", "address"):  # the report told where already
-                self.reply.effects.append(ShareLocation(ref=ref, place=place_of(answer)))
+                self.tell_desk_where(place_of(answer))
         alarm = _alarm_option(flow)
         if alarm is not None:
             step, option = alarm

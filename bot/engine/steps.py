@@ -7,7 +7,7 @@ working set (`bot.engine.turn.TurnSpace`).
 from __future__ import annotations
 
 from bot.engine.answers import DONE_ID, SKIP_ID, describe, file_count, place_of, read_answer
-from bot.engine.effects import RaiseAlarm, ShareLocation
+from bot.engine.effects import PlaceAnswer, RaiseAlarm, ShareLocation
 from bot.engine.flow import Flow, FlowInput, Reading, Step
 from bot.engine.state import CONFIRM_STEP, Answer
 from bot.engine.turn import CONFIRM_OPTIONS, MENU_AFTER, MY_CASES, TurnSpace
@@ -76,15 +76,23 @@ class FlowSteps:
                 self.reply.effects.append(RaiseAlarm(ref=ref, description=opening))
                 self.state.draft_ref = ref
             self.emergency_answer(self.state.draft_ref)
-        elif answer["kind"] in ("location", "address") and self.state.draft_ref:
-            place = place_of(answer)
-            self.reply.effects.append(ShareLocation(ref=self.state.draft_ref, place=place))
-            if place.latitude is not None and place.longitude is not None:
-                desks = self.engine.desks
-                local = desks.nearest(place.latitude, place.longitude)
-                if local.id != desks.default.id:  # the local desk is closer than the default
-                    text = self.t(N_("emergency.local_desk"), desk=local.name, phone=local.phone)
-                    self.reply.messages.append(Outbound(text=text, urgent=True))
+        elif answer["kind"] in ("location", "address"):
+            # Said in a message of its own, which also takes a location keyboard away.
+            shown = describe(step, answer, self.engine.translator, self.reply.locale)
+            self.say(N_("step.place_noted"), place=shown)
+            if self.state.draft_ref:
+                self.tell_desk_where(place_of(answer))
+
+    def tell_desk_where(self: TurnSpace, place: PlaceAnswer) -> None:
+        """An urgent case's place goes to the duty desk; the citizen learns the nearest desk."""
+        self.reply.effects.append(ShareLocation(ref=str(self.state.draft_ref), place=place))
+        if place.latitude is None or place.longitude is None:
+            return
+        desks = self.engine.desks
+        local = desks.nearest(place.latitude, place.longitude)
+        if local.id != desks.default.id:  # the local desk is closer than the default
+            text = self.t(N_("emergency.local_desk"), desk=local.name, phone=local.phone)
+            self.reply.messages.append(Outbound(text=text, urgent=True))
 
     def advance(self: TurnSpace, flow: Flow, step: Step) -> None:
         state = self.state

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from bot.emergency import Assessment
-from bot.engine.effects import Effect
+from bot.engine.effects import Effect, PlaceAnswer
 from bot.engine.flow import CaseBrief, Flow, Lookup, Step
 from bot.engine.state import Answer, ConversationState
 from bot.faq import FaqSnapshot
@@ -84,3 +84,4 @@ class TurnSpace(Protocol):
     def finish(self, flow: Flow) -> None: ...
     def advance(self, flow: Flow, step: Step) -> None: ...
     def on_answered(self, step: Step, answer: Answer) -> None: ...
+    def tell_desk_where(self, place: PlaceAnswer) -> None: ...

@@ -196,7 +196,11 @@ class TelegramChat:
         assert markup["one_time_keyboard"] is True
 
     def location_control_gone(self) -> None:
-        assert self.newest()["reply_markup"] == {"remove_keyboard": True}
+        """The newest message without inline buttons took the location keyboard away
+        (a message with inline buttons cannot also remove a reply keyboard)."""
+        mine = [p for p in self.api.sent() if int(p["chat_id"]) == self.citizen.chat_id]
+        plain = [p for p in mine if "inline_keyboard" not in (p.get("reply_markup") or {})]
+        assert plain[-1]["reply_markup"] == {"remove_keyboard": True}
 
     def duty_group(self) -> list[str] | None:
         if self.group is None:

@@ -180,6 +180,8 @@ async def incident_with_wrong_turns(chat: Chat, office: Office, *, when: str) ->
     asked = await chat.press("Tempat")
     assert "Di mana kejadiannya?" in said(asked)
     summary = said(await chat.say("Jl. Merdeka No. 12, seberang Masjid Agung"))
+    assert "Tempat dicatat: Jl. Merdeka No. 12" in summary  # what was understood, at once
+    chat.location_control_gone()
     assert "Tempat: Jl. Merdeka No. 12, seberang Masjid Agung" in summary
     assert "No. 10" not in summary
     assert f"Kronologi: {THEFT}" in summary
