@@ -91,8 +91,7 @@ def create_app(
         # Meta batches up to 1000 updates, up to 3 MB, in one WhatsApp notification.
         upload_paths=("/chat/api/media", "/webhooks/whatsapp"),
     )
-    app.include_router(web.build_router(web.BrowserTokens(runtime.secret_key), web_hub))
-    app.include_router(build_api_router())
+    # The platforms' webhooks first: every request walks the routes in this order.
     if telegram_channel is not None:
         secret = settings.telegram_webhook_secret
         assert secret is not None  # checked by telegram_from
@@ -108,6 +107,8 @@ def create_app(
                 app_secret=app_secret.get_secret_value(),
             )
         )
+    app.include_router(web.build_router(web.BrowserTokens(runtime.secret_key), web_hub))
+    app.include_router(build_api_router())
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> JSONResponse:
