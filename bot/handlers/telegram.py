@@ -293,8 +293,16 @@ class TelegramChannel:
         # (PLATFORMS.md part 3); `retry_seconds` reads either form.
         os.environ.setdefault("PTB_TIMEDELTA", "1")
         base = api_url.rstrip("/")
+        # 30 messages/s need a few calls in flight; every connection in httpcore's pool
+        # costs each request a pass over all of them (as for WhatsApp: `whatsapp_client`).
+        sends = HTTPXRequest(
+            connection_pool_size=16,
+            read_timeout=timeout,
+            write_timeout=timeout,
+            pool_timeout=timeout,
+        )
         self._requests = (
-            HTTPXRequest(connection_pool_size=64, read_timeout=timeout, write_timeout=timeout),
+            sends,
             HTTPXRequest(connection_pool_size=1),  # getUpdates: unused with a webhook
         )
         self.bot = Bot(
