@@ -64,6 +64,10 @@ class Result:
     failures: int
     peak_rss_kib: int
     committed: int | None
+    cpu_seconds: float
+
+    def cpu_ms_per_update(self) -> float:
+        return self.cpu_seconds * 1000 / self.requests
 
     def row(self) -> str:
         ordered = sorted(self.latencies)
@@ -192,6 +196,12 @@ def wait_healthy(port: int, process: subprocess.Popen[bytes], seconds: float = 6
     raise RuntimeError("server did not become healthy")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -236,7 +246,9 @@ def run_server(name: str, args: argparse.Namespace, fake_url: str) -> Result:
         first = 10_000
         bodies = [update(first + n, args.chats) for n in range(args.requests)]
         requests = [request_bytes(args.channel, body, port) for body in bodies]
+        cpu_before = cpu_seconds(server.pid)
         seconds, latencies, failures = asyncio.run(load(port, requests, args.connections))
+        cpu = cpu_seconds(server.pid) - cpu_before
         rss = peak_rss_kib(server.pid)
     finally:
         server.terminate()
@@ -245,7 +257,7 @@ def run_server(name: str, args: argparse.Namespace, fake_url: str) -> Result:
     if name == "pintu" and args.database is None:
         with sqlite3.connect(database) as conn:
             committed = conn.execute("SELECT count(*) FROM inbound_events").fetchone()[0]
-    return Result(name, args.requests, seconds, latencies, failures, rss, committed)
+    return Result(name, args.requests, seconds, latencies, failures, rss, committed, cpu)
 
 
 def main() -> None:
@@ -285,6 +297,8 @@ def main() -> None:
     print(  # noqa: T201
         "\nmean latency per server (ms): "
         + ", ".join(f"{r.server} {statistics.fmean(r.latencies) * 1000:.1f}" for r in results)
+        + "\nserver CPU per update (ms, less noisy than the rate on a shared machine): "
+        + ", ".join(f"{r.server} {r.cpu_ms_per_update():.3f}" for r in results)
     )
 
 
