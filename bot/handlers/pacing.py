@@ -61,19 +61,24 @@ class Pacer:
         self._bucket(recipient).rate = min(self._bucket(recipient).rate, rate)
 
     async def acquire(self, recipient: str) -> None:
-        """Take a token for a send to `recipient`, waiting briefly if needed."""
+        """Take a token for a send to `recipient`, waiting briefly if needed.
+
+        The token is taken before the wait: it reserves the send's turn, so
+        sends acquired together leave one after the other at the rate instead
+        of all at once when their common wait ends.
+        """
         overall = self._overall_bucket()
         mine = self._bucket(recipient)
-        wait = max(overall.wait_for_token(self.clock()), mine.wait_for_token(self.clock()))
+        now = self.clock()
+        wait = max(overall.wait_for_token(now), mine.wait_for_token(now))
         if wait > self.max_wait:
             raise Throttled("paced by pintu", retry_after=wait)
-        if wait > 0:
-            await asyncio.sleep(wait)
-        now = self.clock()
         overall.take(now)
         mine.take(now)
         if len(self._recipients) > 10_000:
             self._forget_idle(now)
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     def _overall_bucket(self) -> TokenBucket:
         if self._overall is None:
