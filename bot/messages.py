@@ -7,7 +7,7 @@ messages; the engine reads the one and writes the other.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -91,7 +91,11 @@ class Outbound:
     meta: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        # Field by field rather than `asdict`, which deep-copies every value first
+        # (a quarter of the hot path's time went into that).
+        data = {name: getattr(self, name) for name in _OUTBOUND_FIELDS}
+        data["choices"] = [{"id": choice.id, "label": choice.label} for choice in self.choices]
+        return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, raw: str) -> Outbound:
@@ -99,3 +103,6 @@ class Outbound:
         choices = tuple(Choice(**c) for c in data.pop("choices", ()))
         expects = Expect(data.pop("expects", Expect.NOTHING))
         return cls(choices=choices, expects=expects, **data)
+
+
+_OUTBOUND_FIELDS = tuple(each.name for each in fields(Outbound))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +28,8 @@ class ConversationState:
     burst_count: int = 0  # messages in that window
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        # Not `asdict`, which deep-copies every answer only for json to read it.
+        return json.dumps({name: getattr(self, name) for name in _FIELDS}, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, raw: str | None) -> ConversationState:
@@ -51,5 +52,7 @@ class ConversationState:
         self.flow_data = {}
         self.draft_ref = None
 
+
+_FIELDS = tuple(each.name for each in fields(ConversationState))
 
 CONFIRM_STEP = "_confirm"
