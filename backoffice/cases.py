@@ -26,6 +26,7 @@ from backoffice.schemas import (
     Direction,
     DuplicatePublic,
     LocationPublic,
+    OccurredPublic,
     ReporterPublic,
     StatusChangePublic,
 )
@@ -275,10 +276,14 @@ def _public(case: Case, display_name: str | None) -> CasePublic:
         channel=case.channel,
         anonymous=case.anonymous,
         priority=case.priority,
+        sla_due_at=case.sla_due_at,
         location=LocationPublic(
             latitude=case.latitude, longitude=case.longitude, address=case.address
         )
         if has_place
+        else None,
+        occurred=OccurredPublic(at=case.occurred_at, words=case.occurred_text)
+        if case.kind == CaseKind.INCIDENT
         else None,
         reporter=None if case.anonymous else ReporterPublic(display_name=display_name),
         resolution=case.resolution,

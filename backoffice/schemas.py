@@ -44,6 +44,13 @@ class LocationPublic(BaseModel):
     address: str | None
 
 
+class OccurredPublic(BaseModel):
+    """When an incident happened, as far as the citizen's words tell."""
+
+    at: datetime | None = Field(description="the start of when it happened, if understood")
+    words: str | None = Field(description="the citizen's own words for the time, if typed")
+
+
 class ReporterPublic(BaseModel):
     display_name: str | None
 
@@ -56,8 +63,10 @@ class CasePublic(BaseModel):
     description: str
     channel: str
     anonymous: bool
-    priority: str
+    priority: str = Field(description="`urgent`, `high` or `normal`")
+    sla_due_at: datetime | None = Field(description="the first answer is due by then")
     location: LocationPublic | None
+    occurred: OccurredPublic | None = Field(description="incidents: when it happened")
     reporter: ReporterPublic | None = Field(description="null for anonymous cases")
     resolution: str | None
     created_at: datetime

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import select
 
 from bot.clock import ManualClock
@@ -13,6 +14,7 @@ from bot.outbox.queue import URGENT_PRIORITY
 from bot.references import REFERENCE_PATTERN
 from bot.runtime import Runtime
 from bot.storage.models import Case, DutyAlert, Media, OutboxMessage
+from tests.conftest import ADMIN_PASSWORD
 from tests.support.outbox import settle
 from tests.support.web import WebCitizen, texts
 
@@ -20,6 +22,7 @@ cases = Case.__table__  # type: ignore[attr-defined]
 alerts = DutyAlert.__table__  # type: ignore[attr-defined]
 media = Media.__table__  # type: ignore[attr-defined]
 outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
+ADMIN = {"username": "admin", "password": ADMIN_PASSWORD}
 EMERGENCY = "telepon 110 SEKARANG"  # the emergency answer, not 110 mentioned in passing
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 2048
 ACCIDENT = (
@@ -40,7 +43,7 @@ def reference(messages: list[dict[str, Any]]) -> str:
 
 
 async def test_accident_reported_earlier_by_buttons_and_typing(
-    citizen: WebCitizen, runtime: Runtime, clock: ManualClock
+    client: httpx.AsyncClient, citizen: WebCitizen, runtime: Runtime, clock: ManualClock
 ) -> None:
     asked = await citizen.say("lapor")
     assert "dalam bahaya" in texts(asked)
@@ -77,6 +80,15 @@ async def test_accident_reported_earlier_by_buttons_and_typing(
     assert case["occurred_at"].hour == 14  # 21:00 WIB
     assert len([m for m in await stored(runtime, media) if m["case_id"] == case["id"]]) == 2
     assert await stored(runtime, alerts) == []  # nobody in danger: no duty alert
+    token = await client.post("/api/v1/auth/token", data=ADMIN)
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    shown = (await client.get(f"/api/v1/cases/{ref}", headers=headers)).json()
+    assert shown["kind"] == "incident"
+    assert shown["priority"] == "high"
+    assert shown["sla_due_at"] == "2026-11-27T05:00:00Z"
+    assert shown["occurred"] == {"at": "2026-11-26T14:00:00Z", "words": "tadi malam jam 9"}
+    assert shown["location"]["address"] == "Simpang Jakabaring, depan SPBU"
+    assert len(shown["attachments"]) == 2
 
 
 async def test_typed_time_at_the_when_question(citizen: WebCitizen, runtime: Runtime) -> None:
