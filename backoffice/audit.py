@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import func
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.storage.models import AuditEntry
@@ -61,3 +63,24 @@ async def record(
             created_at=now,
         )
     )
+
+
+async def list_entries(
+    session: AsyncSession,
+    *,
+    action: AuditAction | None,
+    target: str | None,
+    page: int,
+    per_page: int,
+) -> tuple[list[AuditEntry], int]:
+    """Entries newest first, optionally of one action and one target; and how many."""
+    query = select(AuditEntry)
+    if action is not None:
+        query = query.where(AuditEntry.action == action.value)
+    if target is not None:
+        query = query.where(AuditEntry.target == target)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.exec(
+        query.order_by(col(AuditEntry.id).desc()).offset((page - 1) * per_page).limit(per_page)
+    )
+    return list(rows), int(total or 0)

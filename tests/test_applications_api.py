@@ -10,9 +10,8 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, insert, select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backoffice.officers import Role, add_officer
+from backoffice.officers import Role
 from bot import delivery
 from bot.application_lookup import subscribe
 from bot.applications import ApplicationKind, get_application
@@ -20,7 +19,7 @@ from bot.clock import ManualClock
 from bot.runtime import Runtime
 from bot.storage.direct import run_on
 from bot.storage.models import AuditEntry, Contact, OutboxMessage
-from tests.conftest import ADMIN_PASSWORD
+from tests.support.office import officer_with_role
 from tests.support.web import WebCitizen
 
 URL = "/api/v1/applications"
@@ -34,32 +33,6 @@ BODY: dict[str, Any] = {
 audit_log = AuditEntry.__table__  # type: ignore[attr-defined]
 contacts = Contact.__table__  # type: ignore[attr-defined]
 outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
-
-
-async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
-    response = await client.post(
-        "/api/v1/auth/token", data={"username": username, "password": password}
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-async def officer_with_role(
-    client: httpx.AsyncClient, runtime: Runtime, clock: ManualClock, role: Role
-) -> dict[str, str]:
-    if role is Role.ADMIN:
-        return await sign_in(client, "admin", ADMIN_PASSWORD)
-    async with AsyncSession(runtime.db) as session:
-        await add_officer(
-            session,
-            username=role.value,
-            password=f"{role.value}-password",
-            role=role,
-            full_name=role.value.title(),
-            now=clock.now(),
-        )
-        await session.commit()
-    return await sign_in(client, role.value, f"{role.value}-password")
 
 
 @pytest.fixture

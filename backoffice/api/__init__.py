@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from backoffice.api.routes import alerts, applications, auth, case_media, cases, faq
+from backoffice.api.routes import alerts, applications, audit, auth, case_media, cases, faq
 
 
 def build_api_router() -> APIRouter:
@@ -16,4 +16,5 @@ def build_api_router() -> APIRouter:
     router.include_router(faq.router)
     router.include_router(applications.router)
     router.include_router(alerts.router)
+    router.include_router(audit.router)
     return router

@@ -7,7 +7,10 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backoffice.officers import Role, add_officer
+from bot.clock import ManualClock
 from bot.runtime import Runtime
 from bot.storage.models import (
     ApplicationSubscription,
@@ -85,3 +88,29 @@ class Office:
         )
         assert response.status_code in (200, 201), response.text
         return response.status_code
+
+
+async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
+    response = await client.post(
+        "/api/v1/auth/token", data={"username": username, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def officer_with_role(
+    client: httpx.AsyncClient, runtime: Runtime, clock: ManualClock, role: Role
+) -> dict[str, str]:
+    if role is Role.ADMIN:
+        return await sign_in(client, "admin", ADMIN_PASSWORD)
+    async with AsyncSession(runtime.db) as session:
+        await add_officer(
+            session,
+            username=role.value,
+            password=f"{role.value}-password",
+            role=role,
+            full_name=role.value.title(),
+            now=clock.now(),
+        )
+        await session.commit()
+    return await sign_in(client, role.value, f"{role.value}-password")
