@@ -389,7 +389,13 @@ async def _notify_subscribers(
                 tx,
                 contact_id=row.id,
                 channel=row.channel,
-                message=Outbound(text=status_changed_text(translator, row.locale, found)),
+                # Outside WhatsApp's window: announced with the update template, the
+                # application number as its reference, and sent when the citizen answers.
+                message=delivery.with_notice(
+                    Outbound(text=status_changed_text(translator, row.locale, found)),
+                    delivery.Notice.UPDATE,
+                    found.number,
+                ),
                 held=delivery.outside_window(row.channel, row.last_inbound_at, now),
                 now=now,
             )

@@ -58,7 +58,7 @@ _PLATFORM = {"sent": "sent", "delivered": "delivered", "read": "read", "played":
 
 # Keys of `Outbound.meta` for messages that may need announcing outside a window.
 NOTICE = "notice"  # the purpose, a `Notice`
-REFERENCE = "ref"  # the case reference, the template's parameter
+REFERENCE = "ref"  # the case reference or application number, the template's parameter
 TEMPLATE = "template"  # "1": this row is the announcement itself
 
 ROW = "SELECT contact_id, channel, case_message_id, payload FROM outbox WHERE id = :row_id"

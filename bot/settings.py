@@ -74,8 +74,9 @@ class Settings(BaseSettings):
     )
     whatsapp_update_template: str | None = Field(
         default=None,
-        description="Approved template for case status notifications outside the window "
-        "(case closed); its one body parameter is the case reference.",
+        description="Approved template for status news outside the window (a case closed, "
+        "an application's status changed); its one body parameter is the case reference "
+        "or the application number.",
     )
     whatsapp_template_languages: dict[str, str] = Field(
         default_factory=lambda: {"id": "id", "en": "en"},

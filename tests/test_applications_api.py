@@ -356,7 +356,13 @@ async def test_a_whatsapp_subscriber_outside_the_window_gets_it_once_they_write(
                 )
             )
         ).all()
-    assert [(row.channel, row.status) for row in rows] == [("whatsapp", "held")]
+    # The news waits; a notice for the update template is queued beside it (sent
+    # only where such a template is configured, see tests/test_whatsapp_delivery.py).
+    assert [(row.channel, row.status) for row in rows] == [
+        ("whatsapp", "held"),
+        ("whatsapp", "pending"),
+    ]
+    assert json.loads(rows[1].payload)["meta"][delivery.REFERENCE] == "SKCK/123/XI/2026"
     text = json.loads(rows[0].payload)["text"]
     assert "Status: Selesai" in text
     assert "Langkah berikutnya" not in text

@@ -243,6 +243,30 @@ async def test_closing_after_25_hours_is_announced_with_the_update_template(
     assert "Sudah ditindak." in answer[0]
 
 
+async def test_application_news_after_25_hours_is_announced_with_the_update_template(
+    siti: WhatsAppCitizen, client: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    admin = await login(client)
+    url = "/api/v1/applications/skck/SKCK/55/XI/2026"
+    body = {"status": "Diverifikasi", "applicant_name": "Siti", "birth_date": "1990-08-17"}
+    assert (await client.put(url, json=body, headers=admin)).status_code == 201
+    await siti.say("status")
+    await siti.press("SKCK")
+    await siti.say("SKCK/55/XI/2026")
+    await siti.say("17-08-1990")
+    await siti.press("Ya, kabari saya")
+    clock.advance(DAY_AND_AN_HOUR)
+    admin = await login(client)
+    changed = body | {"status": "Selesai, silakan ambil"}
+    assert (await client.put(url, json=changed, headers=admin)).status_code == 200
+    await settle(siti.runtime)
+    assert siti.new_texts()[-1] == f"[template {UPDATE_TEMPLATE}]"
+    [template] = siti.received()[-1:]
+    assert template["template"]["components"][0]["parameters"][0]["text"] == "SKCK/55/XI/2026"
+    answer = await siti.say("oke")
+    assert "Selesai, silakan ambil" in answer[0]
+
+
 async def test_131047_at_send_time_falls_back_to_the_template(
     siti: WhatsAppCitizen, client: httpx.AsyncClient, officer: dict[str, str], graph: FakeGraphAPI
 ) -> None:
