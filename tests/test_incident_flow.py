@@ -246,6 +246,14 @@ async def test_a_story_in_the_present_tense_is_no_alarm_but_a_plea_is(
     assert EMERGENCY in texts(plea)
 
 
+async def test_a_first_message_in_an_emergency_gets_110_before_the_welcome(
+    citizen: WebCitizen,
+) -> None:
+    answer = await citizen.say("tolong ada perampokan sekarang")
+    assert EMERGENCY in answer[0]["text"]
+    assert "Selamat datang" in texts(answer[1:])
+
+
 async def test_a_complaint_that_mentions_a_robbery_stays_a_complaint(
     citizen: WebCitizen, runtime: Runtime
 ) -> None:

@@ -100,6 +100,7 @@ class Engine:
         """
         flooding = self._count_burst(state, turn.now)
         reply = _TurnRun(self, state, turn).run(inbound)
+        reply.messages.sort(key=lambda message: not message.urgent)  # 110 before a welcome
         if flooding:
             first_over = state.burst_count == self.flood_limit + 1
             note = Outbound(self.translator.text(reply.locale, N_("input.slow_down")))
