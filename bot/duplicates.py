@@ -37,6 +37,7 @@ from rapidfuzz import fuzz
 
 from bot.intents import content_words, stems
 from bot.storage.direct import Row, Tx
+from bot.wordlists import variant_table
 
 # An accident, a fight or a fire is reported over the next hour or two; three
 # hours keeps the late reports and still parts two events of one busy day.
@@ -186,17 +187,8 @@ def _place_closeness(a: Report, b: Report) -> float | None:
     return similarity if similarity >= ADDRESS_MIN else None
 
 
-def _table(text: str) -> dict[str, str]:
-    """``canonical: variant variant`` lines as a variant → canonical mapping."""
-    table: dict[str, str] = {}
-    for line in text.strip().splitlines():
-        canonical, variants = line.split(":")
-        table |= dict.fromkeys(variants.split(), canonical.strip())
-    return table
-
-
 # Kinds of event, matched on the rough stems of `bot.intents` ("ditabrak" → "tabrak").
-EVENTS = _table("""
+EVENTS = variant_table("""
     kecelakaan: kecelakaan celaka tabrak tabrakan nabrak nabrakin tubruk tubrukan serempet
     kecelakaan: senggol terguling guling terbalik laka lakalantas crash accident
     pencurian: curi maling copet jambret begal rampok rampas bobol colong nyolong gasak

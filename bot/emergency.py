@@ -57,6 +57,8 @@ from enum import StrEnum
 
 from rapidfuzz.distance import OSA, Indel, Levenshtein
 
+from bot.wordlists import variant_table
+
 TYPO_MIN_CHARS = 5  # shorter words are too easily another word ("bekal" is not "begal")
 TYPO_LONG_CHARS = 9  # from here, two edits (or one wrong letter) are still a typo
 TYPO_CACHE_SIZE = 10_000
@@ -78,21 +80,12 @@ class Assessment:
 # -- word lists ------------------------------------------------------------
 
 
-def _table(text: str) -> dict[str, str]:
-    """``label: form form`` lines as a form → label mapping."""
-    table: dict[str, str] = {}
-    for line in text.strip().splitlines():
-        label, forms = line.split(":")
-        table |= dict.fromkeys(forms.split(), label.strip())
-    return table
-
-
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
 # Crimes and dangers: enough to ask the danger question.
-ALARM_ID = _table("""
+ALARM_ID = variant_table("""
     darurat: darurat kedaruratan emergensi emergency sos
     begal: begal dibegal membegal pembegalan begalan kebegalan
     rampok: rampok merampok dirampok perampok perampokan kerampokan
@@ -113,7 +106,7 @@ ALARM_ID = _table("""
     senjata: senjata senpi pistol pisau golok celurit clurit parang
     kejar: dikejar mengejar ngejar dikuntit diikuti dibuntuti
 """)
-ALARM_EN = _table("""
+ALARM_EN = variant_table("""
     rampok: robbery robber robbers robbed robbing mugged mugging mugger rob
     bunuh: murder murdered murderer killed killing killer corpse
     perkosa: rape raped rapist
@@ -125,12 +118,12 @@ ALARM_EN = _table("""
     kejar: chased chasing stalked stalking
 """)
 # A thief alone is an ordinary theft report; with "ada", "masih", a plea or "now" an alarm.
-THIEF = _table("""
+THIEF = variant_table("""
     maling: maling pencuri copet
     maling: thief thieves burglar burglars intruder intruders
 """)
 # A threat to a life: with "ada"/"someone" or a plea, an emergency even without "now".
-LIFE_ID = _table("""
+LIFE_ID = variant_table("""
     tusuk: ditusuk menusuk penusukan tertusuk
     bacok: bacok dibacok membacok pembacokan
     tikam: ditikam menikam penikaman
@@ -144,7 +137,7 @@ LIFE_ID = _table("""
     bom: bom ledakan meledak
     bersenjata: bersenjata
 """)
-LIFE_EN = _table("""
+LIFE_EN = variant_table("""
     tusuk: stab stabbed stabbing
     culik: kidnap kidnapped kidnapping kidnapper abducted abduction
     tembak: shot shooting shooter gunshot gunshots gunfire gunman
@@ -156,7 +149,7 @@ LIFE_EN = _table("""
     bersenjata: armed
 """)
 # Chat spelling → the word (one to many words).
-SLANG = _table("""
+SLANG = variant_table("""
     tolong: tlg tlng tolongin tulung toloong tolonk
     sekarang: skrg skrng skr skg skrang skarang sekrang skarng
     lagi: lg lgi

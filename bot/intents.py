@@ -37,6 +37,8 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 
+from bot.wordlists import variant_table
+
 NONE = "none"
 FAQ_PREFIX = "faq:"
 FLOW_INTENTS = ("complaint", "incident", "status")
@@ -84,16 +86,7 @@ class Tuning:
 # -- reading text ----------------------------------------------------------
 
 
-def _table(text: str) -> dict[str, str]:
-    """``canonical: variant variant`` lines as a variant → canonical mapping."""
-    table: dict[str, str] = {}
-    for line in text.strip().splitlines():
-        canonical, variants = line.split(":")
-        table |= dict.fromkeys(variants.split(), canonical.strip())
-    return table
-
-
-SLANG = _table("""
+SLANG = variant_table("""
     bagaimana: gmn gmna gmana gimana bgmn gimn
     berapa: brp brapa
     dimana: dmn dmana
@@ -170,7 +163,7 @@ PHRASE_SLANG = {
     "whats": "what is",
     "wanna": "want to",
 }
-SYNONYMS = _table("""
+SYNONYMS = variant_table("""
     adu: keluh komplain complain aduan protes
     buruk: jelek
     lambat: lamban lelet

@@ -41,6 +41,8 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.wordlists import variant_table
+
 JUST_NOW = timedelta(minutes=30)  # "barusan", "just now": within the last half hour
 MAX_YEARS_AGO = 100  # "999 tahun lalu" is not a time an incident report can mean
 NIGHT_ENDS = 4  # "tadi malam jam 2" is 02:00 today: the night runs until 04:00
@@ -73,16 +75,7 @@ class When:
 # -- word lists ------------------------------------------------------------
 
 
-def _table(text: str) -> dict[str, str]:
-    """``canonical: variant variant`` lines as a variant → canonical mapping."""
-    table: dict[str, str] = {}
-    for line in text.strip().splitlines():
-        canonical, variants = line.split(":")
-        table |= dict.fromkeys(variants.split(), canonical.strip())
-    return table
-
-
-SLANG = _table("""
+SLANG = variant_table("""
     kemarin: kmrn kmrin kmarin kemaren kmaren kemarn kmrin
     malam: mlm malem mlem
     semalam: smlm semalem
@@ -106,7 +99,7 @@ SLANG = _table("""
     sore: sre
     siang: siank
 """)
-NUMBERS = _table("""
+NUMBERS = variant_table("""
     0: nol zero
     1: satu one a an
     2: dua two
@@ -137,7 +130,7 @@ SE_UNITS = {"semenit": "menit", "sejam": "jam", "sehari": "hari", "seminggu": "m
 SE_UNITS |= {"sebulan": "bulan", "setahun": "tahun", "sepekan": "minggu"}
 UNIT_YEARS = {"minute": 1 / 525_960, "hour": 1 / 8766, "day": 1 / 365.25, "week": 7 / 365.25}
 UNIT_YEARS |= {"month": 1 / 12, "year": 1}
-UNITS = _table("""
+UNITS = variant_table("""
     minute: menit minute minutes min mins
     hour: jam hour hours hrs
     day: hari day days
@@ -145,7 +138,7 @@ UNITS = _table("""
     month: bulan month months
     year: tahun year years
 """)
-WEEKDAYS = _table("""
+WEEKDAYS = variant_table("""
     0: senin monday
     1: selasa tuesday
     2: rabu wednesday
@@ -154,7 +147,7 @@ WEEKDAYS = _table("""
     5: sabtu saturday
     6: minggu sunday
 """)
-MONTHS = _table("""
+MONTHS = variant_table("""
     1: januari january jan
     2: februari pebruari february feb
     3: maret march mar
