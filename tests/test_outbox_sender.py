@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ from bot.handlers.base import (
 )
 from bot.messages import Outbound
 from bot.outbox.queue import enqueue, outbox
+from bot.outbox.sender import OutboxSender, RetryPolicy
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.storage.migrate import upgrade_database
@@ -226,3 +228,25 @@ async def test_crashed_send_is_retried_after_its_lease(
     clock.advance(1)
     assert await sender_runtime.sender.send_due() == 1
     assert (await row(sender_runtime, row_id))["status"] == "sent"
+
+
+async def test_the_sender_stops_when_cancelled_just_as_it_is_woken(runtime: Runtime) -> None:
+    """Python 3.11's `wait_for` swallows a cancellation that arrives as the awaited
+    event is set; the sender loop must stop anyway, or shutting down hangs."""
+    sender = OutboxSender(
+        db=runtime.db,
+        writer=runtime.runner.writer,
+        handlers={},
+        clock=runtime.clock,
+        policy=RetryPolicy(max_attempts=1, backoff_base=1.0, backoff_max=1.0),
+        poll_seconds=60.0,
+        gate=runtime.runner.gate,
+    )
+    loop = asyncio.create_task(sender.run_forever())
+    for _ in range(3):
+        await asyncio.sleep(0)  # let it reach its wait for work
+    sender.wake()
+    loop.cancel()
+    done, _ = await asyncio.wait([loop], timeout=2.0)
+    assert done == {loop}
+    assert loop.cancelled()

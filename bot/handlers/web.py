@@ -93,7 +93,8 @@ class WebHub:
         event = asyncio.Event()
         self._events[contact_id].add(event)
         try:
-            await asyncio.wait_for(event.wait(), seconds)
+            async with asyncio.timeout(seconds):  # not `wait_for`: see `OutboxSender.run_forever`
+                await event.wait()
         except TimeoutError:
             pass
         finally:
