@@ -25,7 +25,7 @@ from tests.support.fake_telegram import (
     press_update,
     text_update,
 )
-from tests.support.journeys import DESCRIPTION
+from tests.support.journeys import DESCRIPTION, PlatformCitizen, file_complaint_on
 from tests.support.outbox import settle
 from tests.support.telegram_citizen import (
     SECRET,
@@ -64,17 +64,8 @@ async def officer_token(client: httpx.AsyncClient) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def file_by_buttons(siti: TelegramCitizen) -> str:
-    await siti.say("/start")
-    await siti.press("Pengaduan")
-    await siti.press("Perilaku petugas")
-    await siti.say(DESCRIPTION)
-    await siti.press("Lewati")
-    await siti.press("Tidak, tampilkan nama saya")
-    done = await siti.press("Kirim")
-    found = REFERENCE_PATTERN.search("\n".join(done))
-    assert found, done
-    return found.group(0)
+async def file_by_buttons(siti: PlatformCitizen) -> str:
+    return await file_complaint_on(siti, first="/start")
 
 
 async def test_complaint_from_start_to_reference_by_buttons(

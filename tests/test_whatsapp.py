@@ -25,7 +25,7 @@ from tests.support.fake_whatsapp import (
     sign,
     status,
 )
-from tests.support.journeys import DESCRIPTION
+from tests.support.journeys import DESCRIPTION, PlatformCitizen, file_complaint_on
 from tests.support.outbox import settle
 from tests.support.whatsapp_citizen import WhatsAppCitizen, whatsapp_settings
 
@@ -55,17 +55,8 @@ async def count(runtime: Runtime, table: Any) -> int:
         return int(await conn.scalar(select(func.count()).select_from(table)) or 0)
 
 
-async def file_by_buttons(siti: WhatsAppCitizen) -> str:
-    await siti.say("halo")
-    await siti.press("Pengaduan")
-    await siti.press("Perilaku petugas")
-    await siti.say(DESCRIPTION)
-    await siti.press("Lewati")
-    await siti.press("Tidak, tampilkan nama saya")
-    done = await siti.press("Kirim")
-    found = REFERENCE_PATTERN.search("\n".join(done))
-    assert found, done
-    return found.group(0)
+async def file_by_buttons(siti: PlatformCitizen) -> str:
+    return await file_complaint_on(siti, first="halo")
 
 
 # -- the verification handshake -----------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from bot.references import REFERENCE_PATTERN
 from tests.support.web import WebCitizen, texts
 
@@ -22,4 +24,25 @@ async def file_complaint(
     done = await citizen.press("Kirim")
     found = REFERENCE_PATTERN.search(texts(done))
     assert found, texts(done)
+    return found.group(0)
+
+
+class PlatformCitizen(Protocol):
+    """A citizen on Telegram or WhatsApp, as the tests drive them: what they are sent back."""
+
+    async def say(self, text: str) -> list[str]: ...
+    async def press(self, label: str) -> list[str]: ...
+
+
+async def file_complaint_on(citizen: PlatformCitizen, *, first: str) -> str:
+    """File a named complaint by buttons, starting with `first`; the reference given."""
+    await citizen.say(first)
+    await citizen.press("Pengaduan")
+    await citizen.press("Perilaku petugas")
+    await citizen.say(DESCRIPTION)
+    await citizen.press("Lewati")
+    await citizen.press("Tidak, tampilkan nama saya")
+    done = await citizen.press("Kirim")
+    found = REFERENCE_PATTERN.search("\n".join(done))
+    assert found, done
     return found.group(0)
