@@ -581,15 +581,7 @@ def _at_clock(
     """The most recent past moment that fits the hour and whatever day or part was said."""
     hour, minute, ampm = clock
     hint = ampm or reading.part or ("malam" if reading.night_of else None)
-    today = now.date()
-    if reading.night_of is not None:
-        days = [reading.night_of]
-    elif reading.day is not None:
-        days = [reading.day]
-    elif reading.today:
-        days = [today]
-    else:
-        days = [today, today - timedelta(days=1)]
+    days = _days_meant(reading, now.date())
     offset = (minute or 0) / 60
     candidates = [
         moment
@@ -603,19 +595,22 @@ def _at_clock(
     return moment, moment, Precision.HOUR if minute is None else Precision.MINUTE
 
 
+def _days_meant(reading: _Reading, today: date) -> list[date]:
+    """The day said (or the night's), today if said, else today or yesterday."""
+    if reading.night_of is not None:
+        return [reading.night_of]
+    if reading.day is not None:
+        return [reading.day]
+    if reading.today:
+        return [today]
+    return [today, today - timedelta(days=1)]
+
+
 def _part_of_day(reading: _Reading, now: datetime, zone: ZoneInfo) -> _Placed | None:
     """The most recent such part of the said day (or of today or yesterday), begun by now."""
     part = "malam" if reading.night_of is not None else str(reading.part)
     first, last = PARTS[part]
-    today = now.date()
-    if reading.night_of is not None:
-        days = [reading.night_of]
-    elif reading.day is not None:
-        days = [reading.day]
-    elif reading.today:
-        days = [today]
-    else:
-        days = [today, today - timedelta(days=1)]
+    days = _days_meant(reading, now.date())
     periods = [(_at(day, first, zone), _at(day, last, zone)) for day in days]
     begun = [period for period in periods if period[0] <= now]
     if not begun:

@@ -17,6 +17,7 @@ from bot.runtime import Runtime
 from bot.storage.models import AuditEntry, Case, Contact
 from tests.conftest import ADMIN_PASSWORD
 from tests.support.journeys import DESCRIPTION, file_complaint
+from tests.support.office import sign_in
 from tests.support.web import WebCitizen, texts
 
 CASES_URL = "/api/v1/cases"
@@ -31,14 +32,6 @@ contacts = Contact.__table__  # type: ignore[attr-defined]
 async def headers(client: httpx.AsyncClient) -> dict[str, str]:
     """An admin's authorization header."""
     return await sign_in(client, "admin", ADMIN_PASSWORD)
-
-
-async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
-    response = await client.post(
-        "/api/v1/auth/token", data={"username": username, "password": password}
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def new_citizen(client: httpx.AsyncClient) -> WebCitizen:

@@ -25,6 +25,7 @@ from bot.faq import (
 from bot.runtime import Runtime
 from bot.storage.models import AuditEntry
 from tests.conftest import ADMIN_PASSWORD
+from tests.support.office import sign_in
 
 FAQ_URL = "/api/v1/faq"
 audit_log = AuditEntry.__table__  # type: ignore[attr-defined]
@@ -37,14 +38,6 @@ SIM = {
     },
     "answer": {"id": "Bawa KTP dan surat keterangan sehat.", "en": "Bring your ID card."},
 }
-
-
-async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
-    response = await client.post(
-        "/api/v1/auth/token", data={"username": username, "password": password}
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 @pytest.fixture

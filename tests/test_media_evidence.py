@@ -30,6 +30,7 @@ from tests.support.images import (
     webp_photo,
 )
 from tests.support.journeys import DESCRIPTION
+from tests.support.office import sign_in
 from tests.support.web import WebCitizen, texts
 
 CASES_URL = "/api/v1/cases"
@@ -49,14 +50,6 @@ audit_log = AuditEntry.__table__  # type: ignore[attr-defined]
 async def headers(client: httpx.AsyncClient) -> dict[str, str]:
     """An admin's authorization header: admins get no more than officers here."""
     return await sign_in(client, "admin", ADMIN_PASSWORD)
-
-
-async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
-    response = await client.post(
-        "/api/v1/auth/token", data={"username": username, "password": password}
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def file_with_photo(client: httpx.AsyncClient, photo: bytes, *, anonymous: bool) -> str:
