@@ -13,10 +13,10 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backoffice import audit
-from backoffice.alert_schemas import AlertPublic, AlertsPublic
 from backoffice.officers import SignedInOfficer
-from bot.desks import DutyDesks
-from bot.duty import AckResult, DutyService
+from backoffice.schemas.alerts import AlertPublic, AlertsPublic
+from bot.duty.desks import DutyDesks
+from bot.duty.service import AckResult, DutyService
 from bot.storage.models import Case, DutyAlert
 
 alerts = DutyAlert.__table__  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@
 Each function runs in the caller's session; it adds its audit entry there
 and the route commits. Audit details hold flags and counts only: never the
 applicant's name, date of birth or the status wording. The domain itself
-(upsert, telling subscribers, citizens' lookups) is `bot.applications`'.
+(upsert, telling subscribers, citizens' lookups) is `bot.services.applications`'.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backoffice import audit
-from backoffice.application_schemas import ApplicationBase, ApplicationPublic
 from backoffice.officers import SignedInOfficer
-from bot import applications
-from bot.applications import ApplicationKind, ApplicationRecord
-from bot.i18n import Translator
+from backoffice.schemas.applications import ApplicationBase, ApplicationPublic
+from bot.domain.i18n import Translator
+from bot.services import applications
+from bot.services.applications import ApplicationKind, ApplicationRecord
 
 
 async def put_application(

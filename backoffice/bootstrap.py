@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backoffice import audit, security
 from backoffice.officers import OfficerExistsError, Role, add_officer
-from bot.clock import Clock
+from bot.domain.clock import Clock
 from bot.settings import Settings
 from bot.storage.models import Officer
 

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backoffice import audit, media
 from backoffice.officers import SignedInOfficer
-from backoffice.schemas import (
+from backoffice.schemas.cases import (
     CaseDetailPublic,
     CaseKind,
     CaseListItemPublic,
@@ -30,9 +30,9 @@ from backoffice.schemas import (
     ReporterPublic,
     StatusChangePublic,
 )
-from bot import casework
-from bot.casework import CaseStatus
-from bot.i18n import Translator
+from bot.domain.i18n import Translator
+from bot.services import casework
+from bot.services.casework import CaseStatus
 from bot.storage.models import Case, CaseLink, CaseMessage, CaseStatusChange, Contact, Media
 
 

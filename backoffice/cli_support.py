@@ -6,7 +6,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backoffice import audit, security
 from backoffice.officers import add_officer, parse_role
-from bot.clock import SystemClock
+from bot.domain.clock import SystemClock
 from bot.settings import Settings
 from bot.storage.database import create_engine
 from bot.storage.migrate import upgrade_database

@@ -1,7 +1,7 @@
 """The FAQ as admins edit it: the services behind `/api/v1/faq`.
 
 Each function runs in the caller's session; writes add their audit entry
-there and the route commits. The entries themselves are `bot.faq`'s.
+there and the route commits. The entries themselves are `bot.services.faq`'s.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backoffice import audit
-from backoffice.faq_schemas import FaqBase, FaqPublic, FaqsPublic
 from backoffice.officers import SignedInOfficer
-from bot import faq
-from bot.faq import Faq
+from backoffice.schemas.faq import FaqBase, FaqPublic, FaqsPublic
+from bot.services import faq
+from bot.services.faq import Faq
 
 
 def _public(entry: Faq) -> FaqPublic:

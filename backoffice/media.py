@@ -3,7 +3,7 @@
 A named report's file is served as the citizen sent it. An anonymous
 report's original stays sealed as evidence — no role, admin included, can
 download it through the API; officers get the copy without metadata (GPS,
-device) that `bot.media_clean` made at receipt, or nothing when there is
+device) that `bot.media.clean` made at receipt, or nothing when there is
 none. Either way the original's SHA-256 goes with the file, and every
 download is in the audit log.
 """
@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backoffice import audit
 from backoffice.officers import SignedInOfficer
-from backoffice.schemas import AttachmentPublic
+from backoffice.schemas.cases import AttachmentPublic
 from bot.storage.models import Case, Media
 
 log = logging.getLogger(__name__)

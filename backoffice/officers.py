@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backoffice import audit, security
-from bot import casework
+from bot.services import casework
 from bot.storage.models import Officer, OfficerToken
 
 MIN_PASSWORD_CHARS = 8

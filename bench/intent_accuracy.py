@@ -17,7 +17,7 @@ import tracemalloc
 from collections import Counter
 from pathlib import Path
 
-from bot.faq import load_shipped, snapshot
+from bot.services.faq import load_shipped, snapshot
 
 EVAL_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "intent_eval.tsv"
 

@@ -18,14 +18,15 @@ from sqlalchemy import text
 
 from backoffice.api import build_api_router
 from backoffice.bootstrap import ensure_first_admin
-from bot.clock import Clock, SystemClock
-from bot.delivery import Notice
-from bot.handlers import telegram, web, whatsapp
-from bot.handlers.base import ChannelHandler
-from bot.handlers.pacing import Pacer
-from bot.handlers.whatsapp_client import GraphClient
-from bot.http_limits import BodySizeLimit
-from bot.i18n import Translator
+from bot.domain.channel import ChannelHandler
+from bot.domain.clock import Clock, SystemClock
+from bot.domain.i18n import Translator
+from bot.handlers import telegram, web
+from bot.handlers.http_limits import BodySizeLimit
+from bot.handlers.whatsapp import channel as whatsapp
+from bot.handlers.whatsapp.client import GraphClient
+from bot.outbox.delivery import Notice
+from bot.outbox.pacing import Pacer
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings

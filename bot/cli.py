@@ -12,10 +12,10 @@ import uvicorn
 from backoffice.cli_support import add_officer_command
 from backoffice.officers import OfficerError
 from bot.app import telegram_from
-from bot.clock import SystemClock
+from bot.domain.clock import SystemClock
+from bot.domain.i18n import Translator
 from bot.handlers.console import ConsoleChannel, run_chat
 from bot.handlers.telegram import register_webhook
-from bot.i18n import Translator
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from bot.storage.database import create_engine

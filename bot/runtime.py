@@ -10,15 +10,15 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.clock import Clock
-from bot.desks import load_desks
-from bot.duty import DutyService
+from bot.domain.channel import ChannelHandler
+from bot.domain.clock import Clock
+from bot.domain.i18n import Translator
+from bot.duty.desks import load_desks
+from bot.duty.service import DutyService
 from bot.engine.core import Engine
-from bot.engine.runner import ConversationRunner
 from bot.flows import FLOWS, MENU
-from bot.handlers.base import ChannelHandler
-from bot.i18n import Translator
-from bot.media import MediaStore
+from bot.ingress.runner import ConversationRunner
+from bot.media.store import MediaStore
 from bot.outbox.sender import OutboxSender, RetryPolicy
 from bot.settings import Settings
 from bot.storage.database import WriteGate, create_engine

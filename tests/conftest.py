@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import create_app
-from bot.clock import ManualClock
+from bot.domain.clock import ManualClock
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.support.fake_telegram import FakeBotAPI

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.i18n import N_, Translator
+from bot.domain.messages import Expect, Inbound, InboundKind
 from bot.engine.effects import PlaceAnswer
 from bot.engine.flow import Reading, Step
 from bot.engine.state import Answer
-from bot.i18n import N_, Translator
-from bot.messages import Expect, Inbound, InboundKind
 
 SKIP_ID = "_skip"
 DONE_ID = "_done"  # no more files for a step that takes several

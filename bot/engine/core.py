@@ -1,6 +1,6 @@
 """The pure conversation engine: stored state and one input in, replies and effects out.
 
-It does no I/O. `bot.engine.runner` loads the state, calls `Engine.handle`
+It does no I/O. `bot.ingress.runner` loads the state, calls `Engine.handle`
 inside the transaction and records what comes back. Who handles a message
 follows DESIGN §3: an exact command word; an emergency in the present
 (`bot.engine.emergencies`); then the input the current step expects
@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.desks import DutyDesks
-from bot.emergency import Assessment, Urgency, assess
+from bot.domain.i18n import LOCALES, N_, Translator
+from bot.domain.messages import Choice, Expect, Inbound, InboundKind, Outbound
+from bot.duty.desks import DutyDesks
 from bot.engine.answers import (
     DONE_ID,
     DONE_WORDS,
@@ -40,9 +41,8 @@ from bot.engine.own_cases import MY_CASES_OPTIONS, OwnCases
 from bot.engine.state import CONFIRM_STEP, ConversationState
 from bot.engine.steps import FlowSteps
 from bot.engine.turn import CONFIRM_OPTIONS, INCIDENT_FLOW, MY_CASES, Reply, Turn
-from bot.i18n import LOCALES, N_, Translator
-from bot.intents import FAQ_PREFIX, Tier
-from bot.messages import Choice, Expect, Inbound, InboundKind, Outbound
+from bot.language.emergency import Assessment, Urgency, assess
+from bot.language.intents import FAQ_PREFIX, Tier
 
 NAVIGATION = {
     "start": "start",

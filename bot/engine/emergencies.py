@@ -7,14 +7,14 @@ working set (`bot.engine.turn.TurnSpace`).
 
 from __future__ import annotations
 
-from bot.emergency import Assessment, said_outright
+from bot.domain.i18n import N_
+from bot.domain.messages import Expect, Outbound
 from bot.engine.answers import place_of
 from bot.engine.effects import AddToCase, RaiseAlarm
 from bot.engine.flow import Flow, Option, Step
 from bot.engine.state import CONFIRM_STEP
 from bot.engine.turn import CHOICE_PENDINGS, INCIDENT_FLOW, TurnSpace
-from bot.i18n import N_
-from bot.messages import Expect, Outbound
+from bot.language.emergency import Assessment, said_outright
 
 
 class Emergencies:

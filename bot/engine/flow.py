@@ -13,11 +13,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.applications import ApplicationKind, LookupResult
+from bot.domain.i18n import Translator
+from bot.domain.messages import Expect
 from bot.engine.effects import Effect
 from bot.engine.state import Answer
-from bot.i18n import Translator
-from bot.messages import Expect
+from bot.services.applications import ApplicationKind, LookupResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +146,7 @@ class Flow:
 class MenuEntry:
     """A main-menu item: the flow it starts, its label, the exact words that reach it.
 
-    Free text reaches it too, through `bot.intents` (intent = the flow's name).
+    Free text reaches it too, through `bot.language.intents` (intent = the flow's name).
     """
 
     flow: str

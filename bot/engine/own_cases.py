@@ -7,10 +7,10 @@ working set (`bot.engine.turn.TurnSpace`).
 
 from __future__ import annotations
 
+from bot.domain.i18n import N_
+from bot.domain.messages import Choice, Expect, Inbound, InboundKind
 from bot.engine.effects import AddToCase
 from bot.engine.turn import MY_CASES, TurnSpace
-from bot.i18n import N_
-from bot.messages import Choice, Expect, Inbound, InboundKind
 
 MY_CASES_OPTIONS = (("add", N_("cases.add_info")), ("menu", N_("cases.back_to_menu")))
 

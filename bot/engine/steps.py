@@ -6,13 +6,13 @@ working set (`bot.engine.turn.TurnSpace`).
 
 from __future__ import annotations
 
+from bot.domain.i18n import N_
+from bot.domain.messages import REQUEST_LOCATION, Choice, Expect, Inbound, Outbound
 from bot.engine.answers import DONE_ID, SKIP_ID, describe, file_count, place_of, read_answer
 from bot.engine.effects import PlaceAnswer, RaiseAlarm, ShareLocation
 from bot.engine.flow import Flow, FlowInput, Reading, Step
 from bot.engine.state import CONFIRM_STEP, Answer
 from bot.engine.turn import CONFIRM_OPTIONS, MENU_AFTER, MY_CASES, TurnSpace
-from bot.i18n import N_
-from bot.messages import REQUEST_LOCATION, Choice, Expect, Inbound, Outbound
 
 
 class FlowSteps:

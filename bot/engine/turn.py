@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from bot.emergency import Assessment
+from bot.domain.i18n import N_
+from bot.domain.messages import Choice, Expect, Outbound
 from bot.engine.effects import Effect, PlaceAnswer
 from bot.engine.flow import CaseBrief, Flow, Lookup, Step
 from bot.engine.state import Answer, ConversationState
-from bot.faq import FaqSnapshot
-from bot.i18n import N_
-from bot.messages import Choice, Expect, Outbound
+from bot.language.emergency import Assessment
+from bot.services.faq import FaqSnapshot
 
 if TYPE_CHECKING:
     from bot.engine.core import Engine

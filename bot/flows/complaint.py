@@ -3,10 +3,10 @@ service, or an aspiration for the unit's programmes."""
 
 from __future__ import annotations
 
+from bot.domain.i18n import N_
+from bot.domain.messages import Expect
 from bot.engine.effects import OpenCase
 from bot.engine.flow import Finished, Flow, FlowInput, MenuEntry, Option, Step
-from bot.i18n import N_
-from bot.messages import Expect
 
 MIN_DESCRIPTION_CHARS = 20
 SLA_HOURS = 72.0  # a first answer within three working days

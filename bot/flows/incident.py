@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.i18n import N_
+from bot.domain.messages import Expect
 from bot.engine.answers import place_of
 from bot.engine.effects import OpenCase
 from bot.engine.flow import Finished, Flow, FlowInput, MenuEntry, Option, Step
 from bot.engine.state import Answer
 from bot.flows.readers import any_time, typed_time
-from bot.i18n import N_
-from bot.messages import Expect
 
 MIN_DESCRIPTION_CHARS = 10
 MAX_DESCRIPTION_CHARS = 4000

@@ -6,10 +6,10 @@ cannot be one (the step then says its hint and asks again).
 
 from __future__ import annotations
 
-from bot.applications import normalize_number, parse_birth_date
 from bot.engine.flow import Reading
 from bot.engine.state import Answer
-from bot.timeparse import parse_when
+from bot.language.timeparse import parse_when
+from bot.services.applications import normalize_number, parse_birth_date
 
 
 def typed_time(text: str, reading: Reading) -> Answer | None:

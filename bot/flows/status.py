@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.applications import ApplicationKind, Found, Paused, describe
+from bot.domain.i18n import N_
+from bot.domain.messages import Expect
 from bot.engine.effects import Subscribe
 from bot.engine.flow import CaseBrief, Finished, Flow, FlowInput, MenuEntry, Option, Step
 from bot.engine.state import Answer
 from bot.flows.readers import application_number, birth_date
-from bot.i18n import N_
-from bot.messages import Expect
+from bot.services.applications import ApplicationKind, Found, Paused, describe
 
 MY_CASES = "my_cases"
 MAX_LISTED = 10

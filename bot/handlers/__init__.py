@@ -1,1 +1,7 @@
-"""One module per channel; each implements `bot.handlers.base.ChannelHandler`."""
+"""The channels: one module (or package) per platform, each translating
+requests into inbound events and outbound messages into platform calls
+(`bot.domain.channel.ChannelHandler`). They decide nothing.
+
+May import every `bot` package below it and `bot.runtime`; never the
+back-office.
+"""

@@ -16,10 +16,10 @@ import unicodedata
 from pathlib import Path
 from typing import TextIO
 
-from bot.handlers.base import Recipient, SendReceipt
-from bot.i18n import N_
-from bot.media import RejectedFile, Upload
-from bot.messages import Inbound, InboundKind, Outbound
+from bot.domain.channel import Recipient, SendReceipt
+from bot.domain.i18n import N_
+from bot.domain.messages import Inbound, InboundKind, Outbound
+from bot.media.store import RejectedFile, Upload
 from bot.runtime import Runtime
 from bot.storage.migrate import upgrade_database
 

@@ -55,8 +55,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.deadletters import bury_now
-from bot.handlers.base import (
+from bot.domain.channel import (
     ContactUnreachable,
     PermanentFailure,
     Recipient,
@@ -64,11 +63,8 @@ from bot.handlers.base import (
     TemporaryFailure,
     Throttled,
 )
-from bot.handlers.pacing import Pacer
-from bot.handlers.telegram_duty import handle_duty_update, is_from_duty_group
-from bot.i18n import N_, Translator
-from bot.media import RejectedFile, Upload
-from bot.messages import (
+from bot.domain.i18n import N_, Translator
+from bot.domain.messages import (
     REQUEST_CONTACT,
     REQUEST_LOCATION,
     Expect,
@@ -77,6 +73,10 @@ from bot.messages import (
     Location,
     Outbound,
 )
+from bot.handlers.telegram_duty import handle_duty_update, is_from_duty_group
+from bot.media.store import RejectedFile, Upload
+from bot.outbox.deadletters import bury_now
+from bot.outbox.pacing import Pacer
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -22,9 +22,9 @@ from fastapi import BackgroundTasks
 from telegram import Bot, CallbackQuery, Message, Update
 from telegram.error import TelegramError
 
-from bot import duty_texts
-from bot.duty import AckResult
-from bot.i18n import Translator
+from bot.domain.i18n import Translator
+from bot.duty import texts as duty_texts
+from bot.duty.service import AckResult
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -32,10 +32,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.handlers.base import Recipient, SendReceipt
-from bot.i18n import N_
-from bot.media import RejectedFile, Upload
-from bot.messages import Inbound, InboundKind, Location, Outbound
+from bot.domain.channel import Recipient, SendReceipt
+from bot.domain.i18n import N_
+from bot.domain.messages import Inbound, InboundKind, Location, Outbound
+from bot.media.store import RejectedFile, Upload
 from bot.outbox.queue import outbox
 from bot.runtime import Runtime
 from bot.storage.database import reading

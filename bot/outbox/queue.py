@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.messages import Outbound
+from bot.domain.messages import Outbound
 from bot.storage.direct import Tx
 from bot.storage.models import OutboxMessage
 
@@ -61,7 +61,7 @@ def put(
     case_message_id: int | None = None,
     status: str = "pending",
 ) -> None:
-    """`enqueue` on a `Tx`; `status` "held" keeps the rows for later (`bot.delivery`)."""
+    """`enqueue` on a `Tx`; `status` "held" keeps the rows for later (`bot.outbox.delivery`)."""
     at = tx.time(now)
     rows = [
         row | {"status": status, "next_attempt_at": at, "created_at": at}

@@ -26,10 +26,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import delivery
-from bot.clock import Clock
-from bot.deadletters import bury
-from bot.handlers.base import (
+from bot.domain.channel import (
     ChannelHandler,
     ContactUnreachable,
     OutsideWindow,
@@ -41,7 +38,10 @@ from bot.handlers.base import (
     TemporaryFailure,
     Throttled,
 )
-from bot.messages import Outbound
+from bot.domain.clock import Clock
+from bot.domain.messages import Outbound
+from bot.outbox import delivery
+from bot.outbox.deadletters import bury
 from bot.storage.database import WriteGate, is_postgresql, reading
 from bot.storage.direct import Params, Row, Tx, Writer, run_on
 

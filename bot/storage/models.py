@@ -1,6 +1,6 @@
 """The tables of pintu, as SQLModel classes.
 
-Times are aware UTC (see `bot.clock`); SQLModel's `UTCDateTime` keeps them
+Times are aware UTC (see `bot.domain.clock`); SQLModel's `UTCDateTime` keeps them
 so. JSON-ish data is kept as text, so the same schema works unchanged on
 SQLite and PostgreSQL.
 """

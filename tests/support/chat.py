@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.clock import ManualClock
-from bot.handlers.whatsapp_render import BUTTON_TITLE, ROW_TITLE
+from bot.domain.clock import ManualClock
+from bot.handlers.whatsapp.render import BUTTON_TITLE, ROW_TITLE
 from tests.support.fake_telegram import FakeBotAPI, message_update
 from tests.support.outbox import settle
 from tests.support.telegram_citizen import TelegramCitizen, next_update_id

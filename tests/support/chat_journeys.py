@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from bot.references import REFERENCE_PATTERN
+from bot.domain.references import REFERENCE_PATTERN
 from tests.support.chat import Chat, jpeg, said
 from tests.support.office import Office
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 
-from bot.references import new_reference
+from bot.domain.references import new_reference
 from bot.runtime import Runtime
 from bot.storage.direct import Tx
 from bot.storage.models import DutyAlert

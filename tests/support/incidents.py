@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.duplicates import KM_PER_DEGREE_LATITUDE, link_duplicates
-from bot.references import new_reference
+from bot.domain.references import new_reference
 from bot.runtime import Runtime
+from bot.services.duplicates import KM_PER_DEGREE_LATITUDE, link_duplicates
 from bot.storage.direct import Tx
 
 JAKABARING = (-3.0125, 104.7760)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.references import REFERENCE_PATTERN
+from bot.domain.references import REFERENCE_PATTERN
 from tests.support.web import WebCitizen, texts
 
 DESCRIPTION = (

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backoffice.officers import Role, add_officer
-from bot.clock import ManualClock
+from bot.domain.clock import ManualClock
 from bot.runtime import Runtime
 from bot.storage.models import (
     ApplicationSubscription,

@@ -8,8 +8,8 @@ from typing import Any, cast
 import httpx
 from pydantic import SecretStr
 
-from bot.handlers.whatsapp import WhatsAppChannel
-from bot.handlers.whatsapp_render import BUTTON_TITLE, ROW_TITLE, shorten
+from bot.handlers.whatsapp.channel import WhatsAppChannel
+from bot.handlers.whatsapp.render import BUTTON_TITLE, ROW_TITLE, shorten
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.support.fake_whatsapp import (

@@ -12,8 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, status
 
 from backoffice import alerts
-from backoffice.alert_schemas import AlertPublic, AlertsPublic
 from backoffice.api.deps import CurrentOfficer, RuntimeDep, SessionDep
+from backoffice.schemas.alerts import AlertPublic, AlertsPublic
 
 router = APIRouter(
     prefix="/alerts",

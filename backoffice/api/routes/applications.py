@@ -22,10 +22,10 @@ from fastapi.exceptions import RequestValidationError
 
 from backoffice import applications
 from backoffice.api.deps import CurrentOfficer, RuntimeDep, SessionDep
-from backoffice.application_schemas import ApplicationBase, ApplicationPublic
 from backoffice.officers import Role, SignedInOfficer
-from bot.applications import MAX_NUMBER_CHARS, NUMBER_PATTERN, ApplicationKind
+from backoffice.schemas.applications import ApplicationBase, ApplicationPublic
 from bot.runtime import Runtime
+from bot.services.applications import MAX_NUMBER_CHARS, NUMBER_PATTERN, ApplicationKind
 
 WRITER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 

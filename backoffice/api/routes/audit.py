@@ -15,8 +15,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from backoffice import audit
 from backoffice.api.deps import CurrentOfficer, SessionDep
-from backoffice.audit_schemas import AuditEntriesPublic, AuditEntryPublic
 from backoffice.officers import Role, SignedInOfficer
+from backoffice.schemas.audit import AuditEntriesPublic, AuditEntryPublic
 
 READER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 

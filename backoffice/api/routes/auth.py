@@ -9,7 +9,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from backoffice import officers
 from backoffice.api.deps import BEARER, RuntimeDep, SessionDep
-from backoffice.schemas import Token
+from backoffice.schemas.cases import Token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

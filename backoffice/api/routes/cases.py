@@ -15,7 +15,7 @@ from backoffice.api.deps import (
     RuntimeDep,
     SessionDep,
 )
-from backoffice.schemas import (
+from backoffice.schemas.cases import (
     CaseClose,
     CaseDetailPublic,
     CaseKind,
@@ -24,7 +24,7 @@ from backoffice.schemas import (
     CasesPublic,
     ReplyCreate,
 )
-from bot.casework import CaseClosedError, CaseStatus
+from bot.services.casework import CaseClosedError, CaseStatus
 
 MAX_PAGE = 1_000_000  # keeps the row offset within a 64-bit integer
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 
 from backoffice import faq
 from backoffice.api.deps import CurrentOfficer, RuntimeDep, SessionDep
-from backoffice.faq_schemas import FAQ_ID_PATTERN, FaqBase, FaqPublic, FaqsPublic
 from backoffice.officers import Role, SignedInOfficer
+from backoffice.schemas.faq import FAQ_ID_PATTERN, FaqBase, FaqPublic, FaqsPublic
 
 router = APIRouter(
     prefix="/faq",

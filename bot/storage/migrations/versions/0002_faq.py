@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-11-27 22:00:00
 
 The seed reads `bot/data/faq.json` as it is when the migration runs and maps
-it to this revision's columns itself, so later changes to `bot.faq` cannot
+it to this revision's columns itself, so later changes to `bot.services.faq` cannot
 change what this migration does.
 """
 

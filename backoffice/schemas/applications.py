@@ -1,0 +1,76 @@
+"""What `/api/v1/applications` accepts and returns.
+
+`status` is the front office's own wording and reaches citizens verbatim
+(nothing is translated); `note` is the next step, if any. `birth_date` is the
+second factor citizens give when they look an application up, so it is
+required and written exactly `YYYY-MM-DD`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+
+from bot.services.applications import (
+    EARLIEST_BIRTH_YEAR,
+    MAX_NAME_CHARS,
+    MAX_NOTE_CHARS,
+    MAX_STATUS_CHARS,
+    ApplicationKind,
+)
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_text(value: Any) -> Any:
+    """Only `YYYY-MM-DD` (pydantic alone would also take timestamps and datetimes)."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or ISO_DATE.fullmatch(value) is None:
+        raise ValueError("write the date as YYYY-MM-DD")
+    return value
+
+
+def _not_too_early(value: date) -> date:
+    if value.year < EARLIEST_BIRTH_YEAR:
+        raise ValueError(f"a date of birth is in {EARLIEST_BIRTH_YEAR} or later")
+    return value
+
+
+def _none_if_empty(value: str | None) -> str | None:
+    return value or None
+
+
+Status = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_STATUS_CHARS)
+]
+ApplicantName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_CHARS)
+]
+BirthDate = Annotated[date, BeforeValidator(_iso_text), AfterValidator(_not_too_early)]
+Note = Annotated[
+    str | None,
+    StringConstraints(strip_whitespace=True, max_length=MAX_NOTE_CHARS),
+    AfterValidator(_none_if_empty),
+]
+
+
+class ApplicationBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not ignored
+
+    status: Status
+    applicant_name: ApplicantName
+    birth_date: BirthDate
+    note: Note = None
+
+
+class ApplicationPublic(ApplicationBase):
+    kind: ApplicationKind
+    number: str
+    status_changed_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    subscribers: int

@@ -1,0 +1,249 @@
+"""The I/O around the pure engine, with group commit.
+
+`handle` queues an inbound event and waits; one writer task takes every
+event queued at that moment and runs them, in arrival order, in ONE
+transaction (`bot.engine.hotpath.process` each), then answers all of them.
+Nobody is answered before the commit, and a burst costs one commit instead
+of one per event (DESIGN §4). If a batch fails, its events are retried one
+by one, so one bad event cannot take others down with it.
+
+One citizen's events never interleave: there is one writer per process, and
+on PostgreSQL the contact row stays locked until commit, which orders events
+across workers; batches lock contacts in a fixed order, so two workers'
+batches cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.clock import Clock
+from bot.domain.messages import Inbound
+from bot.domain.references import new_reference
+from bot.engine.core import Engine
+from bot.engine.state import ConversationState
+from bot.engine.turn import Turn
+from bot.ingress.hotpath import DutyAlerts, Handled, IdentityUnsettled, process
+from bot.media.store import MediaStore, StoredFile, Upload
+from bot.outbox.queue import enqueue
+from bot.services.applications import ApplicationKind, LookupResult
+from bot.services.faq import SELECT_FAQS, FaqCache, faqs_from_rows
+from bot.storage.database import WriteGate, insert_ignoring_duplicates
+from bot.storage.direct import Tx, Writer
+from bot.storage.models import Contact, Conversation, InboundEvent
+
+log = logging.getLogger(__name__)
+
+contacts = Contact.__table__  # type: ignore[attr-defined]
+conversations = Conversation.__table__  # type: ignore[attr-defined]
+inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
+
+MAX_BATCH = 256
+
+__all__ = ["ConversationRunner", "Handled"]
+
+
+@dataclass
+class _Job:
+    inbound: Inbound
+    stored: StoredFile | None
+    done: asyncio.Future[Handled] = field(repr=False)
+
+
+class ConversationRunner:
+    def __init__(
+        self,
+        *,
+        db: AsyncEngine,
+        writer: Writer,
+        gate: WriteGate,
+        engine: Engine,
+        clock: Clock,
+        media: MediaStore,
+        default_locale: str,
+        duty: DutyAlerts,
+        on_committed: Callable[[], None],
+    ) -> None:
+        self.db = db
+        self.writer = writer
+        self.gate = gate
+        self.engine = engine
+        self.clock = clock
+        self.media = media
+        self.default_locale = default_locale
+        self.duty = duty
+        self.on_committed = on_committed
+        self.faq = FaqCache()  # refreshed from the database inside the writer's transactions
+        self._queue: list[_Job] = []
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def handle(self, inbound: Inbound, upload: Upload | None = None) -> Handled:
+        """Process one event exactly once (a redelivery is not processed again).
+
+        Returns after the transaction that recorded it committed. An `upload`
+        (a file that came with the event) is checked and stored first; raises
+        `RejectedFile` when it is unacceptable, and nothing is recorded then.
+        """
+        stored = await asyncio.to_thread(self.media.store, upload) if upload else None
+        job = _Job(inbound, stored, asyncio.get_running_loop().create_future())
+        self._queue.append(job)
+        self._ready.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._write_forever(), name="pintu-writer")
+        return await job.done
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        for job in self._queue:
+            job.done.cancel()
+        await self.writer.close()
+
+    async def _write_forever(self) -> None:
+        while True:
+            await self._ready.wait()
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            if not self._queue:
+                self._ready.clear()
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[_Job]) -> None:
+        ordered = sorted(batch, key=lambda job: (job.inbound.channel, job.inbound.sender_id))
+        now = self.clock.now()
+        try:
+            async with self.gate:
+                results = await self.writer.run(
+                    lambda tx: [self._process(tx, j, now) for j in ordered]
+                )
+        except Exception as error:
+            if len(batch) > 1:
+                for job in batch:  # isolate the event that failed
+                    await self._commit([job])
+            elif not batch[0].done.done():
+                log.exception("inbound event could not be processed")
+                batch[0].done.set_exception(error)
+            return
+        for job, result in zip(ordered, results, strict=True):
+            if job.done.done():
+                continue
+            if isinstance(result, IdentityUnsettled):
+                job.done.set_exception(result)
+            else:
+                job.done.set_result(result)
+        if any(isinstance(result, Handled) and result.processed for result in results):
+            self.on_committed()
+
+    def _process(self, tx: Tx, job: _Job, now: datetime) -> Handled | IdentityUnsettled:
+        if self.faq.due(now):
+            self.faq.update(faqs_from_rows(tx.rows(SELECT_FAQS, {})), now)
+        try:
+            return process(
+                tx,
+                job.inbound,
+                job.stored,
+                engine=self.engine,
+                faq=self.faq.snapshot,
+                now=now,
+                default_locale=self.default_locale,
+                duty=self.duty,
+            )
+        except IdentityUnsettled as unsettled:  # raised before any write: the batch goes on
+            return unsettled
+
+    async def record_only(self, channel: str, event_id: str) -> bool:
+        """Note an event that needs no answer (an edit, a channel post); False if seen before."""
+        async with self.db.begin() as conn:
+            return await insert_ignoring_duplicates(
+                conn,
+                inbound_events,
+                {"channel": channel, "external_id": event_id, "received_at": self.clock.now()},
+            )
+
+    async def set_reachable(
+        self, channel: str, event_id: str, external_id: str, *, reachable: bool
+    ) -> None:
+        """Record that a citizen blocked (or unblocked) pintu on their platform."""
+        async with self.db.begin() as conn:
+            fresh = await insert_ignoring_duplicates(
+                conn,
+                inbound_events,
+                {"channel": channel, "external_id": event_id, "received_at": self.clock.now()},
+            )
+            if fresh:
+                await conn.execute(
+                    update(contacts)
+                    .where(contacts.c.channel == channel, contacts.c.external_id == external_id)
+                    .values(reachable=reachable)
+                )
+
+    async def expire_idle(self, idle_seconds: float) -> int:
+        """End every flow idle for longer than `idle_seconds`, telling each citizen.
+
+        Each conversation is claimed with a conditional update on its
+        `updated_at`, so a citizen who writes meanwhile keeps their form.
+        """
+        now = self.clock.now()
+        cutoff = now - timedelta(seconds=idle_seconds)
+        expired = 0
+        async with self.db.begin() as conn:
+            rows = await conn.execute(
+                select(
+                    conversations.c.contact_id,
+                    conversations.c.state,
+                    conversations.c.updated_at,
+                    contacts.c.locale,
+                    contacts.c.channel,
+                )
+                .join(contacts, contacts.c.id == conversations.c.contact_id)
+                .where(
+                    conversations.c.active_flow.is_not(None),
+                    conversations.c.updated_at < cutoff,
+                )
+                .limit(500)
+            )
+            for row in rows.all():
+                turn = Turn(
+                    now=now,
+                    locale=row.locale,
+                    first_contact=False,
+                    open_cases=(),
+                    new_reference=new_reference,
+                    faq=self.faq.snapshot,
+                    lookup=_no_lookups,
+                )
+                reply = self.engine.expire(ConversationState.from_json(row.state), turn)
+                claimed = await conn.execute(
+                    update(conversations)
+                    .where(
+                        conversations.c.contact_id == row.contact_id,
+                        conversations.c.updated_at == row.updated_at,
+                    )
+                    .values(state=reply.state.to_json(), active_flow=None, updated_at=now)
+                )
+                if not claimed.rowcount:
+                    continue
+                for message in reply.messages:
+                    await enqueue(
+                        conn,
+                        contact_id=row.contact_id,
+                        channel=row.channel,
+                        message=message,
+                        now=now,
+                    )
+                expired += 1
+        if expired:
+            self.on_committed()
+        return expired
+
+
+def _no_lookups(kind: ApplicationKind, number: str, born: date) -> LookupResult:
+    raise RuntimeError("an idle conversation's expiry looks nothing up")

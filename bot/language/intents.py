@@ -1,0 +1,459 @@
+"""What a citizen's free text asks for: a menu flow, help, language, an FAQ entry, or nothing.
+
+`IntentClassifier` is built once from phrase lists — the built-in ones below
+for the flows, navigation and chit-chat, plus the FAQ phrasings the caller
+passes in — and then classifies a message in tens of microseconds: no I/O,
+no database, nothing learnt at run time.
+
+How a message is read:
+
+1. `normalize` folds case and accents, turns punctuation into spaces,
+   squeezes repeated letters ("tolonggg"), spells out chat slang and
+   abbreviations from a small table ("gmn" → "bagaimana", "sy" → "saya",
+   "tdk"/"gak"/"ga" → "tidak", "brp" → "berapa", …) and turns money
+   amounts ("30rb", "Rp30.000") into one word.
+2. Filler words (particles, politeness, articles) are dropped. Each
+   remaining word stands for itself, its rough Indonesian or English stems
+   ("pencurian", "dicuri", "kecurian" all reach "curi") and a few synonyms.
+3. A word the phrase lists never use is replaced by the closest one they do
+   use, when it is close enough (rapidfuzz), which absorbs typos.
+4. Each intent scores how much of the message's weight its vocabulary
+   explains, each word counting by how specific it is to that intent, and
+   how well its single best phrase matches (weighted Dice).
+
+The `Classification` carries a confidence `Tier`: confident (act at once),
+weak (offer the top three candidates) or none (offer the menu).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rapidfuzz import fuzz, process
+
+from bot.language.wordlists import variant_table
+
+NONE = "none"
+FAQ_PREFIX = "faq:"
+FLOW_INTENTS = ("complaint", "incident", "status")
+NAVIGATION_INTENTS = ("help", "language")
+MAX_CANDIDATES = 3
+TYPO_CUTOFF = 80.0  # for words of six letters and more
+TYPO_SHORT_CUTOFF = 85.0  # shorter: one wrong letter (80) is another word
+TYPO_MIN_CHARS = 4
+TYPO_SHORT_CHARS = 5
+TYPO_CACHE_SIZE = 10_000
+
+
+class Tier(StrEnum):
+    CONFIDENT = "confident"  # act on the best intent at once
+    WEAK = "weak"  # offer the candidates
+    NONE = "none"  # nothing fits: offer the menu
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    intent: str
+    score: float  # 0..1
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    tier: Tier
+    candidates: tuple[Candidate, ...]  # best first, at most three, never `none`
+
+    @property
+    def intent(self) -> str:
+        """The best intent, or `none` when nothing fits well enough to act on or offer."""
+        return self.candidates[0].intent if self.tier is not Tier.NONE else NONE
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    confident: float = 0.55  # the best score is at least this ...
+    margin: float = 0.12  # ... and this far ahead of the runner-up: act at once
+    weak: float = 0.3  # below this nothing fits
+    coverage_share: float = 0.5  # the rest of a score is the best phrase's match
+    unknown_weight: float = 1.0  # of a word no phrase uses, against a word all intents use
+
+
+# -- reading text ----------------------------------------------------------
+
+
+SLANG = variant_table("""
+    bagaimana: gmn gmna gmana gimana bgmn gimn
+    berapa: brp brapa
+    dimana: dmn dmana
+    kapan: kpn
+    kenapa: knp
+    tidak: tdk gak ga gk g nggak ngga enggak engga ndak kagak
+    bukan: bkn
+    sudah: sdh udh udah dah
+    belum: blm blom belom
+    tadi: td
+    kemarin: kmrn kemaren
+    malam: mlm malem
+    sekarang: skrg skrng
+    sampai: smp sampe
+    hari: hr
+    jam: jm
+    saya: sy sya aku ak gw gue gua ane
+    kamu: km lu lo
+    orang: org
+    rumah: rmh
+    kantor: ktr
+    polisi: plsi pulisi
+    yang: yg
+    juga: jg
+    untuk: utk untk
+    dengan: dgn dg
+    karena: krn
+    tapi: tp
+    dari: dr
+    sama: sm
+    kalau: kl klo kalo
+    terus: trs
+    saja: aja sj
+    di: d
+    ada: ad
+    mana: mn
+    nih: ni
+    tolong: tlg
+    bisa: bs bsa
+    buat: bikin bkin bwt
+    ingin: pgn pengen pingin pengin
+    mau: mo
+    tanya: nanya tny
+    datang: dtg dateng
+    urus: ngurus
+    hilang: ilang
+    adu: ngadu
+    nomor: nmr nomer no
+    telepon: tlp telp tlpn telpon
+    izin: ijin
+    ramai: rame
+    keramaian: keramean
+    ponsel: hp
+    bahasa: bhs
+    english: inggris
+    ambulans: ambulan ambulance
+    lokasi: loc lok sharelok shareloc
+    thanks: thx
+    you: u
+    your: ur
+    please: pls plz
+""")
+PHRASE_SLANG = {
+    "sajam": "senjata tajam",
+    "pungli": "pungutan liar",
+    "ortu": "orang tua",
+    "tanpa nama": "anonim",
+    "makasih": "terima kasih",
+    "mksh": "terima kasih",
+    "trims": "terima kasih",
+    "tq": "terima kasih",
+    "im": "i am",
+    "dont": "do not",
+    "whats": "what is",
+    "wanna": "want to",
+}
+SYNONYMS = variant_table("""
+    adu: keluh komplain complain aduan protes
+    buruk: jelek
+    lambat: lamban lelet
+    tanggap: respon balas jawab
+    curi: maling colong
+    biaya: tarif harga ongkos
+    syarat: berkas dokumen
+""")
+STOPWORDS = frozenset(
+    "saya kami kita dia mereka yang dan atau di ke dari ini itu ya iya yah dong deh sih kok "
+    "nih tuh lah kah pun loh lho pak bu bapak ibu mas mbak bang kak min admin mau akan bisa "
+    "ada saja juga lagi nya para dengan sama tolong mohon minta banget "
+    "i me my mine we our the a an is are was were am be been to for of in on at it its this "
+    "that and or with have has had will would could should can do does did please just some "
+    "about there into from by as so if then than".split()
+)
+_LAUGHTER = re.compile(r"^(?:(?:wk)+w?|(?:ha)+h?|(?:he)+h?|(?:hi)+h?|(?:xi)+|lol|lmao)$")
+_MONEY = re.compile(r"\b(?:rp\s*\d[\d.,]*|\d+(?:[.,]\d+)?\s*(?:rb|ribu|rbu|k|jt|juta))\b")
+_REPEATS = re.compile(r"([a-z])\1{2,}")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_REDUPLICATION = re.compile(r"(?<=[a-z])2\b")
+
+# Indonesian prefixes, and the first letter that meN-/peN- swallow before a vowel
+# ("menipu" ← tipu, "pengeroyokan" ← keroyok, "pemukulan" ← pukul, "penyuapan" ← suap).
+_PREFIXES = (
+    ("meng", "k"), ("peng", "k"), ("meny", "s"), ("peny", "s"), ("mem", "p"), ("pem", "p"),
+    ("men", "t"), ("pen", "t"), ("per", ""), ("ber", ""), ("ter", ""), ("me", ""), ("pe", ""),
+    ("di", ""), ("ke", ""), ("se", ""), ("ng", ""),
+)  # fmt: skip
+_SUFFIXES = ("nya", "kan", "lah", "kah", "an", "in", "i")
+_EN_SUFFIXES = ("ing", "ed", "es", "s")
+_UNSTEMMED = frozenset(
+    "berapa bagaimana dimana kapan siapa kenapa mengapa belum sudah tidak bukan terima kasih "
+    "kemarin sekarang pesan perlu ponsel bantuan selamat menu status ngapain".split()
+)
+_MIN_STEM = 3
+
+
+def normalize(text: str) -> str:
+    """Lower-case, accent-free, punctuation-free text with chat slang spelt out."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    plain = _MONEY.sub(" rupiah ", _REPEATS.sub(r"\1", _REDUPLICATION.sub("", plain)))
+    words = []
+    for word in _NON_WORD.sub(" ", plain).split():
+        words.append("haha" if _LAUGHTER.match(word) else SLANG.get(word, word))
+    joined = " ".join(words)
+    for slang, meaning in PHRASE_SLANG.items():
+        if slang in joined:
+            joined = re.sub(rf"\b{slang}\b", meaning, joined)
+    return joined
+
+
+def stems(word: str) -> set[str]:
+    """Rough stems of `word` (itself included): enough to match on, not a dictionary.
+
+    A suffix may be part of the stem ("dicuri" is di- + curi, not dicur + -i),
+    so prefixes come off both the word and the word without its suffix.
+    """
+    found = {word}
+    if word in _UNSTEMMED or word.isdigit():
+        return found
+    found.add(_strip_suffix(word, _SUFFIXES))
+    found.add(_strip_suffix(word, _EN_SUFFIXES))
+    for core in tuple(found):
+        found |= _without_prefix(core)
+    return found
+
+
+def _strip_suffix(word: str, suffixes: tuple[str, ...]) -> str:
+    for suffix in suffixes:
+        if word.endswith(suffix) and len(word) - len(suffix) > _MIN_STEM:
+            return word[: -len(suffix)]
+    return word
+
+
+def _without_prefix(word: str) -> set[str]:
+    for prefix, swallowed in _PREFIXES:
+        rest = word[len(prefix) :]
+        if word.startswith(prefix) and len(rest) >= _MIN_STEM:
+            return {rest, swallowed + rest} if swallowed and rest[0] in "aeiou" else {rest}
+    return set()
+
+
+def features(word: str) -> frozenset[str]:
+    """What `word` can match: itself, its stems, and their synonyms' canonical forms."""
+    found = stems(word)
+    return frozenset(found | {SYNONYMS[f] for f in found if f in SYNONYMS})
+
+
+def content_words(text: str) -> list[str]:
+    """The words of `text` that carry meaning, normalised, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for word in normalize(text).split():
+        if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+            seen.setdefault(word, None)
+    return list(seen)
+
+
+# -- the classifier --------------------------------------------------------
+
+
+def _typo_cutoff(word: str) -> float:
+    return TYPO_SHORT_CUTOFF if len(word) <= TYPO_SHORT_CHARS else TYPO_CUTOFF
+
+
+class IntentClassifier:
+    """Classifies free text against fixed phrase lists; build once, call often.
+
+    `phrases` maps each intent (`complaint`, `faq:skck_fee`, …, and `none`
+    for chit-chat) to example phrasings in any supported language.
+    """
+
+    def __init__(self, phrases: Mapping[str, Iterable[str]], tuning: Tuning | None = None) -> None:
+        self.tuning = tuning or Tuning()
+        self._phrase_intent: list[str] = []
+        parsed: list[list[frozenset[str]]] = []
+        for intent, found in phrases.items():
+            for phrase in found:
+                if words := [features(word) for word in content_words(phrase)]:
+                    self._phrase_intent.append(intent)
+                    parsed.append(words)
+        self.intents = tuple(dict.fromkeys(self._phrase_intent))
+        self._index_features(parsed)
+        self._phrase_weight = [sum(self._weight(w) for w in words) for words in parsed]
+        self._typos: dict[str, frozenset[str] | None] = {}
+
+    def _index_features(self, parsed: list[list[frozenset[str]]]) -> None:
+        """Per feature: its weight, the phrases using it, and how specific it is to each intent."""
+        phrase_count: dict[str, int] = defaultdict(int)
+        for intent in self._phrase_intent:
+            phrase_count[intent] += 1
+        postings: dict[str, set[int]] = defaultdict(set)
+        for number, words in enumerate(parsed):
+            for word in words:
+                for feature in word:
+                    postings[feature].add(number)
+        self._postings = {f: tuple(sorted(found)) for f, found in postings.items()}
+        self._idf: dict[str, float] = {}
+        self._affinity: dict[str, dict[str, float]] = {}
+        for feature, found in postings.items():
+            share: dict[str, float] = defaultdict(float)
+            for number in found:
+                intent = self._phrase_intent[number]
+                share[intent] += 1 / math.sqrt(phrase_count[intent])
+            top = max(share.values())
+            self._affinity[feature] = {intent: value / top for intent, value in share.items()}
+            self._idf[feature] = math.log(1 + len(self.intents) / len(share))
+        self._vocabulary = sorted(self._idf)
+
+    def _weight(self, word: frozenset[str]) -> float:
+        known = [self._idf[f] for f in word if f in self._idf]
+        return max(known) if known else self.tuning.unknown_weight
+
+    def _spelled(self, word: str) -> frozenset[str]:
+        """The features of `word`, or of the known word it misspells when it is unknown."""
+        found = features(word)
+        if not found.isdisjoint(self._idf) or len(word) < TYPO_MIN_CHARS or word.isdigit():
+            return found
+        if word not in self._typos:
+            if len(self._typos) >= TYPO_CACHE_SIZE:
+                self._typos.clear()
+            match = process.extractOne(
+                word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=_typo_cutoff(word)
+            )
+            self._typos[word] = features(match[0]) if match else None
+        return self._typos[word] or found
+
+    def classify(self, text: str) -> Classification:
+        """The intents `text` most likely expresses, best first, with a confidence tier."""
+        words = [self._spelled(word) for word in content_words(text)]
+        weights = [self._weight(word) for word in words]
+        coverage, shared = self._evidence(words, weights)
+        total = sum(weights)
+        best: dict[str, float] = defaultdict(float)
+        for number, weight in shared.items():
+            dice = 2 * weight / (total + self._phrase_weight[number])
+            intent = self._phrase_intent[number]
+            best[intent] = max(best[intent], dice)
+        share = self.tuning.coverage_share
+        scores = sorted(
+            ((share * coverage[i] + (1 - share) * best[i], i) for i in coverage), reverse=True
+        )
+        return self._tiered(scores)
+
+    def _evidence(
+        self, words: list[frozenset[str]], weights: list[float]
+    ) -> tuple[dict[str, float], dict[int, float]]:
+        """Per intent, the share of the message's weight it explains; per phrase, the
+        weight of the message's words it contains."""
+        total = sum(weights)
+        coverage: dict[str, float] = defaultdict(float)
+        shared: dict[int, float] = defaultdict(float)
+        for word, weight in zip(words, weights, strict=True):
+            affinity: dict[str, float] = {}
+            phrases: set[int] = set()
+            for feature in word & self._idf.keys():
+                for intent, value in self._affinity[feature].items():
+                    affinity[intent] = max(affinity.get(intent, 0.0), value)
+                phrases.update(self._postings[feature])
+            for intent, value in affinity.items():
+                coverage[intent] += weight * value / total
+            for number in phrases:
+                shared[number] += weight
+        return coverage, shared
+
+    def _tiered(self, scores: list[tuple[float, str]]) -> Classification:
+        tuning = self.tuning
+        if not scores or scores[0][1] == NONE or scores[0][0] < tuning.weak:
+            return Classification(Tier.NONE, ())
+        candidates = tuple(
+            Candidate(intent, round(score, 3)) for score, intent in scores if intent != NONE
+        )[:MAX_CANDIDATES]
+        runner_up = scores[1][0] if len(scores) > 1 else 0.0
+        confident = scores[0][0] >= tuning.confident and scores[0][0] - runner_up >= tuning.margin
+        return Classification(Tier.CONFIDENT if confident else Tier.WEAK, candidates)
+
+
+# -- the built-in intents --------------------------------------------------
+
+
+def _phrases(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for line in text.strip().splitlines() for p in line.split(";"))
+
+
+BUILTIN_PHRASES: Mapping[str, tuple[str, ...]] = {
+    "complaint": _phrases("""
+        pengaduan; aduan; mengadu; saya ingin mengadu; buat pengaduan; sampaikan keluhan
+        keluhan pelayanan polisi; komplain pelayanan; pelayanan polisi buruk; saya ingin protes
+        petugas tidak sopan; polisi bersikap kasar; petugas arogan dan cuek; sikap polisi sombong
+        oknum polisi meminta uang; pungutan liar oleh petugas; anggota polisi nakal
+        melaporkan perilaku anggota polisi; laporan saya tidak ditanggapi polisi
+        saya kecewa dengan polisi; tidak puas dengan pelayanan; petugas lambat melayani
+        aspirasi untuk polres; saran untuk kepolisian; kritik pelayanan
+        complaint; complain; file a complaint; i want to complain; complaint about the police
+        complaint about an officer's behaviour; the police service was bad
+        an officer asked for a bribe; suggestion for the police; unfriendly officers
+    """),
+    "incident": _phrases("""
+        lapor kejadian; laporan kejadian; buat laporan polisi; lapor polisi; lapor kehilangan
+        ada pencurian; barang saya dicuri; kecurian; kemalingan; rumah dimasuki maling
+        motor hilang dicuri; kendaraan dicuri orang; terjadi kecelakaan; tabrakan di jalan
+        saya tertipu; penipuan online; penjambretan; copet; perampokan; dibegal di jalan
+        dipukul orang; perkelahian; tawuran; keributan di kampung; pengeroyokan
+        kekerasan dalam rumah tangga; ancaman pembunuhan; pelecehan; narkoba; perjudian
+        balap liar; orang membawa senjata tajam; curanmor; tabrak lari; perampasan; pemerasan
+        pengancaman; penculikan; penggelapan; perusakan; pembakaran; pencabulan; kdrt
+        investasi bodong; orang mencurigakan
+        report an incident; report a crime; something was stolen; my phone was stolen; theft
+        robbery; i was robbed; traffic accident; i was scammed; fraud; assault; a fight
+        burglary; break-in at my home; someone hit me; hit and run; my car was damaged
+        missing person; kidnapping; drugs; harassment; threats; vandalism
+    """),
+    "status": _phrases("""
+        cek status; status permohonan; status skck saya; apakah skck saya sudah jadi
+        perkembangan laporan saya; progres laporan; sp2hp; status izin keramaian
+        sejauh mana laporan saya; kabar pengaduan saya; lacak laporan; kasus saya
+        laporan saya sudah diproses belum; permohonan saya sudah disetujui; hasil laporan
+        check status; application status; status of my application; track my report
+        progress of my case; is my skck ready; my reports; any update on my case
+        was my permit approved
+    """),
+    "help": _phrases("""
+        bantuan; tolong bantu; saya butuh bantuan; cara menggunakan; cara pakai layanan ini
+        bagaimana cara menggunakan bot; saya tidak mengerti; bingung; petunjuk; panduan
+        fitur apa saja; apa yang bisa saya lakukan di sini; pilihan menu
+        help; i need help; how to use this; how do i use this bot; i don't understand
+        instructions; what are the options; show me the menu; what does this bot do
+        what can i do here; how does this service work
+    """),
+    "language": _phrases("""
+        bahasa; ganti bahasa; ubah bahasa; pilih bahasa; bahasa inggris; bahasa indonesia
+        pakai bahasa inggris; pakai bahasa indonesia; bisa bahasa inggris
+        language; change language; english; in english please; speak english
+        switch language; indonesian please; do you speak indonesian
+    """),
+    NONE: _phrases("""
+        halo; hai; selamat pagi; selamat siang; selamat malam; assalamualaikum; permisi
+        terima kasih; terima kasih banyak; oke; sip; siap; hehehe; tes; testing; coba
+        bagaimana kabarnya; kabar baik; ini bot ya; kamu robot; lagi apa; salam kenal; mantap
+        hello; hi; good evening; thank you; ok thanks; lol; testing 123; who are you
+        how are you; nice; good afternoon; good night
+    """),
+}
+
+
+def build_classifier(
+    faq_phrases: Mapping[str, Iterable[str]], tuning: Tuning | None = None
+) -> IntentClassifier:
+    """The classifier for the built-in intents plus FAQ entries (`faq:<id>`), keyed by entry id."""
+    phrases: dict[str, Iterable[str]] = dict(BUILTIN_PHRASES)
+    phrases |= {FAQ_PREFIX + faq_id: found for faq_id, found in faq_phrases.items()}
+    return IntentClassifier(phrases, tuning)
