@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.emergency_accuracy [--rounds N]
 
-Assesses every line of `tests/data/emergency_eval.tsv` with `bot.emergency.assess`
+Assesses every line of `tests/language/data/emergency_eval.tsv` with `bot.language.emergency.assess`
 and prints the confusion of tiers, missed emergencies and false ones; then
 times `assess` (once cold, with the typo cache empty, and N rounds warm) and
 `bot.timeparse.parse_when` on a set of typical answers to "when did it happen?".
@@ -20,7 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-EVAL_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "emergency_eval.tsv"
+EVAL_SET = (
+    Path(__file__).resolve().parents[1] / "tests" / "language" / "data" / "emergency_eval.tsv"
+)
 WHEN_ANSWERS = (
     "sekarang",
     "barusan",

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.intent_accuracy [--rounds N]
 
 Builds the classifier from the shipped FAQ sample plus the built-in intents,
-then classifies every line of `tests/data/intent_eval.tsv`: once cold (empty
+then classifies every line of `tests/language/data/intent_eval.tsv`: once cold (empty
 typo cache, as after a start or an FAQ edit) and N more times warm. Peak
 memory is measured separately under tracemalloc, which slows code down.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bot.services.faq import load_shipped, snapshot
 
-EVAL_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "intent_eval.tsv"
+EVAL_SET = Path(__file__).resolve().parents[1] / "tests" / "language" / "data" / "intent_eval.tsv"
 
 
 def read_eval_set() -> list[tuple[str, str]]:

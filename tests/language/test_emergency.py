@@ -1,6 +1,6 @@
 """Two-tier emergency detection (DESIGN §6, issue #5) measured on realistic messages.
 
-`tests/data/emergency_eval.tsv` holds citizen messages with the tier each
+`tests/language/data/emergency_eval.tsv` holds citizen messages with the tier each
 should reach. The bars: no present emergency missed, almost no false
 emergencies for the duty desk, and the right tier for nine messages in ten.
 """

@@ -1,6 +1,6 @@
 """Top-1 accuracy of the intent classifier on held-out citizen phrasings.
 
-`tests/data/intent_eval.tsv` holds realistic messages (Indonesian with
+`tests/language/data/intent_eval.tsv` holds realistic messages (Indonesian with
 typos, abbreviations and slang, and English) with the intent each should
 reach. They are held out: none of them may appear in the phrase lists the
 classifier is built from, or the accuracy would measure memory, not reading.
