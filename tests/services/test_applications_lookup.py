@@ -17,6 +17,15 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backoffice.audit import AuditAction
+from bot.domain.applications import (
+    NOT_FOUND,
+    ApplicationKind,
+    Found,
+    LookupResult,
+    Paused,
+    normalize_number,
+    parse_birth_date,
+)
 from bot.domain.clock import ManualClock
 from bot.runtime import Runtime
 from bot.services import applications
@@ -24,16 +33,9 @@ from bot.services.application_lookup import lookup, subscribe
 from bot.services.applications import (
     CONTACT_FAILURES,
     LOOKUP_PAUSED_ACTION,
-    NOT_FOUND,
     NUMBER_FAILURES,
     WINDOW,
-    ApplicationKind,
-    Found,
-    LookupResult,
-    Paused,
     forget_lookups,
-    normalize_number,
-    parse_birth_date,
     put_application,
     unsubscribe,
 )
