@@ -23,6 +23,7 @@ from bot.domain.applications import (
     Found,
     LookupResult,
     Paused,
+    describe,
     normalize_number,
     parse_birth_date,
 )
@@ -344,7 +345,7 @@ async def test_describe_shows_the_status_verbatim(
 ) -> None:
     found = await ask(runtime, clock, contact)
     assert isinstance(found, Found)
-    text = applications.describe(runtime.translator, "en", found)
+    text = describe(runtime.translator, "en", found)
     assert text == (
         f"SKCK (police clearance certificate) no. {NUMBER}\n"
         "Status: Sedang diverifikasi\n"
