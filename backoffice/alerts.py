@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backoffice import audit
 from backoffice.officers import SignedInOfficer
 from backoffice.schemas.alerts import AlertPublic, AlertsPublic
-from bot.duty.desks import DutyDesks
+from bot.domain.desks import DutyDesks
 from bot.duty.service import AckResult, DutyService
 from bot.storage.models import Case, DutyAlert
 

@@ -16,9 +16,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backoffice import audit
 from backoffice.officers import SignedInOfficer
 from backoffice.schemas.applications import ApplicationBase, ApplicationPublic
+from bot.domain.applications import ApplicationKind
 from bot.domain.i18n import Translator
 from bot.services import applications
-from bot.services.applications import ApplicationKind, ApplicationRecord
+from bot.services.applications import ApplicationRecord
 
 
 async def put_application(

@@ -13,8 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backoffice import audit
 from backoffice.officers import SignedInOfficer
 from backoffice.schemas.faq import FaqBase, FaqPublic, FaqsPublic
+from bot.domain.faq import Faq, make_faq
 from bot.services import faq
-from bot.services.faq import Faq
 
 
 def _public(entry: Faq) -> FaqPublic:
@@ -49,7 +49,7 @@ async def put_faq(
     now: datetime,
 ) -> tuple[FaqPublic, bool]:
     """Create or replace the entry `faq_id`; the stored entry and whether it is new."""
-    entry = faq.make_faq(
+    entry = make_faq(
         faq_id,
         title=body.title.model_dump(),
         questions=body.questions.model_dump(),

@@ -33,13 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 """Lowest first. `bot.runtime` builds the services the channels use; the back-office
 uses what the bot offers; `bot.app` and `bot.cli` wire everything (the composition root)."""
 
-KNOWN_UPWARD: set[tuple[str, str]] = {
-    ("bot.engine.core", "bot.duty.desks"),
-    ("bot.engine.flow", "bot.services.applications"),
-    ("bot.engine.turn", "bot.services.faq"),
-    ("bot.flows.readers", "bot.services.applications"),
-    ("bot.flows.status", "bot.services.applications"),
-}
+KNOWN_UPWARD: set[tuple[str, str]] = set()
 """Imports against the order still to be removed; none may be added."""
 
 

@@ -14,13 +14,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
-from bot.services.applications import (
-    EARLIEST_BIRTH_YEAR,
-    MAX_NAME_CHARS,
-    MAX_NOTE_CHARS,
-    MAX_STATUS_CHARS,
-    ApplicationKind,
-)
+from bot.domain.applications import EARLIEST_BIRTH_YEAR, ApplicationKind
+from bot.services.applications import MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_STATUS_CHARS
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from bot.services.faq import ID_PATTERN
+from bot.domain.faq import ID_PATTERN
 
 MAX_TITLE_CHARS = 24
 MAX_QUESTION_CHARS = 200

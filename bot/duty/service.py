@@ -34,9 +34,9 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.clock import Clock
+from bot.domain.desks import DutyDesk, DutyDesks
 from bot.domain.i18n import Translator
 from bot.duty import texts as duty_texts
-from bot.duty.desks import DutyDesk, DutyDesks
 from bot.duty.group import DutyGroup, audit
 from bot.duty.texts import AlertFacts, Place
 from bot.storage.database import WriteGate, insert_ignoring_duplicates, is_postgresql

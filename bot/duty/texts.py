@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.desks import DutyDesk
 from bot.domain.i18n import N_, Translator
 from bot.domain.messages import Choice, Outbound
-from bot.duty.desks import DutyDesk
 
 DUTY_PROMPT = "duty"  # prompt token of the duty group's buttons: "duty|ack:<alert id>"
 ACK_PREFIX = "ack:"

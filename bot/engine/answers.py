@@ -1,159 +1,242 @@
-"""Reading an input as the answer to a step, and showing an answer in a summary.
+"""A step's answer as a typed value, the answers of a flow, and their JSON.
 
-An answer is stored as JSON in the conversation state (`bot.engine.state`):
-``{"kind": ..., "value": ...}`` where the kind says what the value is —
-``choice`` (an option id), ``text``, ``media`` (media ids), ``location``
-(a shared point), ``address`` (a typed place), ``time`` (see
-`bot.flows.readers`), ``date`` (ISO) or ``skipped``.
+Each kind of answer is a frozen dataclass: `ChoiceAnswer` (an option id),
+`TextAnswer`, `MediaAnswer` (media ids), `LocationAnswer` (a shared point),
+`AddressAnswer` (a typed place), `TimeAnswer` (see `bot.flows.readers`),
+`DateAnswer` or `Skipped`. Flows read them
+through `Answers` (``answers.choice("danger") == "yes"``).
+
+Stored (in the conversation state, and with a case) an answer is the JSON
+``{"kind": ..., "value": ...}`` it always was; `answer_from_json` reads that
+shape tolerantly: a missing or odd value gives None, never an exception.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, ClassVar
 
-from bot.domain.i18n import N_, Translator
-from bot.domain.messages import Expect, Inbound, InboundKind
-from bot.engine.effects import PlaceAnswer
-from bot.engine.flow import Reading, Step
-from bot.engine.state import Answer
-
-SKIP_ID = "_skip"
-DONE_ID = "_done"  # no more files for a step that takes several
-SKIP_WORDS = ("lewati", "skip", "lewat", "tidak ada", "tdk ada", "no photo", "none")
-DONE_WORDS = ("selesai", "done", "sudah", "cukup", "finish", "finished")
-MIN_ADDRESS_CHARS = 5
-SUMMARY_TEXT_LIMIT = 300
-PRECISE = ("minute", "hour")  # time precisions shown with the clock time
-
-Outcome = tuple[Answer | None, str]
-"""The answer, or None and the catalog key of what to say instead."""
+JSON = dict[str, Any]
 
 
-def read_answer(
-    step: Step, choice_id: str | None, inbound: Inbound, reading: Reading, so_far: Answer | None
-) -> Outcome:
-    """The answer `inbound` gives to `step` (`so_far`: its answer already, if any)."""
-    if step.skippable and choice_id == SKIP_ID:
-        return {"kind": "skipped", "value": None}, ""
-    if step.expects is Expect.CHOICE:
-        return _choice(step, choice_id, inbound, reading)
-    if step.expects is Expect.TEXT:
-        return _text(step, inbound, reading)
-    if step.expects is Expect.MEDIA:
-        return _media(step, choice_id, inbound, so_far)
-    if step.expects is Expect.LOCATION:
-        return _place(step, inbound)
-    return None, N_("input.choose_option")
+@dataclass(frozen=True, slots=True)
+class ChoiceAnswer:
+    kind: ClassVar[str] = "choice"
+    value: str  # the option id
+
+    def to_json(self) -> JSON:
+        return {"kind": self.kind, "value": self.value}
 
 
-def _choice(step: Step, choice_id: str | None, inbound: Inbound, reading: Reading) -> Outcome:
-    if choice_id in [option.id for option in step.options]:
-        return {"kind": "choice", "value": choice_id}, ""
-    if step.reader is not None and inbound.kind is InboundKind.TEXT:
-        answer = step.reader(inbound.text.strip(), reading)
-        if answer is not None:
-            return answer, ""
-        return None, step.hint or N_("input.choose_option")
-    return None, N_("input.choose_option")
+@dataclass(frozen=True, slots=True)
+class TextAnswer:
+    kind: ClassVar[str] = "text"
+    value: str
+
+    def to_json(self) -> JSON:
+        return {"kind": self.kind, "value": self.value}
 
 
-def _text(step: Step, inbound: Inbound, reading: Reading) -> Outcome:
-    if inbound.kind is not InboundKind.TEXT:
-        return None, N_("input.text_needed")
-    text = inbound.text.strip()
-    if len(text) < step.min_chars:
-        return None, step.hint or N_("input.text_too_short")
-    if len(text) > step.max_chars:
-        return None, N_("input.text_too_long")
-    if step.reader is None:
-        return {"kind": "text", "value": text}, ""
-    answer = step.reader(text, reading)
-    return (answer, "") if answer is not None else (None, step.hint or N_("input.text_needed"))
+@dataclass(frozen=True, slots=True)
+class MediaAnswer:
+    kind: ClassVar[str] = "media"
+    files: tuple[int, ...]  # media ids, in the order received
+
+    def to_json(self) -> JSON:
+        return {"kind": self.kind, "value": list(self.files)}
 
 
-def _media(step: Step, choice_id: str | None, inbound: Inbound, so_far: Answer | None) -> Outcome:
-    files: list[int] = list(so_far["value"]) if so_far and so_far["kind"] == "media" else []
-    if choice_id == DONE_ID:
-        return ({"kind": "media", "value": files}, "") if files else ({"kind": "skipped"}, "")
-    if inbound.media is not None and inbound.media.mime_type.startswith("image/"):
-        return {"kind": "media", "value": [*files, inbound.media.media_id]}, ""
-    if files:
-        return None, N_("input.photo_or_done")
-    return None, N_("input.photo_or_skip") if step.skippable else N_("input.photo_needed")
+@dataclass(frozen=True, slots=True)
+class LocationAnswer:
+    """A point the citizen shared, with the name and address the channel gave."""
+
+    kind: ClassVar[str] = "location"
+    latitude: float
+    longitude: float
+    name: str | None = None
+    address: str | None = None
+
+    def to_json(self) -> JSON:
+        value = {"latitude": self.latitude, "longitude": self.longitude}
+        return {"kind": self.kind, "value": value | {"name": self.name, "address": self.address}}
 
 
-def _place(step: Step, inbound: Inbound) -> Outcome:
-    if inbound.location is not None:
-        spot = inbound.location
-        value = {
-            "latitude": spot.latitude,
-            "longitude": spot.longitude,
-            "name": spot.name,
-            "address": spot.address,
+@dataclass(frozen=True, slots=True)
+class AddressAnswer:
+    """A place the citizen typed."""
+
+    kind: ClassVar[str] = "address"
+    text: str
+
+    def to_json(self) -> JSON:
+        return {"kind": self.kind, "value": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class TimeAnswer:
+    """A typed time: the citizen's `words` always, and what was understood of them."""
+
+    kind: ClassVar[str] = "time"
+    start: datetime | None  # None: not understood
+    end: datetime | None
+    precision: str  # a `bot.language.timeparse.Precision` value
+    words: str
+    matched: str = ""
+
+    def to_json(self) -> JSON:
+        return {
+            "kind": self.kind,
+            "value": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "precision": self.precision,
+            "words": self.words,
+            "matched": self.matched,
         }
-        return {"kind": "location", "value": value}, ""
-    if inbound.kind is not InboundKind.TEXT:
-        return None, N_("input.location_needed")
-    text = inbound.text.strip()
-    if len(text) < MIN_ADDRESS_CHARS:
-        return None, N_("input.address_too_short")
-    if len(text) > step.max_chars:
-        return None, N_("input.text_too_long")
-    return {"kind": "address", "value": text}, ""
 
 
-def file_count(answer: Answer | None) -> int:
-    return len(answer["value"]) if answer and answer["kind"] == "media" else 0
+@dataclass(frozen=True, slots=True)
+class DateAnswer:
+    kind: ClassVar[str] = "date"
+    value: date
+
+    def to_json(self) -> JSON:
+        return {"kind": self.kind, "value": self.value.isoformat()}
 
 
-def describe(step: Step, answer: Answer | None, translator: Translator, locale: str) -> str:
-    """An answer as the summary before confirming shows it."""
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    kind: ClassVar[str] = "skipped"
 
-    def t(key: str, **params: object) -> str:
-        return translator.text(locale, key, **params)
-
-    kind = answer["kind"] if answer else "skipped"
-    if answer is None or kind == "skipped":
-        return t(N_("summary.none"))
-    if kind == "choice":
-        labels = {option.id: option.label for option in step.options}
-        return t(labels[answer["value"]])
-    if kind == "media":
-        return t(N_("summary.files"), count=len(answer["value"]))
-    if kind == "location":
-        return place_words(answer["value"])
-    if kind == "time":
-        return describe_time(answer, translator, locale)
-    text = str(answer["value"])
-    return text if len(text) <= SUMMARY_TEXT_LIMIT else text[:SUMMARY_TEXT_LIMIT] + "…"
+    def to_json(self) -> JSON:
+        return {"kind": self.kind, "value": None}
 
 
-def place_words(spot: dict[str, object]) -> str:
-    """A shared point in words: its name and address when the channel gave them."""
-    named = ", ".join(str(part) for part in (spot.get("name"), spot.get("address")) if part)
-    point = f"{float(str(spot['latitude'])):.5f}, {float(str(spot['longitude'])):.5f}"
-    return f"{named} ({point})" if named else point
+Answer = (
+    ChoiceAnswer
+    | TextAnswer
+    | MediaAnswer
+    | LocationAnswer
+    | AddressAnswer
+    | TimeAnswer
+    | DateAnswer
+    | Skipped
+)
+Place = LocationAnswer | AddressAnswer
 
 
-def describe_time(answer: Answer, translator: Translator, locale: str) -> str:
-    """What was understood of a typed time, and always the citizen's own words."""
-    words = answer.get("words", "")
-    if not answer.get("value"):
-        return translator.text(locale, N_("summary.time_not_understood"), words=words)
-    start = datetime.fromisoformat(answer["value"])
-    if answer.get("precision") in PRECISE:
-        shown = translator.datetime(locale, start)
-    else:
-        shown = translator.text(
-            locale, N_("summary.time_about"), day=translator.date(locale, start)
-        )
-    return translator.text(locale, N_("summary.time_understood"), time=shown, words=words)
+def answer_from_json(data: object) -> Answer | None:
+    """The answer stored as `data`, or None when it is no answer this engine knows."""
+    if not isinstance(data, Mapping):
+        return None
+    kind, value = data.get("kind"), data.get("value")
+    try:
+        if kind == "choice" and isinstance(value, str):
+            return ChoiceAnswer(value)
+        if kind == "text" and value is not None:
+            return TextAnswer(str(value))
+        if kind == "media" and isinstance(value, list):
+            return MediaAnswer(tuple(int(file) for file in value))
+        if kind == "location" and isinstance(value, Mapping):
+            return LocationAnswer(
+                float(value["latitude"]),
+                float(value["longitude"]),
+                _text_or_none(value.get("name")),
+                _text_or_none(value.get("address")),
+            )
+        if kind == "address" and value is not None:
+            return AddressAnswer(str(value))
+        if kind == "time":
+            return TimeAnswer(
+                _moment(value),
+                _moment(data.get("end")),
+                str(data.get("precision") or "unknown"),
+                str(data.get("words") or ""),
+                str(data.get("matched") or ""),
+            )
+        if kind == "date" and isinstance(value, str):
+            return DateAnswer(date.fromisoformat(value))
+        if kind == "skipped":
+            return Skipped()
+    except (KeyError, TypeError, ValueError):
+        return None
+    return None
 
 
-def place_of(answer: Answer) -> PlaceAnswer:
-    """A `location` or `address` answer as the place of a case."""
-    if answer["kind"] == "location":
-        spot = answer["value"]
-        address = ", ".join(str(p) for p in (spot.get("name"), spot.get("address")) if p)
-        return PlaceAnswer(spot["latitude"], spot["longitude"], address or None)
-    return PlaceAnswer(address=str(answer["value"]))
+def _text_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _moment(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+class Answers(Mapping[str, Answer]):
+    """A flow's answers by step key, with typed reads for the flows."""
+
+    def __init__(self, given: Mapping[str, Answer] | None = None) -> None:
+        self._by_key: dict[str, Answer] = dict(given or {})
+
+    def __getitem__(self, key: str) -> Answer:
+        return self._by_key[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_key)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Answers) and other._by_key == self._by_key
+
+    def __repr__(self) -> str:
+        return f"Answers({self._by_key!r})"
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def put(self, key: str, answer: Answer) -> None:
+        self._by_key[key] = answer
+
+    def drop(self, key: str) -> None:
+        self._by_key.pop(key, None)
+
+    def only(self, keys: set[str]) -> Answers:
+        return Answers({key: a for key, a in self._by_key.items() if key in keys})
+
+    def choice(self, key: str) -> str | None:
+        """The option chosen at `key`; None when not asked, skipped or typed."""
+        answer = self._by_key.get(key)
+        return answer.value if isinstance(answer, ChoiceAnswer) else None
+
+    def text(self, key: str) -> str:
+        """The text given at `key` ("" when none)."""
+        answer = self._by_key.get(key)
+        return answer.value if isinstance(answer, TextAnswer) else ""
+
+    def files(self, key: str) -> tuple[int, ...]:
+        answer = self._by_key.get(key)
+        return answer.files if isinstance(answer, MediaAnswer) else ()
+
+    def date(self, key: str) -> date | None:
+        answer = self._by_key.get(key)
+        return answer.value if isinstance(answer, DateAnswer) else None
+
+    def time(self, key: str) -> TimeAnswer | None:
+        answer = self._by_key.get(key)
+        return answer if isinstance(answer, TimeAnswer) else None
+
+    def place(self, key: str) -> Place | None:
+        answer = self._by_key.get(key)
+        return answer if isinstance(answer, LocationAnswer | AddressAnswer) else None
+
+    def to_json(self) -> dict[str, JSON]:
+        return {key: answer.to_json() for key, answer in self._by_key.items()}
+
+    @classmethod
+    def from_json(cls, data: object) -> Answers:
+        """Stored answers; an entry this engine cannot read is left out."""
+        if not isinstance(data, Mapping):
+            return cls()
+        read = {str(key): answer_from_json(value) for key, value in data.items()}
+        return cls({key: answer for key, answer in read.items() if answer is not None})

@@ -14,16 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.domain.i18n import LOCALES, N_, Translator
+from bot.domain.desks import DutyDesks
+from bot.domain.i18n import N_, Translator
 from bot.domain.messages import Choice, Expect, Inbound, InboundKind, Outbound
-from bot.duty.desks import DutyDesks
-from bot.engine.answers import (
-    DONE_ID,
-    DONE_WORDS,
-    SKIP_ID,
-    SKIP_WORDS,
-    file_count,
-)
 from bot.engine.effects import (
     SetBroadcastOptIn,
     SetLocale,
@@ -37,10 +30,12 @@ from bot.engine.matching import (
     names_word,
     pick_option,
 )
-from bot.engine.own_cases import MY_CASES_OPTIONS, OwnCases
-from bot.engine.state import CONFIRM_STEP, ConversationState
+from bot.engine.own_cases import OwnCases
+from bot.engine.reading import DONE_ID, DONE_WORDS, SKIP_ID, SKIP_WORDS, file_count
+from bot.engine.state import CONFIRM_STEP, ConversationState, OptionWords, Wait
 from bot.engine.steps import FlowSteps
-from bot.engine.turn import CONFIRM_OPTIONS, INCIDENT_FLOW, MY_CASES, Reply, Turn
+from bot.engine.turn import CONFIRM_OPTIONS, INCIDENT_FLOW, Reply, Turn
+from bot.engine.waits.language import LANGUAGE_WORDS, ChoosingLanguage
 from bot.language.emergency import Assessment, Urgency, assess
 from bot.language.intents import FAQ_PREFIX, Tier
 
@@ -60,10 +55,6 @@ NAVIGATION = {
     "stop": "stop",
     "privasi": "privacy",
     "privacy": "privacy",
-}
-LANGUAGE_WORDS = {
-    "id": ("id", "indonesia", "bahasa indonesia", "indonesian", "indo"),
-    "en": ("en", "english", "inggris", "bahasa inggris"),
 }
 FLOOD_WINDOW = timedelta(minutes=1)
 
@@ -87,7 +78,7 @@ class Engine:
         self.menu = menu
         self.translator = translator
         self.idle = timedelta(seconds=idle_seconds)
-        self._flow_commands = {word: entry.flow for entry in menu for word in entry.commands}
+        self.flow_commands = {word: entry.flow for entry in menu for word in entry.commands}
         self.flow_words = {entry.flow: entry.commands for entry in menu}
 
     def handle(self, state: ConversationState, inbound: Inbound, turn: Turn) -> Reply:
@@ -132,6 +123,10 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
         self.turn = turn
         self.reply = Reply(state=state, locale=engine.translator.supported(turn.locale))
 
+    @property
+    def open_cases(self) -> tuple[str, ...]:
+        return self.turn.open_cases
+
     # -- saying things -------------------------------------------------
 
     def t(self, key: str, **params: object) -> str:
@@ -147,6 +142,10 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
         self.reply.messages.append(
             Outbound(text=text, choices=tuple(choices), expects=expects, prompt_token=token)
         )
+
+    def wait_for(self, wait: Wait) -> None:
+        self.state.wait = wait
+        wait.ask(self)
 
     def show_menu(self, intro_key: str = N_("menu.prompt")) -> None:
         choices = [Choice(entry.flow, self.t(entry.label)) for entry in self.engine.menu]
@@ -202,7 +201,7 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
     def on_choice(self, inbound: Inbound) -> None:
         choice_id = inbound.choice_id or ""
         stale = inbound.prompt_token is not None and inbound.prompt_token != self.state.prompt_token
-        in_progress = self.state.flow is not None or self.state.pending is not None
+        in_progress = self.state.flow is not None or self.state.wait is not None
         if stale and (in_progress or choice_id not in self.state.choice_ids + self.menu_ids()):
             self.reply.stale_press = True
             self.say(N_("input.stale_button"))
@@ -219,7 +218,7 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
             self.emergency(inbound.text)
         elif danger.urgency is not Urgency.NONE and self.alarm_jumps():
             self.start_flow(INCIDENT_FLOW, data={"opening": inbound.text.strip()})
-        elif self.state.pending or self.state.flow:
+        elif self.state.wait or self.state.flow:
             self.answer(choice_id=None, inbound=inbound)
         elif (menu_choice := self.typed_choice(inbound.text)) in self.menu_ids():
             self.run_intent(menu_choice or "")
@@ -229,7 +228,7 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
             self.route_free_text(inbound.text)
 
     def on_other(self, inbound: Inbound) -> None:
-        if self.state.pending or self.state.flow:
+        if self.state.wait or self.state.flow:
             self.answer(choice_id=None, inbound=inbound)
         elif inbound.media is not None and self.turn.open_cases:
             self.follow_up("", inbound.media.media_id)
@@ -250,14 +249,14 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
         """
         if argument and NAVIGATION.get(word) not in ("language", "start"):
             return False
-        if word in self.engine._flow_commands:
-            self.start_flow(self.engine._flow_commands[word])
+        if word in self.engine.flow_commands:
+            self.start_flow(self.engine.flow_commands[word])
             return True
         action = NAVIGATION.get(word)
         if action is None:
             return False
-        if action == "start" and argument in self.engine._flow_commands:
-            self.start_flow(self.engine._flow_commands[argument])  # a deep link's payload
+        if action == "start" and argument in self.engine.flow_commands:
+            self.start_flow(self.engine.flow_commands[argument])  # a deep link's payload
         elif action in ("start", "menu"):
             self.abandon_flow()
             self.show_menu()
@@ -284,7 +283,7 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
         self.state.leave_flow()
 
     def cancel(self) -> None:
-        if self.state.flow or self.state.pending:
+        if self.state.flow or self.state.wait:
             draft = self.state.draft_ref
             self.state.leave_flow()
             self.say(N_("flow.cancelled"))
@@ -297,9 +296,8 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
     def back(self) -> None:
         state = self.state
         flow = self.current_flow()
-        if state.pending:
-            state.pending = None
-            state.pending_data = {}
+        if state.wait:
+            state.wait = None
         elif flow is None:
             self.say(N_("flow.nothing_to_go_back_to"))
             self.show_menu()
@@ -333,19 +331,14 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
             if argument and argument in words:
                 self.switch_language(locale)
                 return
-        self.state.pending = "language"
-        self.ask(
-            self.t(N_("language.prompt")),
-            [Choice("id", "Bahasa Indonesia"), Choice("en", "English")],
-            Expect.CHOICE,
-        )
+        self.wait_for(ChoosingLanguage())
 
     def set_locale(self, locale: str) -> None:
         self.reply.locale = locale
         self.reply.effects.append(SetLocale(locale=locale))
 
     def switch_language(self, locale: str) -> None:
-        self.state.pending = None
+        self.state.wait = None
         self.set_locale(locale)
         self.say(N_("language.changed"))
         self.prompt_again(or_menu=True)
@@ -359,16 +352,8 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
         state = self.state
         if choice_id is None and inbound.kind is InboundKind.TEXT and state.choice_ids:
             choice_id = self.typed_choice(inbound.text)
-        if state.pending == "language":
-            self.answer_language(choice_id)
-        elif state.pending == "edit":
-            self.answer_edit(choice_id)
-        elif state.pending == "case":
-            self.answer_case(choice_id)
-        elif state.pending == MY_CASES:
-            self.answer_my_cases(choice_id)
-        elif state.pending == "case_note":
-            self.answer_case_note(inbound)
+        if state.wait is not None:
+            state.wait.accept(self, choice_id, inbound)
         elif state.step == CONFIRM_STEP:
             self.answer_confirm(choice_id)
         elif (flow := self.current_flow()) is not None:
@@ -383,21 +368,13 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
         options = self.current_options()
         return pick_option(text, options) if options else None
 
-    def current_options(self) -> list[tuple[str, str, tuple[str, ...]]]:
+    def current_options(self) -> list[OptionWords]:
         state = self.state
-        if state.pending == "language":
-            return [(lang, lang, LANGUAGE_WORDS[lang]) for lang in LOCALES]
-        if state.pending == "case_note":
-            return []
-        if state.pending in ("edit", "case", MY_CASES) or state.flow is None:
-            labels = {choice_id: choice_id for choice_id in state.choice_ids}
-            if state.flow is None and state.pending is None:
-                labels = {entry.flow: self.t(entry.label) for entry in self.engine.menu}
-                labels |= {"help": self.t(N_("menu.help")), "language": self.t(N_("menu.language"))}
-            if state.pending == "edit" and (flow := self.current_flow()):
-                labels = {step.key: self.t(step.summary_label) for step in flow.steps}
-            if state.pending == MY_CASES:
-                labels = {cid: self.t(label) for cid, label in MY_CASES_OPTIONS}
+        if state.wait is not None:
+            return state.wait.options(self)
+        if state.flow is None:
+            labels = {entry.flow: self.t(entry.label) for entry in self.engine.menu}
+            labels |= {"help": self.t(N_("menu.help")), "language": self.t(N_("menu.language"))}
             return [(cid, labels.get(cid, cid), ()) for cid in state.choice_ids]
         if state.step == CONFIRM_STEP:
             return [(cid, self.t(label), aliases) for cid, label, aliases in CONFIRM_OPTIONS]
@@ -405,19 +382,12 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
         if flow is None:
             return []
         step = flow.step(state.step or "")
-        options = [(o.id, self.t(o.label), o.aliases) for o in step.options]
+        options: list[OptionWords] = [(o.id, self.t(o.label), o.aliases) for o in step.options]
         if file_count(state.answers.get(step.key)):
             options.append((DONE_ID, self.t(N_("step.done")), DONE_WORDS))
         elif step.skippable:
             options.append((SKIP_ID, self.t(N_("step.skip")), SKIP_WORDS))
         return options
-
-    def answer_language(self, choice_id: str | None) -> None:
-        if choice_id in LOCALES:
-            self.switch_language(choice_id or "")
-        else:
-            self.say(N_("input.choose_option"))
-            self.prompt_again(or_menu=True)
 
     # -- prompts ---------------------------------------------------------
 
@@ -425,16 +395,8 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
         """Repeat whatever the conversation waits for; the menu if nothing (when asked)."""
         state = self.state
         flow = self.current_flow()
-        if state.pending == "language":
-            self.choose_language("")
-        elif state.pending == "edit" and flow is not None:
-            self.answer_confirm("edit")
-        elif state.pending == "case":
-            self.ask_which_case()
-        elif state.pending == MY_CASES:
-            self.offer_case_actions()
-        elif state.pending == "case_note":
-            self.ask_case_note()
+        if state.wait is not None:
+            state.wait.ask(self)
         elif flow is not None and state.step == CONFIRM_STEP:
             self.show_summary(flow)
         elif flow is not None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from bot.domain.i18n import N_
 from bot.domain.messages import Expect, Outbound
-from bot.engine.answers import place_of
+from bot.engine.answers import ChoiceAnswer, Place
 from bot.engine.effects import AddToCase, RaiseAlarm
 from bot.engine.flow import Flow, Option, Step
+from bot.engine.reading import place_of
 from bot.engine.state import CONFIRM_STEP
-from bot.engine.turn import CHOICE_PENDINGS, INCIDENT_FLOW, TurnSpace
+from bot.engine.turn import INCIDENT_FLOW, TurnSpace
 from bot.language.emergency import Assessment, said_outright
 
 
@@ -24,8 +25,10 @@ class Emergencies:
         state = self.state
         if state.flow == INCIDENT_FLOW:
             return False
-        if state.pending or state.flow is None or state.step == CONFIRM_STEP:
-            return state.pending in (None, *CHOICE_PENDINGS)
+        if state.wait is not None:
+            return state.wait.expects is Expect.CHOICE
+        if state.flow is None or state.step == CONFIRM_STEP:
+            return True
         flow = self.current_flow()
         step = flow.step(state.step or "") if flow else None
         return step is not None and step.expects is Expect.CHOICE and step.reader is None
@@ -36,9 +39,10 @@ class Emergencies:
         state = self.state
         flow = self.current_flow()
         step = flow.step(state.step) if flow and state.step and state.step != CONFIRM_STEP else None
-        telling = state.pending == "case_note" or (
-            state.pending is None and step is not None and step.expects is not Expect.CHOICE
-        )
+        if state.wait is not None:
+            telling = state.wait.expects is not Expect.CHOICE
+        else:
+            telling = step is not None and step.expects is not Expect.CHOICE
         return not telling or said_outright(found)
 
     def emergency(self: TurnSpace, text: str) -> None:
@@ -60,12 +64,12 @@ class Emergencies:
             state.step = flow.steps[0].key
         state.draft_ref = ref
         for answer in list(state.answers.values()):
-            if answer["kind"] in ("location", "address"):  # the report told where already
+            if isinstance(answer, Place):  # the report told where already
                 self.tell_desk_where(place_of(answer))
         alarm = _alarm_option(flow)
         if alarm is not None:
             step, option = alarm
-            state.answers[step.key] = {"kind": "choice", "value": option.id}
+            state.answers.put(step.key, ChoiceAnswer(option.id))
             if state.step == step.key:
                 self.advance(flow, step)
                 return

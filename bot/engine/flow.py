@@ -13,11 +13,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.applications import ApplicationKind, LookupResult
 from bot.domain.i18n import Translator
 from bot.domain.messages import Expect
+from bot.engine.answers import Answer, Answers
 from bot.engine.effects import Effect
-from bot.engine.state import Answer
-from bot.services.applications import ApplicationKind, LookupResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ class Reading:
 TextReader = Callable[[str, Reading], Answer | None]
 """Reads typed text into a step's answer (a time, a date, a number), or None."""
 
-Condition = Callable[[dict[str, Answer]], bool]
+Condition = Callable[[Answers], bool]
 """Whether a step is asked, given the answers so far."""
 
 
@@ -60,22 +60,41 @@ class Step:
     shown: Condition | None = None  # asked only when this holds (None: always)
     max_files: int = 1  # media steps: files it takes before moving on
 
-    def asked(self, answers: dict[str, Answer]) -> bool:
+    def asked(self, answers: Answers) -> bool:
         return self.shown is None or self.shown(answers)
 
 
 @dataclass(frozen=True, slots=True)
-class Finished:
-    """What completing a flow produces: records to make, what to say, what comes next.
+class StartFlow:
+    """Next, the flow `name`, started with `data` (what `FlowInput.data` gives it)."""
 
-    `then` names a flow to start at once (with `then_data`), or `my_cases`
-    for the citizen's own cases; None shows nothing more.
-    """
+    name: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AnythingElse:
+    """Next, the menu, asking if there is anything else."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseActions:
+    """Next, what to do with the citizen's own cases (add to one, or the menu)."""
+
+
+Next = StartFlow | AnythingElse | CaseActions
+ANYTHING_ELSE = AnythingElse()
+CASE_ACTIONS = CaseActions()
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """What completing a flow produces: records to make, what to say, what comes next
+    (None: nothing more)."""
 
     effects: tuple[Effect, ...]
     texts: tuple[str, ...]
-    then: str | None = None
-    then_data: dict[str, Any] = field(default_factory=dict)
+    then: Next | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +115,7 @@ Lookup = Callable[[ApplicationKind, str, date], LookupResult]
 class FlowInput:
     """The answers of a completed flow and what `finish` may use besides."""
 
-    answers: dict[str, Answer]
+    answers: Answers
     now: datetime
     new_reference: Callable[[str], str]
     translator: Translator
@@ -127,16 +146,16 @@ class Flow:
                 return step
         raise KeyError(key)
 
-    def asked(self, answers: dict[str, Answer]) -> list[Step]:
+    def asked(self, answers: Answers) -> list[Step]:
         """The steps asked, given the answers so far."""
         return [step for step in self.steps if step.asked(answers)]
 
-    def after(self, key: str, answers: dict[str, Answer]) -> Step | None:
+    def after(self, key: str, answers: Answers) -> Step | None:
         """The next step asked after `key`, or None at the end."""
         position = [step.key for step in self.steps].index(key)
         return next((s for s in self.steps[position + 1 :] if s.asked(answers)), None)
 
-    def before(self, key: str, answers: dict[str, Answer]) -> Step | None:
+    def before(self, key: str, answers: Answers) -> Step | None:
         """The step asked before `key`, or None at the start."""
         position = [step.key for step in self.steps].index(key)
         return next((s for s in reversed(self.steps[:position]) if s.asked(answers)), None)

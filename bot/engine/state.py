@@ -1,24 +1,58 @@
-"""Where a conversation stands, as stored in `conversations.state`."""
+"""Where a conversation stands (`ConversationState`), and what it may be waiting
+for outside a flow's steps (`Wait`, one module each in `bot.engine.waits`).
+
+A wait works on the turn through `Host`, the part of a turn it may use; the
+three types refer to each other, so they live together. The stored JSON is
+read and written by `bot.engine.stored`.
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field, fields
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
-Answer = dict[str, Any]
-"""One step's answer: ``{"kind": "text"|"choice"|"media"|"location"|"skipped", "value": ...}``."""
+from bot.domain.messages import Choice, Expect, Inbound
+from bot.engine.answers import Answers
+from bot.engine.flow import Flow, Step
+
+CONFIRM_STEP = "_confirm"
+
+OptionWords = tuple[str, str, Sequence[str]]
+"""An option a typed answer may name: its id, its label as shown, its alias words."""
+
+
+class Wait(Protocol):
+    """An interruption waiting for an answer: what it accepts, how it asks again,
+    where an answer leads. Stored by its `name` (the key in `bot.engine.waits.WAITS`)
+    and the fields `to_json` gives."""
+
+    name: ClassVar[str]
+    expects: ClassVar[Expect]  # CHOICE: a button; TEXT: the citizen tells something
+
+    def options(self, host: Host) -> list[OptionWords]:
+        """What a typed answer may name (a number, a label, an alias)."""
+        ...
+
+    def accept(self, host: Host, choice_id: str | None, inbound: Inbound) -> None:
+        """Take the answer (`choice_id`: a pressed or typed option, if any)."""
+        ...
+
+    def ask(self, host: Host) -> None:
+        """Ask (again) for the answer."""
+        ...
+
+    def to_json(self) -> dict[str, Any]: ...
 
 
 @dataclass
 class ConversationState:
     flow: str | None = None
     step: str | None = None  # a step key, or CONFIRM_STEP for the summary
-    answers: dict[str, Answer] = field(default_factory=dict)
+    answers: Answers = field(default_factory=Answers)
     editing: bool = False  # answering a step again from the summary
-    pending: str | None = None  # an interruption waiting for a choice: language, edit, case
-    pending_data: dict[str, Any] = field(default_factory=dict)
+    wait: Wait | None = None  # an interruption waiting for an answer
     flow_data: dict[str, Any] = field(default_factory=dict)  # what the flow was started with
     draft_ref: str | None = None  # an urgent case opened before the flow's end
     prompt_token: str | None = None
@@ -27,32 +61,35 @@ class ConversationState:
     burst_started_at: str | None = None  # start of the current one-minute flood window
     burst_count: int = 0  # messages in that window
 
-    def to_json(self) -> str:
-        # Not `asdict`, which deep-copies every answer only for json to read it.
-        return json.dumps({name: getattr(self, name) for name in _FIELDS}, ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, raw: str | None) -> ConversationState:
-        if not raw:
-            return cls()
-        data: dict[str, Any] = json.loads(raw)
-        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
-        return cls(**known)
-
     def touched(self) -> datetime | None:
         return datetime.fromisoformat(self.touched_at) if self.touched_at else None
 
     def leave_flow(self) -> None:
         self.flow = None
         self.step = None
-        self.answers = {}
+        self.answers = Answers()
         self.editing = False
-        self.pending = None
-        self.pending_data = {}
+        self.wait = None
         self.flow_data = {}
         self.draft_ref = None
 
 
-_FIELDS = tuple(each.name for each in fields(ConversationState))
+class Host(Protocol):
+    """What a wait may use of the turn it is answered in (`bot.engine.core`)."""
 
-CONFIRM_STEP = "_confirm"
+    state: ConversationState
+
+    @property
+    def open_cases(self) -> tuple[str, ...]: ...  # the citizen's, newest first
+
+    def t(self, key: str, **params: object) -> str: ...
+    def say(self, key: str, **params: object) -> None: ...
+    def ask(self, text: str, choices: list[Choice], expects: Expect) -> None: ...
+    def wait_for(self, wait: Wait) -> None: ...
+    def show_menu(self, intro_key: str = ...) -> None: ...
+    def prompt_again(self, *, or_menu: bool) -> None: ...
+    def current_flow(self) -> Flow | None: ...
+    def prompt_step(self, flow: Flow, step: Step) -> None: ...
+    def switch_language(self, locale: str) -> None: ...
+    def offer_case_actions(self) -> None: ...
+    def add_to_case(self, ref: str, text: str, media_id: int | None) -> None: ...

@@ -8,28 +8,16 @@ from __future__ import annotations
 
 from bot.domain.i18n import N_
 from bot.domain.messages import REQUEST_LOCATION, Choice, Expect, Inbound, Outbound
-from bot.engine.answers import DONE_ID, SKIP_ID, describe, file_count, place_of, read_answer
+from bot.engine.answers import Answer, Answers, ChoiceAnswer, MediaAnswer, Place
 from bot.engine.effects import PlaceAnswer, RaiseAlarm, ShareLocation
-from bot.engine.flow import Flow, FlowInput, Reading, Step
-from bot.engine.state import CONFIRM_STEP, Answer
-from bot.engine.turn import CONFIRM_OPTIONS, MENU_AFTER, MY_CASES, TurnSpace
+from bot.engine.flow import AnythingElse, CaseActions, Flow, FlowInput, Reading, StartFlow, Step
+from bot.engine.reading import DONE_ID, SKIP_ID, describe, file_count, place_of, read_answer
+from bot.engine.state import CONFIRM_STEP
+from bot.engine.turn import CONFIRM_OPTIONS, TurnSpace
+from bot.engine.waits.edit import ChoosingEdit
 
 
 class FlowSteps:
-    def answer_edit(self: TurnSpace, choice_id: str | None) -> None:
-        flow = self.current_flow()
-        if flow is None or choice_id not in [step.key for step in flow.steps]:
-            self.say(N_("input.choose_option"))
-            self.prompt_again(or_menu=True)
-            return
-        step = flow.step(choice_id or "")
-        self.state.pending = None
-        self.state.step = step.key
-        self.state.editing = True
-        if step.max_files > 1:
-            self.state.answers.pop(step.key, None)  # the files are chosen again
-        self.prompt_step(flow, step)
-
     def answer_confirm(self: TurnSpace, choice_id: str | None) -> None:
         flow = self.current_flow()
         if flow is None:
@@ -37,10 +25,7 @@ class FlowSteps:
         if choice_id == "submit":
             self.finish(flow)
         elif choice_id == "edit":
-            self.state.pending = "edit"
-            asked = flow.asked(self.state.answers)
-            choices = [Choice(step.key, self.t(step.summary_label)) for step in asked]
-            self.ask(self.t(N_("confirm.which")), choices, Expect.CHOICE)
+            self.wait_for(ChoosingEdit())
         elif choice_id == "cancel":
             self.cancel()
         else:
@@ -58,9 +43,9 @@ class FlowSteps:
             self.say(problem)
             self.prompt_step(flow, step)
             return
-        state.answers[step.key] = answer
+        state.answers.put(step.key, answer)
         self.on_answered(step, answer)
-        more_files = answer["kind"] == "media" and file_count(answer) < step.max_files
+        more_files = isinstance(answer, MediaAnswer) and file_count(answer) < step.max_files
         if more_files and choice_id != DONE_ID:
             self.prompt_step(flow, step)  # more may follow
             return
@@ -68,15 +53,15 @@ class FlowSteps:
 
     def on_answered(self: TurnSpace, step: Step, answer: Answer) -> None:
         """What an answer sets off at once: the alarm, the place of an urgent case."""
-        chosen = next((o for o in step.options if o.id == answer["value"]), None)
-        if answer["kind"] == "choice" and chosen is not None and chosen.alarm:
+        chosen = next((o for o in step.options if ChoiceAnswer(o.id) == answer), None)
+        if chosen is not None and chosen.alarm:
             if not self.state.draft_ref:
                 ref = self.turn.new_reference("LPR")
                 opening = str(self.state.flow_data.get("opening") or "")
                 self.reply.effects.append(RaiseAlarm(ref=ref, description=opening))
                 self.state.draft_ref = ref
             self.emergency_answer(self.state.draft_ref)
-        elif answer["kind"] in ("location", "address"):
+        elif isinstance(answer, Place):
             # Said in a message of its own, which also takes a location keyboard away.
             shown = describe(step, answer, self.engine.translator, self.reply.locale)
             self.say(N_("step.place_noted"), place=shown)
@@ -114,7 +99,7 @@ class FlowSteps:
         asked = {step.key for step in flow.asked(state.answers)}
         done = flow.finish(
             FlowInput(
-                answers={key: a for key, a in state.answers.items() if key in asked},
+                answers=state.answers.only(asked),
                 now=self.turn.now,
                 new_reference=self.turn.new_reference,
                 translator=self.engine.translator,
@@ -131,12 +116,13 @@ class FlowSteps:
         state.choice_ids = []
         for text in done.texts:
             self.reply.messages.append(Outbound(text=text))
-        if done.then == MY_CASES:
-            self.offer_case_actions()
-        elif done.then == MENU_AFTER:
-            self.show_menu(N_("faq.anything_else"))
-        elif done.then is not None:
-            self.start_flow(done.then, data=done.then_data, announce=False)
+        match done.then:
+            case CaseActions():
+                self.offer_case_actions()
+            case AnythingElse():
+                self.show_menu(N_("faq.anything_else"))
+            case StartFlow(name, data):
+                self.start_flow(name, data=data, announce=False)
 
     def start_flow(
         self: TurnSpace, name: str, *, data: dict[str, object] | None = None, announce: bool = True
@@ -147,7 +133,7 @@ class FlowSteps:
         self.state.leave_flow()
         self.state.flow = name
         self.state.flow_data = dict(data or {})
-        first = flow.asked({})[0]
+        first = flow.asked(Answers())[0]
         self.state.step = first.key
         if announce:
             self.say(N_("flow.started"), flow=self.t(flow.title))

@@ -17,17 +17,15 @@ NO = ("tidak", "tdk", "gak", "nggak", "enggak", "no", "n", "bukan")
 
 def open_complaint(given: FlowInput) -> Finished:
     answers = given.answers
-    photo = answers.get("photo", {})
-    media_ids = tuple(photo["value"]) if photo.get("kind") == "media" else ()
     ref = given.new_reference("PGD")
     case = OpenCase(
         ref=ref,
         kind="complaint",
-        category=answers["category"]["value"],
-        description=answers["description"]["value"],
-        anonymous=answers["anonymous"]["value"] == "yes",
-        answers=answers,
-        media_ids=media_ids,
+        category=answers.choice("category") or "",
+        description=answers.text("description"),
+        anonymous=answers.choice("anonymous") == "yes",
+        answers=answers.to_json(),
+        media_ids=answers.files("photo"),
         sla_hours=SLA_HOURS,
     )
     text = given.text(N_("complaint.done"), ref=ref, time=given.time(given.now))

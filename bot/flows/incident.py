@@ -11,10 +11,10 @@ from datetime import datetime
 
 from bot.domain.i18n import N_
 from bot.domain.messages import Expect
-from bot.engine.answers import place_of
+from bot.engine.answers import Answers, TextAnswer
 from bot.engine.effects import OpenCase
 from bot.engine.flow import Finished, Flow, FlowInput, MenuEntry, Option, Step
-from bot.engine.state import Answer
+from bot.engine.reading import place_of
 from bot.flows.readers import any_time, typed_time
 
 MIN_DESCRIPTION_CHARS = 10
@@ -29,46 +29,45 @@ YES = ("ya", "iya", "y", "yes", "ada", "bahaya", "darurat")
 NO = ("tidak", "tdk", "gak", "nggak", "enggak", "no", "n", "aman", "bukan")
 
 
-def _asked_when_earlier(answers: dict[str, Answer]) -> bool:
-    when = answers.get("when", {})
-    return when.get("kind") == "choice" and when.get("value") == "earlier"
+def _asked_when_earlier(answers: Answers) -> bool:
+    return answers.choice("when") == "earlier"
 
 
-def occurred(answers: dict[str, Answer], now: datetime) -> tuple[datetime | None, str | None]:
+def occurred(answers: Answers, now: datetime) -> tuple[datetime | None, str | None]:
     """When it happened (if understood) and the citizen's words for it."""
-    when = answers["when"] if answers["when"]["kind"] == "time" else answers.get("when_text")
+    when = answers.time("when") or answers.time("when_text")
     if when is None:
         return now, None  # "happening now / just now"
-    start = datetime.fromisoformat(when["value"]) if when["value"] else None
-    return start, when["words"]
+    return when.start, when.words
 
 
-def priority_of(answers: dict[str, Answer]) -> str:
-    if answers["danger"]["value"] == "yes":
+def priority_of(answers: Answers) -> str:
+    if answers.choice("danger") == "yes":
         return URGENT
-    happening = answers["when"] == {"kind": "choice", "value": "now"}
-    return HIGH if answers["category"]["value"] in HIGH_CATEGORIES or happening else NORMAL
+    happening = answers.choice("when") == "now"
+    return HIGH if answers.choice("category") in HIGH_CATEGORIES or happening else NORMAL
 
 
 def open_incident(given: FlowInput) -> Finished:
     answers = given.answers
     ref = given.draft_ref or given.new_reference("LPR")
-    photos = answers.get("photos", {})
     occurred_at, words = occurred(answers, given.now)
     priority = priority_of(answers)
+    where = answers.place("where")
+    stored = answers.to_json()
     if given.data.get("opening"):
-        answers = answers | {"opening": {"kind": "text", "value": given.data["opening"]}}
+        stored["opening"] = TextAnswer(str(given.data["opening"])).to_json()
     case = OpenCase(
         ref=ref,
         kind="incident",
-        category=answers["category"]["value"],
-        description=answers["description"]["value"],
+        category=answers.choice("category") or "",
+        description=answers.text("description"),
         anonymous=False,
-        answers=answers,
-        media_ids=tuple(photos["value"]) if photos.get("kind") == "media" else (),
+        answers=stored,
+        media_ids=answers.files("photos"),
         priority=priority,
         sla_hours=SLA_HOURS[priority],
-        place=place_of(answers["where"]),
+        place=place_of(where) if where is not None else None,
         occurred_at=occurred_at,
         occurred_text=words,
         draft=given.draft_ref is not None,

@@ -9,17 +9,27 @@ successful lookup the citizen is offered to be told of changes
 
 from __future__ import annotations
 
-from datetime import date
-
+from bot.domain.applications import ApplicationKind, Found, Paused, describe
 from bot.domain.i18n import N_
 from bot.domain.messages import Expect
+from bot.engine.answers import Answers
 from bot.engine.effects import Subscribe
-from bot.engine.flow import CaseBrief, Finished, Flow, FlowInput, MenuEntry, Option, Step
-from bot.engine.state import Answer
+from bot.engine.flow import (
+    ANYTHING_ELSE,
+    CASE_ACTIONS,
+    CaseBrief,
+    Finished,
+    Flow,
+    FlowInput,
+    MenuEntry,
+    Option,
+    StartFlow,
+    Step,
+)
 from bot.flows.readers import application_number, birth_date
-from bot.services.applications import ApplicationKind, Found, Paused, describe
 
-MY_CASES = "my_cases"
+MY_CASES = "my_cases"  # the topic option: the citizen's own cases
+STATUS_NOTIFY_FLOW = "status_notify"
 MAX_LISTED = 10
 STATUS_LABELS = {
     "new": N_("case_status.new"),
@@ -30,26 +40,27 @@ STATUS_LABELS = {
 }
 
 
-def _application_asked(answers: dict[str, Answer]) -> bool:
-    return answers.get("topic", {}).get("value") != MY_CASES
+def _application_asked(answers: Answers) -> bool:
+    return answers.choice("topic") != MY_CASES
 
 
 def answer_status(given: FlowInput) -> Finished:
-    topic = given.answers["topic"]["value"]
+    topic = given.answers.choice("topic")
     if topic == MY_CASES:
-        return Finished(effects=(), texts=(list_cases(given, given.cases),), then=MY_CASES)
-    kind = ApplicationKind(topic)
-    number = given.answers["number"]["value"]
-    born = date.fromisoformat(given.answers["birth_date"]["value"])
+        return Finished(effects=(), texts=(list_cases(given, given.cases),), then=CASE_ACTIONS)
+    kind = ApplicationKind(topic or "")
+    number = given.answers.text("number")
+    born = given.answers.date("birth_date")
+    assert born is not None, "the birth_date step takes only a date"
     result = given.lookup(kind, number, born)
     if isinstance(result, Found):
         text = describe(given.translator, given.locale, result)
-        data = {"application_id": result.application_id}
-        return Finished(effects=(), texts=(text,), then="status_notify", then_data=data)
+        then = StartFlow(STATUS_NOTIFY_FLOW, {"application_id": result.application_id})
+        return Finished(effects=(), texts=(text,), then=then)
     if isinstance(result, Paused):
         text = given.text(N_("status.paused"), until=given.time(result.until))
-        return Finished(effects=(), texts=(text,), then="menu")
-    return Finished(effects=(), texts=(given.text(N_("status.not_found")),), then="menu")
+        return Finished(effects=(), texts=(text,), then=ANYTHING_ELSE)
+    return Finished(effects=(), texts=(given.text(N_("status.not_found")),), then=ANYTHING_ELSE)
 
 
 def list_cases(given: FlowInput, cases: tuple[CaseBrief, ...]) -> str:
@@ -66,10 +77,12 @@ def list_cases(given: FlowInput, cases: tuple[CaseBrief, ...]) -> str:
 
 
 def answer_notify(given: FlowInput) -> Finished:
-    if given.answers["notify"]["value"] != "yes":
-        return Finished(effects=(), texts=(given.text(N_("status.not_subscribed")),), then="menu")
+    if given.answers.choice("notify") != "yes":
+        text = given.text(N_("status.not_subscribed"))
+        return Finished(effects=(), texts=(text,), then=ANYTHING_ELSE)
     subscribe = Subscribe(application_id=int(given.data["application_id"]))
-    return Finished(effects=(subscribe,), texts=(given.text(N_("status.subscribed")),), then="menu")
+    text = given.text(N_("status.subscribed"))
+    return Finished(effects=(subscribe,), texts=(text,), then=ANYTHING_ELSE)
 
 
 STATUS = Flow(
@@ -122,7 +135,7 @@ STATUS = Flow(
 )
 
 STATUS_NOTIFY = Flow(
-    name="status_notify",
+    name=STATUS_NOTIFY_FLOW,
     title=N_("status.notify_title"),
     steps=(
         Step(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from bot.domain.applications import ApplicationKind, LookupResult
 from bot.domain.messages import Inbound, MediaRef
 from bot.domain.references import new_reference
 from bot.engine.core import Engine
@@ -28,16 +29,15 @@ from bot.engine.effects import (
     ShareLocation,
     Subscribe,
 )
+from bot.engine.faq import FaqSnapshot
 from bot.engine.flow import CaseBrief
-from bot.engine.state import ConversationState
+from bot.engine.stored import state_from_json, state_to_json
 from bot.engine.turn import Reply, Turn
 from bot.media.store import StoredFile
 from bot.outbox.queue import outbox_rows
 from bot.services import application_lookup
-from bot.services.applications import ApplicationKind, LookupResult
 from bot.services.casework import CITIZEN, OPEN_STATUSES, CaseStatus
 from bot.services.duplicates import link_duplicates
-from bot.services.faq import FaqSnapshot
 from bot.storage.direct import Tx, stored_time
 
 SEEN = """INSERT INTO inbound_events (channel, external_id, received_at)
@@ -160,7 +160,7 @@ def process(
     if stored is not None:
         inbound = replace(inbound, media=_record_media(tx, stored, contact.id, at))
     raw_state = tx.rows(LOAD_STATE, {"contact_id": contact.id})
-    state = ConversationState.from_json(raw_state[0][0] if raw_state else None)
+    state = state_from_json(raw_state[0][0] if raw_state else None)
     cases = tuple(
         CaseBrief(ref, kind, status, stored_time(updated))
         for ref, kind, status, updated in tx.rows(RECENT_CASES, {"contact_id": contact.id})
@@ -183,7 +183,7 @@ def process(
     )
     reply = engine.handle(state, inbound, turn)
     _Effects(tx, contact.id, inbound.channel, now, duty).apply(reply)
-    values = {"contact_id": contact.id, "state": reply.state.to_json(), "now": at}
+    values = {"contact_id": contact.id, "state": state_to_json(reply.state), "now": at}
     values["flow"] = reply.state.flow
     if not (raw_state and tx.execute(SAVE_STATE, values)):
         tx.execute(NEW_STATE, values)

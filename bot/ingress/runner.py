@@ -24,16 +24,16 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.domain.applications import ApplicationKind, LookupResult
 from bot.domain.clock import Clock
 from bot.domain.messages import Inbound
 from bot.domain.references import new_reference
 from bot.engine.core import Engine
-from bot.engine.state import ConversationState
+from bot.engine.stored import state_from_json, state_to_json
 from bot.engine.turn import Turn
 from bot.ingress.hotpath import DutyAlerts, Handled, IdentityUnsettled, process
 from bot.media.store import MediaStore, StoredFile, Upload
 from bot.outbox.queue import enqueue
-from bot.services.applications import ApplicationKind, LookupResult
 from bot.services.faq import SELECT_FAQS, FaqCache, faqs_from_rows
 from bot.storage.database import WriteGate, insert_ignoring_duplicates
 from bot.storage.direct import Tx, Writer
@@ -220,14 +220,14 @@ class ConversationRunner:
                     faq=self.faq.snapshot,
                     lookup=_no_lookups,
                 )
-                reply = self.engine.expire(ConversationState.from_json(row.state), turn)
+                reply = self.engine.expire(state_from_json(row.state), turn)
                 claimed = await conn.execute(
                     update(conversations)
                     .where(
                         conversations.c.contact_id == row.contact_id,
                         conversations.c.updated_at == row.updated_at,
                     )
-                    .values(state=reply.state.to_json(), active_flow=None, updated_at=now)
+                    .values(state=state_to_json(reply.state), active_flow=None, updated_at=now)
                 )
                 if not claimed.rowcount:
                     continue

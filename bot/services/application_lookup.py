@@ -13,6 +13,7 @@ import json
 import logging
 from datetime import date, datetime
 
+from bot.domain.applications import ApplicationKind, Found, LookupResult, normalize_number
 from bot.services.applications import (
     CONTACT_COUNTED,
     CONTACT_FAILURES,
@@ -21,11 +22,7 @@ from bot.services.applications import (
     NUMBER_FAILURES,
     SYSTEM_ACTOR,
     WINDOW,
-    ApplicationKind,
-    Found,
-    LookupResult,
     Outcome,
-    normalize_number,
     weigh,
 )
 from bot.storage.direct import Params, Tx, stored_date, stored_time

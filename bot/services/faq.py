@@ -4,12 +4,12 @@ FAQ answers are data, not catalog keys (DESIGN §6): they live in the
 `faq_entries` table, seeded by migration 0003 from the SAMPLE file
 `bot/data/faq.json`, and admins replace them through the back-office API.
 
-For the conversation engine the entries become a `FaqSnapshot`: the entries
-plus an `IntentClassifier` built from their phrasings and the built-in
-intents. A `FaqCache` keeps one snapshot per process and refreshes it from
-the database at most every few seconds, so an edit made through one worker
-reaches every worker without a restart, and the classifier is rebuilt only
-when the entries changed.
+The entries are values (`bot.domain.faq`). For the conversation engine they
+become a `bot.engine.faq.FaqSnapshot`: the entries plus an `IntentClassifier`
+built from their phrasings and the built-in intents. A `FaqCache` keeps one
+snapshot per process and refreshes it from the database at most every few
+seconds, so an edit made through one worker reaches every worker without a
+restart, and the classifier is rebuilt only when the entries changed.
 
 Storage functions work on the caller's connection (an `AsyncConnection`, or
 `await session.connection()` in the back-office) and never commit.
@@ -22,9 +22,7 @@ Exceptions::
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,82 +30,15 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.i18n import LOCALES
-from bot.language.intents import Classification, IntentClassifier, Tuning, build_classifier
+from bot.domain.faq import Faq, FaqDataError, make_faq
+from bot.engine.faq import FaqSnapshot, snapshot
 from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.models import FaqEntry
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "faq.json"
-# An intent is "faq:" + id, and a button carries it with its prompt token in
-# Telegram's 64 bytes of callback data.
-MAX_ID_CHARS = 40
-ID_PATTERN = re.compile(rf"[a-z0-9][a-z0-9_-]{{0,{MAX_ID_CHARS - 1}}}")
 DEFAULT_TTL_SECONDS = 5.0
 
 faq_entries = FaqEntry.__table__  # type: ignore[attr-defined]
-
-
-class FaqDataError(ValueError):
-    """An FAQ entry is malformed (a missing locale, an empty text, a bad id)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Faq:
-    """One entry: per locale a short title, several question phrasings and an answer."""
-
-    id: str
-    title: dict[str, str]
-    questions: dict[str, tuple[str, ...]]
-    answer: dict[str, str]
-    sample: bool = False
-    updated_at: datetime | None = field(default=None, compare=False)
-
-    def phrases(self) -> tuple[str, ...]:
-        """Everything a citizen's question may resemble, in every locale."""
-        titles = tuple(self.title.values())
-        return titles + tuple(q for questions in self.questions.values() for q in questions)
-
-    def answer_in(self, locale: str) -> str:
-        return _localized(self.answer, locale)
-
-    def title_in(self, locale: str) -> str:
-        return _localized(self.title, locale)
-
-
-def _localized(texts: Mapping[str, str], locale: str) -> str:
-    return texts.get(locale) or texts.get(LOCALES[0]) or next(iter(texts.values()))
-
-
-def make_faq(
-    faq_id: str,
-    *,
-    title: Mapping[str, str],
-    questions: Mapping[str, Iterable[str]],
-    answer: Mapping[str, str],
-    sample: bool = False,
-    updated_at: datetime | None = None,
-) -> Faq:
-    """A validated entry: an id like ``skck_fee`` and, for every locale, non-empty texts."""
-    if ID_PATTERN.fullmatch(faq_id) is None:
-        raise FaqDataError(
-            f"{faq_id!r} is not an FAQ id (a-z, 0-9, '_' or '-', at most {MAX_ID_CHARS})"
-        )
-    cleaned = {
-        locale: tuple(q.strip() for q in found if q.strip()) for locale, found in questions.items()
-    }
-    for locale in LOCALES:
-        if not str(title.get(locale, "")).strip() or not str(answer.get(locale, "")).strip():
-            raise FaqDataError(f"FAQ {faq_id!r} has no title or answer in {locale!r}")
-        if not cleaned.get(locale):
-            raise FaqDataError(f"FAQ {faq_id!r} has no question in {locale!r}")
-    return Faq(
-        id=faq_id,
-        title={locale: title[locale].strip() for locale in LOCALES},
-        questions={locale: cleaned[locale] for locale in LOCALES},
-        answer={locale: answer[locale].strip() for locale in LOCALES},
-        sample=sample,
-        updated_at=updated_at,
-    )
 
 
 def load_shipped(path: Path = SHIPPED) -> tuple[Faq, ...]:
@@ -126,30 +57,6 @@ def load_shipped(path: Path = SHIPPED) -> tuple[Faq, ...]:
         )
     except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as error:
         raise FaqDataError(f"{path} is not an FAQ file: {error!r}") from error
-
-
-# -- what the engine uses --------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FaqSnapshot:
-    """The entries of one moment and the classifier built for them; immutable, shareable."""
-
-    entries: tuple[Faq, ...]
-    classifier: IntentClassifier
-
-    def classify(self, text: str) -> Classification:
-        return self.classifier.classify(text)
-
-    def get(self, faq_id: str) -> Faq | None:
-        return next((entry for entry in self.entries if entry.id == faq_id), None)
-
-
-def snapshot(entries: Iterable[Faq], tuning: Tuning | None = None) -> FaqSnapshot:
-    """Precompute the classifier for `entries` (milliseconds; do it once per change)."""
-    kept = tuple(entries)
-    classifier = build_classifier({entry.id: entry.phrases() for entry in kept}, tuning)
-    return FaqSnapshot(entries=kept, classifier=classifier)
 
 
 class FaqCache:

@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from backoffice.officers import Role
+from bot.domain.applications import ApplicationKind
 from bot.domain.clock import ManualClock
 from bot.outbox import delivery
 from bot.runtime import Runtime
 from bot.services.application_lookup import subscribe
-from bot.services.applications import ApplicationKind, get_application
+from bot.services.applications import get_application
 from bot.storage.direct import run_on
 from bot.storage.models import AuditEntry, Contact, OutboxMessage
 from tests.support.office import officer_with_role

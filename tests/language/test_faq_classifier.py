@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.engine.faq import snapshot
 from bot.language.intents import (
     BUILTIN_PHRASES,
     FLOW_INTENTS,
@@ -16,7 +17,7 @@ from bot.language.intents import (
     features,
     normalize,
 )
-from bot.services.faq import load_shipped, snapshot
+from bot.services.faq import load_shipped
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.engine.faq import FaqSnapshot, snapshot
 from bot.language.intents import BUILTIN_PHRASES, FAQ_PREFIX, NONE
-from bot.services.faq import FaqSnapshot, load_shipped, snapshot
+from bot.services.faq import load_shipped
 
 EVAL_SET = Path(__file__).parent / "data" / "intent_eval.tsv"
 REQUIRED_ACCURACY = 0.90

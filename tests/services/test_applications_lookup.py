@@ -17,6 +17,16 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backoffice.audit import AuditAction
+from bot.domain.applications import (
+    NOT_FOUND,
+    ApplicationKind,
+    Found,
+    LookupResult,
+    Paused,
+    describe,
+    normalize_number,
+    parse_birth_date,
+)
 from bot.domain.clock import ManualClock
 from bot.runtime import Runtime
 from bot.services import applications
@@ -24,16 +34,9 @@ from bot.services.application_lookup import lookup, subscribe
 from bot.services.applications import (
     CONTACT_FAILURES,
     LOOKUP_PAUSED_ACTION,
-    NOT_FOUND,
     NUMBER_FAILURES,
     WINDOW,
-    ApplicationKind,
-    Found,
-    LookupResult,
-    Paused,
     forget_lookups,
-    normalize_number,
-    parse_birth_date,
     put_application,
     unsubscribe,
 )
@@ -342,7 +345,7 @@ async def test_describe_shows_the_status_verbatim(
 ) -> None:
     found = await ask(runtime, clock, contact)
     assert isinstance(found, Found)
-    text = applications.describe(runtime.translator, "en", found)
+    text = describe(runtime.translator, "en", found)
     assert text == (
         f"SKCK (police clearance certificate) no. {NUMBER}\n"
         "Status: Sedang diverifikasi\n"

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from backoffice.schemas.faq import FaqBase
+from bot.domain.faq import Faq, FaqDataError, make_faq
 from bot.domain.i18n import LOCALES
 from bot.domain.references import REFERENCE_PATTERN
-from bot.services.faq import SHIPPED, Faq, FaqDataError, load_shipped, make_faq
+from bot.services.faq import SHIPPED, load_shipped
 
 TOPICS = {
     "office_hours",

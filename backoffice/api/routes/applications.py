@@ -24,8 +24,8 @@ from backoffice import applications
 from backoffice.api.deps import CurrentOfficer, RuntimeDep, SessionDep
 from backoffice.officers import Role, SignedInOfficer
 from backoffice.schemas.applications import ApplicationBase, ApplicationPublic
+from bot.domain.applications import MAX_NUMBER_CHARS, NUMBER_PATTERN, ApplicationKind
 from bot.runtime import Runtime
-from bot.services.applications import MAX_NUMBER_CHARS, NUMBER_PATTERN, ApplicationKind
 
 WRITER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 

@@ -1,0 +1,184 @@
+"""Conversations played straight against the engine, without storage or a channel."""
+
+from __future__ import annotations
+
+from bot.engine.effects import AddToCase, OpenCase, RaiseAlarm
+from bot.engine.waits.case_note import WritingCaseNote
+from tests.engine.script import Citizen, run
+
+
+def test_a_complaint_from_menu_to_reference() -> None:
+    citizen = run("""
+        > menu
+        < How can we help?
+        [complaint]
+        < What is your complaint about?
+        [officer_conduct]
+        < Tell us what happened
+        > too short
+        < Tell us what happened
+        > An officer at the post asked me for money to process my report yesterday.
+        < supporting photo
+        # photo
+        [_done]
+        < anonymous
+        > yes
+        < Send it now?
+        [submit]
+        ! OpenCase
+        < PGD-1
+    """)
+    case = citizen.effects[0]
+    assert isinstance(case, OpenCase)
+    assert (case.category, case.anonymous, len(case.media_ids)) == ("officer_conduct", True, 1)
+    assert case.answers["category"] == {"kind": "choice", "value": "officer_conduct"}
+    assert citizen.state.flow is None
+
+
+def test_an_incident_with_someone_in_danger_raises_the_alarm_at_once() -> None:
+    citizen = run("""
+        > lapor
+        < Is anyone in danger
+        [yes]
+        ! RaiseAlarm
+        < call 110 NOW
+        < What kind of incident
+        [violence]
+        < When did it happen
+        [now]
+        < Where did it happen
+        @ -2.99, 104.75
+        ! ShareLocation
+        < Place noted
+        > A man in a red jacket hit the stall keeper and left on a motorbike.
+        < Any photos
+        [_skip]
+        < Send it now?
+        [submit]
+        ! OpenCase
+        < Emergency report LPR-1 is complete
+    """)
+    case = citizen.effects[0]
+    assert isinstance(case, OpenCase)
+    assert (case.ref, case.priority, case.draft) == ("LPR-1", "urgent", True)
+
+
+def test_an_emergency_in_free_text_jumps_ahead_of_everything() -> None:
+    citizen = run("""
+        > pengaduan
+        < What is your complaint about?
+        > tolong ada perampokan bersenjata sekarang di rumah saya
+        ! RaiseAlarm
+        < call 110 NOW
+    """)
+    assert isinstance(citizen.effects[0], RaiseAlarm)
+    assert citizen.state.flow == "incident"
+    assert citizen.state.answers.choice("danger") == "yes"
+
+
+def test_a_status_lookup_then_being_told_of_changes() -> None:
+    run("""
+        > status
+        < What would you like to check?
+        [skck]
+        < application number
+        > skck / 123 / XI / 2026
+        < date of birth
+        > 17-08-1990
+        < SKCK/123/XI/2026
+        < Selesai, dapat diambil
+        < tell you in this chat
+        [yes]
+        ! Subscribe
+        < we will tell you here
+        < anything else
+    """)
+
+
+def test_a_wrong_status_lookup_says_so_and_offers_the_menu() -> None:
+    run("""
+        > status
+        [sp2hp]
+        > SP2HP/9
+        > 1 Jan 1980
+        < we found no application
+        < anything else
+    """)
+
+
+def test_own_cases_then_a_note_for_one_of_them() -> None:
+    citizen = Citizen(open_cases=("PGD-8", "LPR-3"))
+    run(
+        """
+        > status
+        [my_cases]
+        < add information or a photo
+        [add]
+        < PGD-8
+        [LPR-3]
+        """,
+        citizen,
+    )
+    assert citizen.state.wait == WritingCaseNote(ref="LPR-3")
+    run("> The thief came back this morning.", citizen)
+    assert citizen.effects == [AddToCase(ref="LPR-3", text="The thief came back this morning.")]
+    assert citizen.state.wait is None
+
+
+def test_language_can_be_changed_in_the_middle_of_a_flow() -> None:
+    citizen = run("""
+        > pengaduan
+        > bahasa
+        < Choose a language
+        > indonesia
+        < Baik
+        < Pengaduan Anda tentang apa?
+    """)
+    assert citizen.locale == "id"
+    assert citizen.state.flow == "complaint"
+    assert citizen.state.wait is None
+
+
+def test_an_answer_is_changed_from_the_summary() -> None:
+    citizen = run("""
+        > pengaduan
+        [public_service]
+        > The office was closed during its posted opening hours all week long.
+        [_skip]
+        [no]
+        < Send it now?
+        [edit]
+        < Which part do you want to change?
+        > 1
+        < What is your complaint about?
+        [aspiration]
+        < Send it now?
+    """)
+    assert citizen.state.answers.choice("category") == "aspiration"
+
+
+def test_back_cancel_and_menu_interrupt_a_flow() -> None:
+    citizen = run("""
+        > pengaduan
+        [other]
+        < Tell us what happened
+        > kembali
+        < What is your complaint about?
+        > kembali
+        < Back to the main menu
+    """)
+    assert citizen.state.flow is None
+    citizen = run("""
+        > lapor
+        [no]
+        > batal
+        < Cancelled
+        < How can we help
+    """)
+    assert citizen.state.flow is None
+    citizen = run("""
+        > status
+        > menu
+        < How can we help
+    """)
+    assert citizen.state.flow is None
