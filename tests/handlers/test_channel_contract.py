@@ -150,6 +150,23 @@ async def test_what_is_sent_is_recorded_as_sent(citizen: ChannelCitizen) -> None
     assert statuses == {"sent"}
 
 
+@pytest.mark.parametrize("citizen", ["telegram", "whatsapp"], indirect=True)
+async def test_a_blocked_citizen_is_unreachable_on_every_platform(
+    citizen: TelegramDriver | WhatsAppDriver,
+) -> None:
+    """Each platform says "blocked" its own way; the outbox makes the same of it.
+    (Sending on the web chat and the console is recording: it cannot be refused.)"""
+    await citizen.say("halo")
+    citizen.refuse_next_send_as_blocked()
+    await citizen.say("menu")
+    async with citizen.runtime.db.connect() as conn:
+        assert await conn.scalar(select(contacts.c.reachable)) is False
+        statuses = list(
+            (await conn.execute(select(outbox.c.status).order_by(outbox.c.id))).scalars()
+        )
+    assert statuses == ["sent", "sent", "sent", "failed"]  # welcome, privacy, menu; the menu again
+
+
 # -- parse, on every channel's handler ---------------------------------------------------
 
 

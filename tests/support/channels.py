@@ -20,7 +20,9 @@ import httpx
 from bot.domain.channel import Unreadable
 from bot.handlers.console import ConsoleChannel, chat_loop, said
 from bot.runtime import Runtime
+from tests.support.fake_telegram import Scripted as TelegramAnswer
 from tests.support.fake_telegram import text_update
+from tests.support.fake_whatsapp import Scripted as GraphAnswer
 from tests.support.outbox import settle
 from tests.support.telegram_citizen import SECRET, TelegramCitizen, next_update_id
 from tests.support.web import WebCitizen
@@ -85,6 +87,11 @@ class TelegramDriver:
         await settle(self.runtime)
         return self.citizen.new_texts()
 
+    def refuse_next_send_as_blocked(self) -> None:
+        """The platform's answer when the citizen blocked pintu."""
+        blocked = TelegramAnswer(403, description="Forbidden: bot was blocked by the user")
+        self.citizen.api.fail_next("sendMessage", blocked)
+
 
 @dataclass
 class WhatsAppDriver:
@@ -113,6 +120,10 @@ class WhatsAppDriver:
     async def read_new(self) -> list[str]:
         await settle(self.runtime)
         return self.citizen.new_texts()
+
+    def refuse_next_send_as_blocked(self) -> None:
+        """The platform's answer when the citizen blocked pintu."""
+        self.citizen.api.fail_next(GraphAnswer(400, code=131026, message="Message undeliverable"))
 
 
 _client_ids = itertools.count(1)
