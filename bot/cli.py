@@ -14,9 +14,9 @@ from backoffice.officers import OfficerError
 from bot.app import telegram_from
 from bot.domain.clock import SystemClock
 from bot.domain.i18n import Translator
-from bot.handlers.console import ConsoleChannel, run_chat
+from bot.handlers.console import ConsoleChannel, chat_loop, console_identity
 from bot.handlers.telegram import register_webhook
-from bot.runtime import build_runtime
+from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.storage.database import create_engine
 from bot.storage.migrate import upgrade_database
@@ -98,8 +98,21 @@ def _serve(args: argparse.Namespace) -> int:
 def _chat(_args: argparse.Namespace) -> int:
     settings = Settings()
     console = ConsoleChannel(sys.stdout)
-    run_chat(build_runtime(settings, SystemClock(), {console.channel: console}))
+    runtime = build_runtime(settings, SystemClock(), {console.channel: console})
+    asyncio.run(_talk(runtime, console_identity(settings.var_dir)))
     return 0
+
+
+async def _talk(runtime: Runtime, sender_id: str) -> None:
+    """The terminal conversation, with this process's own outbox sender beside it."""
+    await upgrade_database(runtime.db)
+    background = asyncio.create_task(runtime.sender.run_forever())
+    try:
+        await chat_loop(runtime, sender_id, sys.stdin, sys.stdout)
+    finally:
+        background.cancel()
+        await asyncio.gather(background, return_exceptions=True)
+        await runtime.close()
 
 
 def _db_upgrade(_args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from bot.duty.desks import load_desks
 from bot.duty.service import DutyService
 from bot.engine.core import Engine
 from bot.flows import FLOWS, MENU
+from bot.ingress.intake import Intake
 from bot.ingress.runner import ConversationRunner
 from bot.media.store import MediaStore
 from bot.outbox.sender import OutboxSender, RetryPolicy
@@ -35,6 +36,7 @@ class Runtime:
     translator: Translator
     runner: ConversationRunner
     sender: OutboxSender
+    intake: Intake
     secret_key: bytes
     duty: DutyService
 
@@ -89,6 +91,7 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
         translator=translator,
         runner=runner,
         sender=sender,
+        intake=Intake(db=db, runner=runner, sender=sender, clock=clock),
         secret_key=load_secret_key(settings),
         duty=duty,
     )

@@ -1,8 +1,13 @@
-"""What every channel implements, and the errors a send can end in.
+"""What every channel implements: reading requests into events, and sending.
 
-A handler translates; it never decides what to say. It sends one outbound
-message and either returns a `SendReceipt` or raises a `SendError` whose
-class tells the outbox sender what to do next::
+A handler translates; it never decides what to say, and it keeps no books.
+`ChannelHandler.parse` turns one request into `Event`s and never raises:
+what cannot be read becomes an `Unreadable` event. The ingress
+(`bot.ingress.intake`) takes those events from there: it deduplicates them,
+fetches attachments through `ChannelHandler.fetch`, reconciles identities,
+records statuses and keeps dead letters. `ChannelHandler.send` sends one
+outbound message and either returns a `SendReceipt` or raises a `SendError`
+whose class tells the outbox sender what to do next::
 
     SendError
     ├── Throttled           the platform said "slow down": retry the same row after `retry_after`
@@ -17,10 +22,12 @@ class tells the outbox sender what to do next::
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from bot.domain.messages import Outbound
+from bot.domain.messages import Inbound, Outbound
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +80,105 @@ class PermanentFailure(SendError):
     pass
 
 
+# -- what a request means: the events a channel parses it into ----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that came with a message: its bytes, or the platform's id to fetch them by."""
+
+    file_id: str | None = None
+    size: int | None = None  # as the platform announced it, before fetching
+    data: bytes | None = None
+    declared_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Both ids a platform may know a citizen by (WhatsApp: the BSUID and the phone number)."""
+
+    user_id: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A citizen's message for the engine, handled exactly once (by `inbound.event_id`)."""
+
+    inbound: Inbound
+    attachment: Attachment | None = None
+    # Set when the contact may need reconciling first (`bot.ingress.identity`).
+    identity: Identity | None = None
+    sent_at: datetime | None = None  # when the citizen sent it, if the platform says
+    # What the channel does once the event is committed, with whether it was acted
+    # on (Telegram stops a pressed button's spinner and shows the choice).
+    acknowledge: Callable[[bool], Awaitable[None]] | None = None
+    keep: Callable[[], str] | None = None  # the payload for a dead letter, if handling fails
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """An event that needs no answer (an edit, a channel post, a system notice)."""
+
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reachability:
+    """The citizen blocked (False) or unblocked (True) pintu on their platform."""
+
+    event_id: str
+    external_id: str
+    reachable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """The platform's word on a message pintu sent: sent, delivered, read or failed.
+
+    Deduplicated by (message id, status). A failure is mapped onto a
+    `SendError` by `failure` only when it is news: the mapping may slow or
+    pause the channel's sending.
+    """
+
+    message_id: str
+    status: str
+    failure: Callable[[Recipient], SendError] | None = None
+    keep: Callable[[], str] | None = None
+
+    @property
+    def event_id(self) -> str:
+        return f"status:{self.message_id}:{self.status}"
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """What could not be read: kept as a dead letter, still answered 2xx."""
+
+    reason: str
+    payload: str
+
+
+Event = Said | Seen | Reachability | DeliveryReport | Unreadable
+
+
 class ChannelHandler(Protocol):
-    """The sending half of a channel (its webhook routes live beside it in the module)."""
+    """One platform: requests in, messages out (its routes live beside it in the module)."""
 
     channel: str
+
+    def parse(self, raw: bytes, *, sender_id: str | None = None) -> Sequence[Event]:
+        """The events in one request; never raises (see `Unreadable`).
+
+        `sender_id` is the citizen when the transport itself vouched for them
+        (web chat's signed browser token, the console's user); platforms name
+        their citizens inside the payload.
+        """
+        ...
+
+    async def fetch(self, attachment: Attachment) -> bytes | None:
+        """The attachment's bytes; None when it is too large or cannot be fetched."""
+        ...
 
     async def send(self, recipient: Recipient, message: Outbound) -> SendReceipt:
         """Deliver `message` or raise a `SendError`."""

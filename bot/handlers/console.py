@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import sys
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from bot.domain.channel import Recipient, SendReceipt
+from bot.domain.channel import Attachment, Recipient, Said, SendReceipt
 from bot.domain.i18n import N_
 from bot.domain.messages import Inbound, InboundKind, Outbound
-from bot.media.store import RejectedFile, Upload
+from bot.media.store import RejectedFile
 from bot.runtime import Runtime
-from bot.storage.migrate import upgrade_database
 
 CHANNEL = "console"
 QUIT_WORDS = ("/quit", "/exit", "/keluar")
@@ -41,12 +40,36 @@ class ConsoleChannel:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
 
+    def parse(self, raw: bytes, *, sender_id: str | None = None) -> list[Said]:
+        """One typed line of `sender_id` (this terminal's user)."""
+        return [said(raw.decode("utf-8", errors="replace").rstrip("\n"), sender_id or "")]
+
+    async def fetch(self, attachment: Attachment) -> bytes | None:
+        # `chat_loop` reads a named file itself, to tell the user why it cannot.
+        return attachment.data
+
     async def send(self, recipient: Recipient, message: Outbound) -> SendReceipt:
         lines = [f"\npintu › {printable(message.text)}"]
         lines += [f"   {n}. {printable(c.label)}" for n, c in enumerate(message.choices, 1)]
         self.stream.write("\n".join(lines) + "\n")
         self.stream.flush()
         return SendReceipt(external_id=None)
+
+
+def said(line: str, sender_id: str) -> Said:
+    """What a typed line means; ``/foto <path>`` sends the file at `path`."""
+    inbound = Inbound(
+        channel=CHANNEL,
+        sender_id=sender_id,
+        event_id=secrets.token_hex(12),
+        kind=InboundKind.TEXT,
+        text=line,
+    )
+    if line.startswith(PHOTO_COMMAND + " "):
+        path = line[len(PHOTO_COMMAND) :].strip()
+        media = replace(inbound, kind=InboundKind.MEDIA, text="")
+        return Said(media, attachment=Attachment(file_id=path))
+    return Said(inbound)
 
 
 def read_file(name: str) -> bytes:
@@ -65,6 +88,7 @@ def console_identity(var_dir: Path) -> str:
 async def chat_loop(runtime: Runtime, sender_id: str, lines: TextIO, out: TextIO) -> None:
     """Read the citizen's lines until end of input, handing each to the engine."""
     loop = asyncio.get_running_loop()
+    channel = runtime.sender.handlers[CHANNEL]
 
     def t(key: str, **params: object) -> str:
         return runtime.translator.text(runtime.translator.default_locale, key, **params)
@@ -79,48 +103,19 @@ async def chat_loop(runtime: Runtime, sender_id: str, lines: TextIO, out: TextIO
         text = line.rstrip("\n")
         if not text.strip():
             continue
-        inbound = Inbound(
-            channel=CHANNEL,
-            sender_id=sender_id,
-            event_id=secrets.token_hex(12),
-            kind=InboundKind.TEXT,
-            text=text,
-        )
-        upload = None
-        if text.startswith(PHOTO_COMMAND + " "):
-            path = text[len(PHOTO_COMMAND) :].strip()
+        typed = said(text, sender_id)
+        if typed.attachment is not None and typed.attachment.file_id is not None:
+            path = typed.attachment.file_id
             try:
-                upload = Upload(await asyncio.to_thread(read_file, path))
+                data = await asyncio.to_thread(read_file, path)
             except OSError as error:
                 out.write(t(N_("console.file_unreadable"), path=path, error=error.strerror) + "\n")
                 continue
-            inbound = Inbound(
-                channel=CHANNEL,
-                sender_id=sender_id,
-                event_id=inbound.event_id,
-                kind=InboundKind.MEDIA,
-            )
+            typed = replace(typed, attachment=Attachment(data=data))
         try:
-            await runtime.runner.handle(inbound, upload)
+            await runtime.intake.handle(channel, typed)
         except RejectedFile:
             out.write(t(N_("console.file_rejected")) + "\n")
             continue
         await runtime.sender.send_due()
         await asyncio.sleep(0.05)
-
-
-def run_chat(runtime: Runtime) -> None:
-    """Entry point of `pintu chat` (the runtime must have the console channel)."""
-    sender_id = console_identity(runtime.settings.var_dir)
-    asyncio.run(_chat(runtime, sender_id))
-
-
-async def _chat(runtime: Runtime, sender_id: str) -> None:
-    await upgrade_database(runtime.db)
-    background = asyncio.create_task(runtime.sender.run_forever())
-    try:
-        await chat_loop(runtime, sender_id, sys.stdin, sys.stdout)
-    finally:
-        background.cancel()
-        await asyncio.gather(background, return_exceptions=True)
-        await runtime.close()

@@ -1,10 +1,12 @@
 """The Telegram channel, on python-telegram-bot's `telegram.Bot` and types only.
 
 Receive: `POST /webhooks/telegram` checks the secret header in constant time,
-parses the Update into an `Inbound` (deduplicated by ``update_id``), fetches
-a photo or document through ``getFile`` first, lets the runner handle it in
-one transaction and answers 200 only after that commit. Unparseable bodies
-become dead letters (still 200, so Telegram stops redelivering).
+parses the Update into an event (a citizen's `Inbound`, deduplicated by
+``update_id``), which the ingress handles in one transaction, fetching a
+photo or document through ``getFile`` first; 200 comes only after that
+commit. Updates from the duty group go to `telegram_duty` instead. What
+cannot be read or handled becomes a dead letter (still 200, so Telegram
+stops redelivering).
 
 Send: text goes as HTML with everything escaped (only pintu's own ``*bold*``
 becomes ``<b>``); choices are an inline keyboard whose callback data is
@@ -19,6 +21,7 @@ Platform facts: https://core.telegram.org/bots/api (see shared/PLATFORMS.md).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hmac
 import html
 import json
@@ -56,12 +59,18 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.domain.channel import (
+    Attachment,
     ContactUnreachable,
+    Event,
     PermanentFailure,
+    Reachability,
     Recipient,
+    Said,
+    Seen,
     SendReceipt,
     TemporaryFailure,
     Throttled,
+    Unreadable,
 )
 from bot.domain.i18n import N_, Translator
 from bot.domain.messages import (
@@ -74,8 +83,6 @@ from bot.domain.messages import (
     Outbound,
 )
 from bot.handlers.telegram_duty import handle_duty_update, is_from_duty_group
-from bot.media.store import RejectedFile, Upload
-from bot.outbox.deadletters import bury_now
 from bot.outbox.pacing import Pacer
 from bot.runtime import Runtime
 
@@ -151,12 +158,6 @@ def retry_seconds(error: RetryAfter) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class FileToFetch:
-    file_id: str
-    size: int | None
-
-
-@dataclass(frozen=True, slots=True)
 class Press:
     """A button press to acknowledge after commit."""
 
@@ -167,40 +168,21 @@ class Press:
     prompt_html: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Membership:
-    """The citizen blocked (False) or unblocked (True) the bot."""
-
-    event_id: str
-    chat_id: str
-    reachable: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Parsed:
-    """What one Update means for pintu; all None means "record and ignore"."""
-
-    inbound: Inbound | None = None
-    fetch: FileToFetch | None = None
-    press: Press | None = None
-    membership: Membership | None = None
-
-
-def parse_update(update: Update) -> Parsed:
+def parse_update(update: Update) -> tuple[Event, Press | None]:
+    """What one Update means for pintu, and the button press in it to acknowledge."""
     event_id = f"update:{update.update_id}"
     if update.callback_query is not None:
         return _parse_press(update.callback_query, event_id)
     if update.my_chat_member is not None:
         member = update.my_chat_member
         if member.chat.type != "private":
-            return Parsed()
+            return Seen(event_id), None
         blocked = member.new_chat_member.status in ("kicked", "left")
-        status = Membership(event_id, str(member.chat.id), reachable=not blocked)
-        return Parsed(membership=status)
+        return Reachability(event_id, str(member.chat.id), reachable=not blocked), None
     message = update.message
     if message is None or message.chat.type != "private" or message.from_user is None:
-        return Parsed()  # edits, channel posts, groups, unknown kinds: recorded, not answered
-    return _parse_message(message, event_id)
+        return Seen(event_id), None  # edits, channel posts, groups, unknown kinds
+    return _parse_message(message, event_id), None
 
 
 def _sender_name(message: Message) -> str | None:
@@ -208,7 +190,7 @@ def _sender_name(message: Message) -> str | None:
     return user.full_name if user is not None else None
 
 
-def _parse_message(message: Message, event_id: str) -> Parsed:
+def _parse_message(message: Message, event_id: str) -> Said:
     base = Inbound(
         channel=CHANNEL,
         sender_id=str(message.chat.id),
@@ -217,41 +199,39 @@ def _parse_message(message: Message, event_id: str) -> Parsed:
         sender_name=_sender_name(message),
     )
     if message.text is not None:
-        return Parsed(replace(base, kind=InboundKind.TEXT, text=message.text))
+        return Said(replace(base, kind=InboundKind.TEXT, text=message.text))
     if message.venue is not None:
         venue = message.venue
         spot = Location(
             venue.location.latitude, venue.location.longitude, venue.title, venue.address
         )
-        return Parsed(replace(base, kind=InboundKind.LOCATION, location=spot))
+        return Said(replace(base, kind=InboundKind.LOCATION, location=spot))
     if message.location is not None:
         spot = Location(message.location.latitude, message.location.longitude)
-        return Parsed(replace(base, kind=InboundKind.LOCATION, location=spot))
+        return Said(replace(base, kind=InboundKind.LOCATION, location=spot))
     if message.contact is not None:
         shared = message.contact
         own = message.from_user is not None and shared.user_id == message.from_user.id
         phone = shared.phone_number if own else None
-        return Parsed(
-            replace(base, kind=InboundKind.CONTACT, text=shared.phone_number, phone=phone)
-        )
+        return Said(replace(base, kind=InboundKind.CONTACT, text=shared.phone_number, phone=phone))
     attachment = _attachment(message)
     if attachment is not None:
         media = replace(base, kind=InboundKind.MEDIA, text=message.caption or "")
-        return Parsed(media, fetch=attachment)
-    return Parsed(base)
+        return Said(media, attachment=attachment)
+    return Said(base)
 
 
-def _attachment(message: Message) -> FileToFetch | None:
+def _attachment(message: Message) -> Attachment | None:
     if message.photo:
         largest = max(message.photo, key=lambda size: size.width * size.height)
-        return FileToFetch(largest.file_id, largest.file_size)
+        return Attachment(file_id=largest.file_id, size=largest.file_size)
     for item in (message.document, message.voice, message.audio, message.video):
         if item is not None:
-            return FileToFetch(item.file_id, item.file_size)
+            return Attachment(file_id=item.file_id, size=item.file_size)
     return None
 
 
-def _parse_press(query: CallbackQuery, event_id: str) -> Parsed:
+def _parse_press(query: CallbackQuery, event_id: str) -> tuple[Said, Press]:
     prompt = query.message if isinstance(query.message, Message) else None
     token, choice_id = parse_callback_data(query.data or "")
     label = None
@@ -275,7 +255,7 @@ def _parse_press(query: CallbackQuery, event_id: str) -> Parsed:
         prompt_token=token,
         sender_name=query.from_user.full_name,
     )
-    return Parsed(inbound=inbound, press=press)
+    return Said(inbound), press
 
 
 # -- the channel ------------------------------------------------------------------
@@ -318,12 +298,36 @@ class TelegramChannel:
     def is_genuine(self, header: str | None, secret: str) -> bool:
         return header is not None and hmac.compare_digest(header.encode(), secret.encode())
 
-    def parse(self, raw: bytes) -> Update:
-        """The Update in `raw`; raises ValueError (or a TelegramError) when it is not one."""
-        data = json.loads(raw)
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-            raise ValueError("not a Telegram update")
-        return Update.de_json(data, self.bot)
+    def parse(self, raw: bytes, *, sender_id: str | None = None) -> list[Event]:
+        """The one event in an Update (never raises: see `Unreadable`)."""
+        update = self.read(raw)
+        return [update if isinstance(update, Unreadable) else self.event(update, raw)]
+
+    def read(self, raw: bytes) -> Update | Unreadable:
+        """The Update in `raw`, or why it is none.
+
+        Anything goes wrong on junk: python-telegram-bot raises TypeError or
+        KeyError on a missing field it needs, json a RecursionError on deep
+        nesting; each is an unreadable update, never an error of the webhook.
+        """
+        try:
+            data = json.loads(raw)
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not a Telegram update")
+            return Update.de_json(data, self.bot)
+        except Exception as error:
+            return Unreadable(f"unparseable update: {type(error).__name__}", _text(raw))
+
+    def event(self, update: Update, raw: bytes) -> Event:
+        """What `update` means; a button press is acknowledged once it is handled."""
+        try:
+            event, press = parse_update(update)
+        except Exception as error:  # a shape the library accepted but pintu cannot read
+            return Unreadable(f"unreadable update: {type(error).__name__}", _text(raw))
+        if not isinstance(event, Said):
+            return event
+        acknowledge = functools.partial(self.acknowledge, press) if press is not None else None
+        return replace(event, acknowledge=acknowledge, keep=lambda: _text(raw))
 
     async def send(self, recipient: Recipient, message: Outbound) -> SendReceipt:
         await self.pacer.acquire(recipient.external_id)
@@ -349,12 +353,14 @@ class TelegramChannel:
             raise PermanentFailure(error.message) from None
         return SendReceipt(external_id=str(sent.message_id))
 
-    async def fetch(self, wanted: FileToFetch) -> bytes | None:
+    async def fetch(self, attachment: Attachment) -> bytes | None:
         """The file's bytes, or None when it is too large or cannot be fetched."""
-        if wanted.size is not None and wanted.size > self.max_file_bytes:
+        if attachment.file_id is None:
+            return None
+        if attachment.size is not None and attachment.size > self.max_file_bytes:
             return None
         try:
-            found = await self.bot.get_file(wanted.file_id)
+            found = await self.bot.get_file(attachment.file_id)
             if found.file_size is not None and found.file_size > self.max_file_bytes:
                 return None
             data = bytes(await found.download_as_bytearray())
@@ -363,7 +369,7 @@ class TelegramChannel:
             return None
         return data if len(data) <= self.max_file_bytes else None
 
-    async def acknowledge(self, press: Press, *, accepted: bool) -> None:
+    async def acknowledge(self, press: Press, accepted: bool) -> None:
         """Stop the client's spinner and, for an accepted press, show the choice in the prompt."""
         try:
             await self.bot.answer_callback_query(press.query_id)
@@ -402,63 +408,30 @@ def build_router(channel: TelegramChannel, secret: str) -> APIRouter:
             raise HTTPException(403, "wrong or missing secret token")
         runtime: Runtime = request.app.state.runtime
         raw = await request.body()
-        try:
-            update = channel.parse(raw)
-        except (ValueError, TelegramError) as error:
-            await _dead_letter(runtime, f"unparseable update: {type(error).__name__}", raw)
-            return {"ok": True}
-        try:
-            if is_from_duty_group(update, runtime):  # never a citizen's: never the engine's
+        update = channel.read(raw)
+        if not isinstance(update, Unreadable) and is_from_duty_group(update, runtime):
+            # never a citizen's: never the engine's
+            try:
                 await handle_duty_update(runtime, channel.bot, update, background)
-                return {"ok": True}
-            parsed = parse_update(update)
-            await _handle(runtime, channel, parsed, f"update:{update.update_id}", background)
-        except Exception as error:  # never a 5xx: keep the payload for an admin instead
-            log.exception("telegram update %s could not be handled", update.update_id)
-            await _dead_letter(runtime, f"handling failed: {type(error).__name__}", raw)
+            except Exception as error:  # never a 5xx: keep the payload for an admin instead
+                log.exception("telegram duty update %s could not be handled", update.update_id)
+                reason = f"duty update could not be handled: {type(error).__name__}"
+                await runtime.intake.bury(CHANNEL, reason, _text(raw))
+            return {"ok": True}
+        events = [update if isinstance(update, Unreadable) else channel.event(update, raw)]
+        outcomes = await runtime.intake.receive(channel, events)
+        for event, handled in zip(events, outcomes, strict=True):
+            if isinstance(event, Said) and event.acknowledge is not None and handled is not None:
+                # answered even for a redelivery: the spinner must stop
+                accepted = handled.processed and not handled.stale_press
+                background.add_task(event.acknowledge, accepted)
         return {"ok": True}
 
     return router
 
 
-async def _handle(
-    runtime: Runtime,
-    channel: TelegramChannel,
-    parsed: Parsed,
-    event_id: str,
-    background: BackgroundTasks,
-) -> None:
-    if parsed.membership is not None:
-        status = parsed.membership
-        await runtime.runner.set_reachable(
-            CHANNEL, status.event_id, status.chat_id, reachable=status.reachable
-        )
-        return
-    inbound = parsed.inbound
-    if inbound is None:
-        await runtime.runner.record_only(CHANNEL, event_id)
-        return
-    upload = None
-    if parsed.fetch is not None:
-        data = await channel.fetch(parsed.fetch)
-        upload = Upload(data) if data else None
-    try:
-        handled = await runtime.runner.handle(inbound, upload)
-    except RejectedFile:
-        handled = await runtime.runner.handle(inbound)  # the engine explains the refusal
-    if parsed.press is not None:  # answered even for a redelivery: the spinner must stop
-        accepted = handled.processed and not handled.stale_press
-        background.add_task(channel.acknowledge, parsed.press, accepted=accepted)
-
-
-async def _dead_letter(runtime: Runtime, reason: str, raw: bytes) -> None:
-    await bury_now(
-        runtime.db,
-        source="telegram:webhook",
-        reason=reason,
-        payload=raw.decode("utf-8", errors="replace"),
-        now=runtime.clock.now(),
-    )
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
 
 
 # -- registration -------------------------------------------------------------------

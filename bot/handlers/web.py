@@ -28,18 +28,14 @@ from fastapi import (
     UploadFile,
 )
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from pydantic import BaseModel, Field, ValidationError
 
-from bot.domain.channel import Recipient, SendReceipt
+from bot.domain.channel import Attachment, Recipient, Said, SendReceipt, Unreadable
 from bot.domain.i18n import N_
 from bot.domain.messages import Inbound, InboundKind, Location, Outbound
-from bot.media.store import RejectedFile, Upload
-from bot.outbox.queue import outbox
+from bot.media.store import RejectedFile
+from bot.outbox.pickup import sent_to
 from bot.runtime import Runtime
-from bot.storage.database import reading
-from bot.storage.models import Contact
 
 CHANNEL = "web"
 STATIC = Path(__file__).parent / "static"
@@ -53,7 +49,7 @@ UI_KEYS = (
     N_("web.intro"),
     N_("web.location_failed"),
 )
-contacts = Contact.__table__  # type: ignore[attr-defined]
+NOTHING_SAID = "send non-empty text, a choice_id or a location"
 
 
 class BrowserTokens:
@@ -103,15 +99,6 @@ class WebHub:
                 del self._events[contact_id]
 
 
-class WebChannel:
-    """Sending on the web is recording: the browser collects sent rows."""
-
-    channel = CHANNEL
-
-    async def send(self, recipient: Recipient, message: Outbound) -> SendReceipt:
-        return SendReceipt(external_id=None)
-
-
 # -- HTTP -------------------------------------------------------------------
 
 
@@ -157,6 +144,62 @@ class MessagesPublic(BaseModel):
     last_id: int
 
 
+class WebChannel:
+    """Reads the browser's posts; sending on the web is recording (the browser collects)."""
+
+    channel = CHANNEL
+
+    def parse(self, raw: bytes, *, sender_id: str | None = None) -> list[Said | Unreadable]:
+        """The message a browser posted (`MessageIn` JSON); `sender_id` is its browser id."""
+        text = raw.decode("utf-8", errors="replace")
+        if sender_id is None:
+            return [Unreadable("no browser id", text)]
+        try:
+            body = MessageIn.model_validate_json(raw)
+        except (ValidationError, RecursionError) as error:
+            return [Unreadable(f"not a chat message: {type(error).__name__}", text)]
+        return [self.message(body, sender_id)]
+
+    def message(self, body: MessageIn, browser: str) -> Said | Unreadable:
+        spot = None
+        if body.location is not None:
+            kind, text = InboundKind.LOCATION, ""
+            spot = Location(body.location.latitude, body.location.longitude)
+        elif body.choice_id:
+            kind, text = InboundKind.CHOICE, ""
+        elif body.text is not None and body.text.strip():
+            kind, text = InboundKind.TEXT, body.text
+        else:
+            return Unreadable(NOTHING_SAID, body.model_dump_json())
+        inbound = Inbound(
+            channel=CHANNEL,
+            sender_id=browser,
+            event_id=f"{browser}:{body.client_id}",
+            kind=kind,
+            text=text,
+            choice_id=body.choice_id if spot is None else None,
+            prompt_token=body.prompt_token,
+            location=spot,
+        )
+        return Said(inbound)
+
+    def upload(self, browser: str, client_id: str, data: bytes, declared_type: str | None) -> Said:
+        """A file the browser posted, as a message of its own."""
+        inbound = Inbound(
+            channel=CHANNEL,
+            sender_id=browser,
+            event_id=f"{browser}:{client_id}",
+            kind=InboundKind.MEDIA,
+        )
+        return Said(inbound, attachment=Attachment(data=data, declared_type=declared_type))
+
+    async def fetch(self, attachment: Attachment) -> bytes | None:
+        return attachment.data  # browsers post their files: nothing to fetch
+
+    async def send(self, recipient: Recipient, message: Outbound) -> SendReceipt:
+        return SendReceipt(external_id=None)
+
+
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -168,6 +211,7 @@ RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
     """The page and its API; `tokens` sign browsers, `hub` wakes their long polls."""
     router = APIRouter(tags=["web chat"])
+    channel = WebChannel()  # keeps nothing: the one the outbox sends through is its twin
 
     def browser_id(authorization: Annotated[str, Header()] = "") -> str:
         scheme, _, token = authorization.partition(" ")
@@ -199,27 +243,10 @@ def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
 
     @router.post("/chat/api/messages", status_code=202)
     async def post_message(body: MessageIn, browser: BrowserDep, runtime: RuntimeDep) -> Accepted:
-        spot = None
-        if body.location is not None:
-            kind, text = InboundKind.LOCATION, ""
-            spot = Location(body.location.latitude, body.location.longitude)
-        elif body.choice_id:
-            kind, text = InboundKind.CHOICE, ""
-        elif body.text is not None and body.text.strip():
-            kind, text = InboundKind.TEXT, body.text
-        else:
-            raise HTTPException(422, "send non-empty text, a choice_id or a location")
-        inbound = Inbound(
-            channel=CHANNEL,
-            sender_id=browser,
-            event_id=f"{browser}:{body.client_id}",
-            kind=kind,
-            text=text,
-            choice_id=body.choice_id if spot is None else None,
-            prompt_token=body.prompt_token,
-            location=spot,
-        )
-        handled = await runtime.runner.handle(inbound)
+        said = channel.message(body, browser)
+        if isinstance(said, Unreadable):  # the browser is there to be told: no dead letter
+            raise HTTPException(422, said.reason)
+        handled = await runtime.intake.handle(channel, said)
         return Accepted(accepted=True, duplicate=not handled.processed)
 
     @router.post("/chat/api/media", status_code=202)
@@ -230,14 +257,9 @@ def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
         file: Annotated[UploadFile, File()],
     ) -> Accepted:
         data = await file.read(runtime.settings.max_upload_bytes + 1)
-        inbound = Inbound(
-            channel=CHANNEL,
-            sender_id=browser,
-            event_id=f"{browser}:{client_id}",
-            kind=InboundKind.MEDIA,
-        )
+        said = channel.upload(browser, client_id, data, file.content_type)
         try:
-            handled = await runtime.runner.handle(inbound, Upload(data, file.content_type))
+            handled = await runtime.intake.handle(channel, said)
         except RejectedFile as rejected:
             raise HTTPException(422, f"file not accepted: {rejected}") from None
         return Accepted(accepted=True, duplicate=not handled.processed)
@@ -254,7 +276,10 @@ def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
             wait, runtime.settings.web_poll_wait_seconds
         )
         while True:
-            contact_id, found = await _sent_messages(runtime.db, browser, after)
+            contact_id, sent = await sent_to(
+                runtime.db, channel=CHANNEL, external_id=browser, after=after
+            )
+            found = [_public(row_id, message) for row_id, message in sent]
             remaining = deadline - asyncio.get_running_loop().time()
             if found or remaining <= 0:
                 return MessagesPublic(messages=found, last_id=found[-1].id if found else after)
@@ -264,28 +289,6 @@ def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
                 await hub.wait(contact_id, remaining)
 
     return router
-
-
-async def _sent_messages(
-    db: AsyncEngine, browser: str, after: int
-) -> tuple[int | None, list[MessagePublic]]:
-    async with reading(db) as conn:
-        contact_id = await conn.scalar(
-            select(contacts.c.id).where(
-                contacts.c.channel == CHANNEL, contacts.c.external_id == browser
-            )
-        )
-        if contact_id is None:
-            return None, []
-        rows = await conn.execute(
-            select(outbox.c.id, outbox.c.payload)
-            .where(
-                outbox.c.contact_id == contact_id, outbox.c.status == "sent", outbox.c.id > after
-            )
-            .order_by(outbox.c.id)
-            .limit(100)
-        )
-        return contact_id, [_public(row.id, Outbound.from_json(row.payload)) for row in rows]
 
 
 def _public(row_id: int, message: Outbound) -> MessagePublic:

@@ -3,19 +3,20 @@
 Receive: ``GET /webhooks/whatsapp`` answers Meta's verification handshake.
 ``POST /webhooks/whatsapp`` checks ``X-Hub-Signature-256`` (HMAC-SHA256 of
 the raw body with the app secret, compared in constant time; 403 and nothing
-stored otherwise), then handles every message and status of the
-notification, each exactly once (messages by id, statuses by id and
-status), and answers 200 only after all of it is committed. What cannot be
-read or handled becomes a dead letter of its own (still 200, so Meta stops
+stored otherwise), then reads every message and status of the
+notification into an event of its own (`WhatsAppChannel.parse`), which the
+ingress handles exactly once (messages by id, statuses by id and status);
+200 comes only after all of it is committed. What cannot be read or
+handled becomes a dead letter of its own (still 200, so Meta stops
 redelivering). Files are fetched at once: WhatsApp's links expire.
 
 Citizens are contacts keyed by their business-scoped user id (BSUID), or by
 their phone number (``wa_id``) when a payload carries no user id (the older
 format); ``contacts.phone`` holds the ``wa_id``. A contact is found by
 either, and gets the one it lacked when a later payload brings it: a contact
-keyed by its phone number is re-keyed to the BSUID (`whatsapp_identity`). A
-citizen's message also releases what was held for them outside the 24-hour
-window (`bot.outbox.delivery`).
+keyed by its phone number is re-keyed to the BSUID (`bot.ingress.identity`).
+A citizen's message also releases what was held for them outside the
+24-hour window (`bot.outbox.delivery`).
 
 Send: see `whatsapp_render` (buttons, lists, numbered text, location
 requests) and `bot.outbox.delivery` (the window and its template notices). Pacing:
@@ -36,35 +37,37 @@ import hashlib
 import hmac
 import logging
 import time
-import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from bot.domain.channel import (
+    Attachment,
     ContactUnreachable,
+    DeliveryReport,
+    Event,
+    Identity,
     OutsideWindow,
     PermanentFailure,
     Recipient,
+    Said,
+    Seen,
     SendError,
     SendReceipt,
     Skipped,
     TemporaryFailure,
     Throttled,
+    Unreadable,
 )
 from bot.domain.i18n import N_, Translator
-from bot.domain.messages import Inbound, Outbound
+from bot.domain.messages import Outbound
 from bot.handlers.whatsapp.client import GraphClient, GraphError, GraphUnreachable
-from bot.handlers.whatsapp.identity import identify
 from bot.handlers.whatsapp.parse import (
     CHANNEL,
     Item,
-    Received,
-    Report,
     parse_message,
     parse_status,
     read_notification,
@@ -77,19 +80,11 @@ from bot.handlers.whatsapp.render import (
     render,
     template_body,
 )
-from bot.ingress.hotpath import IdentityUnsettled
-from bot.media.store import RejectedFile, Upload
 from bot.outbox import delivery
-from bot.outbox.deadletters import bury_now
 from bot.outbox.pacing import Pacer
 from bot.runtime import Runtime
-from bot.storage.database import insert_ignoring_duplicates
-from bot.storage.direct import run_on
-from bot.storage.models import InboundEvent
 
 log = logging.getLogger(__name__)
-
-inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
 
 # Graph error codes, from shared/PLATFORMS.md part 2: Meta's …/about-the-platform (pair
 # rate) and …/throughput (130429) pages, and pywa's errors.py for the rest.
@@ -225,10 +220,61 @@ class WhatsAppChannel:
         if remaining > 0:
             raise Throttled("paused after error 131048 (spam rate limit)", retry_after=remaining)
 
-    async def fetch(self, media_id: str) -> bytes | None:
-        """A citizen's file, or None when it is too large or cannot be fetched."""
+    def parse(self, raw: bytes, *, sender_id: str | None = None) -> list[Event]:
+        """Every message and status of one notification, each an event of its own.
+
+        Updates for another phone number id are left out; an item that cannot
+        be read is an `Unreadable` of its own, so the rest is still handled.
+        """
         try:
-            return await self.client.download_media(media_id, self.max_file_bytes)
+            items = read_notification(raw)
+        except (ValueError, RecursionError) as error:
+            return [Unreadable(_problem(error), raw.decode("utf-8", errors="replace"))]
+        events: list[Event] = []
+        for item in items:
+            if item.phone_number_id not in (None, self.phone_number_id):
+                log.info("whatsapp: an update for another phone number id was ignored")
+                continue
+            try:
+                events.append(self._event(item))
+            except Exception as error:  # any odd shape: this item only is a dead letter
+                reason = f"{item.kind} could not be read: {type(error).__name__}"
+                events.append(Unreadable(reason, _kept(item, raw)))
+        return events
+
+    def _event(self, item: Item) -> Event:
+        def keep() -> str:
+            return item.as_notification()
+
+        if item.kind == "status":
+            report = parse_status(item)
+            if report.status != "failed":
+                return DeliveryReport(report.message_id, report.status, keep=keep)
+
+            def failure(recipient: Recipient) -> SendError:
+                said = report.error_title or "failed"
+                return self.failure(recipient.external_id, None, report.error_code, said)
+
+            return DeliveryReport(report.message_id, report.status, failure=failure, keep=keep)
+        received = parse_message(item)
+        if not received.answer:
+            return Seen(received.inbound.event_id)
+        sender = received.sender
+        media = received.media_id
+        return Said(
+            inbound=replace(received.inbound, sender_id=sender.user_id or sender.wa_id or ""),
+            attachment=Attachment(file_id=media) if media is not None else None,
+            identity=Identity(user_id=sender.user_id, phone=sender.wa_id),
+            sent_at=received.sent_at,
+            keep=keep,
+        )
+
+    async def fetch(self, attachment: Attachment) -> bytes | None:
+        """A citizen's file, or None when it is too large or cannot be fetched."""
+        if attachment.file_id is None:
+            return None
+        try:
+            return await self.client.download_media(attachment.file_id, self.max_file_bytes)
         except (GraphError, GraphUnreachable) as error:
             log.warning("whatsapp media fetch failed: %s", error)
             return None
@@ -276,132 +322,21 @@ def build_router(channel: WhatsAppChannel, *, verify_token: str, app_secret: str
         if not is_signed(raw, x_hub_signature_256, app_secret):
             raise HTTPException(403, "wrong or missing X-Hub-Signature-256")
         runtime: Runtime = request.app.state.runtime
-        await receive(runtime, channel, raw)
+        await runtime.intake.receive(channel, channel.parse(raw))
         return {"ok": True}
 
     return router
 
 
-async def receive(runtime: Runtime, channel: WhatsAppChannel, raw: bytes) -> None:
-    """Handle every message and status in one notification, each on its own."""
+def _problem(error: Exception) -> str:
+    if isinstance(error, ValueError):
+        return str(error)
+    return f"not a WhatsApp notification: {type(error).__name__}"
+
+
+def _kept(item: Item, raw: bytes) -> str:
+    """`item` alone as a notification, or the whole body when it cannot be written out."""
     try:
-        items = read_notification(raw)
-    except ValueError as error:
-        await _dead_letter(runtime, str(error), raw.decode("utf-8", errors="replace"))
-        return
-    for item in items:
-        if item.phone_number_id not in (None, channel.phone_number_id):
-            log.info("whatsapp: an update for another phone number id was ignored")
-            continue
-        try:
-            await _handle(runtime, channel, item)
-        except Exception as error:  # never a 5xx: keep the item for an admin instead
-            reason = f"{item.kind} could not be handled: {type(error).__name__}"
-            if not isinstance(error, ValueError):
-                # The type and place only: messages of database errors carry the
-                # statement's parameters, which can be a citizen's phone number.
-                log.error("whatsapp %s (%s)", reason, _where(error))
-            await _dead_letter(runtime, reason, item.as_notification())
-
-
-def _where(error: BaseException) -> str:
-    frames = traceback.extract_tb(error.__traceback__)
-    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
-
-
-async def _handle(runtime: Runtime, channel: WhatsAppChannel, item: Item) -> None:
-    if item.kind == "status":
-        await _on_status(runtime, channel, parse_status(item))
-    else:
-        await _on_message(runtime, channel, parse_message(item))
-
-
-async def _on_message(runtime: Runtime, channel: WhatsAppChannel, received: Received) -> None:
-    if not received.answer:
-        await runtime.runner.record_only(CHANNEL, received.inbound.event_id)
-        return
-    sender = received.sender
-    key = sender.user_id or sender.wa_id or ""
-    inbound = replace(received.inbound, sender_id=key, verify_identity=True)
-    upload = None
-    if received.media_id is not None:
-        data = await channel.fetch(received.media_id)
-        upload = Upload(data) if data else None
-    try:
-        await _hand_in(runtime, inbound, upload)
-    except IdentityUnsettled:  # rare: a new BSUID, a changed number, messages held
-        external_id = await _reconcile(runtime, received)
-        settled_inbound = replace(inbound, sender_id=external_id, verify_identity=False)
-        await _hand_in(runtime, settled_inbound, upload)
-
-
-async def _hand_in(runtime: Runtime, inbound: Inbound, upload: Upload | None) -> None:
-    try:
-        await runtime.runner.handle(inbound, upload)
-    except RejectedFile:
-        await runtime.runner.handle(inbound)  # the engine explains the refusal
-
-
-async def _reconcile(runtime: Runtime, received: Received) -> str:
-    """Fix the contact's identifiers and release what was held; the contact's external id."""
-    now = runtime.clock.now()
-    async with runtime.db.begin() as conn:
-        external_id, contact_id = await identify(conn, received.sender)
-        released = 0
-        if contact_id is not None and _recent(received.sent_at, now):
-            held_for = contact_id
-            released = await run_on(
-                conn, lambda tx: delivery.release_held(tx, contact_id=held_for, now=now)
-            )
-    if released:
-        runtime.sender.wake()
-    return external_id
-
-
-def _recent(sent_at: datetime | None, now: datetime) -> bool:
-    """Whether a message still opens the window (an old redelivery does not)."""
-    window = delivery.WINDOWS[CHANNEL]
-    return sent_at is None or now - sent_at < window
-
-
-async def _on_status(runtime: Runtime, channel: WhatsAppChannel, report: Report) -> None:
-    now = runtime.clock.now()
-    retry = False
-    async with runtime.db.begin() as conn:
-        seen = {"channel": CHANNEL, "external_id": report.event_id, "received_at": now}
-        if not await insert_ignoring_duplicates(conn, inbound_events, seen):
-            return
-        if report.status == "failed":
-
-            def failure(recipient: Recipient) -> SendError:
-                said = report.error_title or "failed"
-                return channel.failure(recipient.external_id, None, report.error_code, said)
-
-            retry = await run_on(
-                conn,
-                lambda tx: runtime.sender.record_late_failure(
-                    tx, channel=CHANNEL, external_message_id=report.message_id, failure=failure
-                ),
-            )
-        else:
-            await run_on(
-                conn,
-                lambda tx: delivery.record_report(
-                    tx,
-                    channel=CHANNEL,
-                    external_message_id=report.message_id,
-                    status=report.status,
-                ),
-            )
-    if retry:
-        runtime.sender.wake()
-
-
-async def _dead_letter(runtime: Runtime, reason: str, payload: str) -> None:
-    await bury_now(
-        runtime.db,
-        source="whatsapp:webhook",
-        reason=reason,
-        payload=payload,
-        now=runtime.clock.now(),
-    )
+        return item.as_notification()
+    except (ValueError, RecursionError):
+        return raw.decode("utf-8", errors="replace")
