@@ -36,10 +36,9 @@ from bot.domain.channel import Recipient, SendReceipt
 from bot.domain.i18n import N_
 from bot.domain.messages import Inbound, InboundKind, Location, Outbound
 from bot.media.store import RejectedFile, Upload
-from bot.outbox.queue import outbox
 from bot.runtime import Runtime
 from bot.storage.database import reading
-from bot.storage.models import Contact
+from bot.storage.tables import contacts, outbox
 
 CHANNEL = "web"
 STATIC = Path(__file__).parent / "static"
@@ -53,7 +52,6 @@ UI_KEYS = (
     N_("web.intro"),
     N_("web.location_failed"),
 )
-contacts = Contact.__table__  # type: ignore[attr-defined]
 
 
 class BrowserTokens:

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.i18n import LOCALES
 from bot.language.intents import Classification, IntentClassifier, Tuning, build_classifier
 from bot.storage.database import insert_ignoring_duplicates
-from bot.storage.models import FaqEntry
+from bot.storage.tables import faq_entries
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "faq.json"
 # An intent is "faq:" + id, and a button carries it with its prompt token in
@@ -43,8 +43,6 @@ SHIPPED = Path(__file__).resolve().parent.parent / "data" / "faq.json"
 MAX_ID_CHARS = 40
 ID_PATTERN = re.compile(rf"[a-z0-9][a-z0-9_-]{{0,{MAX_ID_CHARS - 1}}}")
 DEFAULT_TTL_SECONDS = 5.0
-
-faq_entries = FaqEntry.__table__  # type: ignore[attr-defined]
 
 
 class FaqDataError(ValueError):

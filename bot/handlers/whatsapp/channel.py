@@ -85,11 +85,10 @@ from bot.outbox.pacing import Pacer
 from bot.runtime import Runtime
 from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.direct import run_on
-from bot.storage.models import InboundEvent
+from bot.storage.tables import inbound_events
 
 log = logging.getLogger(__name__)
 
-inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
 
 # Graph error codes, from shared/PLATFORMS.md part 2: Meta's …/about-the-platform (pair
 # rate) and …/throughput (130429) pages, and pywa's errors.py for the rest.

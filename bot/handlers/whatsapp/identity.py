@@ -15,9 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.handlers.whatsapp.parse import CHANNEL, Sender
-from bot.storage.models import Contact
-
-contacts = Contact.__table__  # type: ignore[attr-defined]
+from bot.storage.tables import contacts
 
 
 async def identify(conn: AsyncConnection, sender: Sender) -> tuple[str, int | None]:
