@@ -22,6 +22,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.tables import contacts, dead_letters, inbound_events, outbox
 from tests.conftest import ADMIN_PASSWORD
+from tests.handlers.test_whatsapp import BSUID, WA_ID
 from tests.support.fake_whatsapp import (
     TIMESTAMP,
     FakeGraphAPI,
@@ -33,7 +34,6 @@ from tests.support.fake_whatsapp import (
 from tests.support.journeys import DESCRIPTION
 from tests.support.outbox import settle
 from tests.support.whatsapp_citizen import WhatsAppCitizen, whatsapp_settings
-from tests.test_whatsapp import BSUID, WA_ID
 
 REPLY_TEMPLATE = "pintu_balasan_petugas"
 UPDATE_TEMPLATE = "pintu_pembaruan_laporan"
