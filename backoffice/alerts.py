@@ -17,10 +17,7 @@ from backoffice.officers import SignedInOfficer
 from backoffice.schemas.alerts import AlertPublic, AlertsPublic
 from bot.domain.desks import DutyDesks
 from bot.duty.service import AckResult, DutyService
-from bot.storage.models import Case, DutyAlert
-
-alerts = DutyAlert.__table__  # type: ignore[attr-defined]
-cases = Case.__table__  # type: ignore[attr-defined]
+from bot.storage.tables import alerts, cases
 
 COLUMNS = (
     alerts.c.id,

@@ -102,7 +102,8 @@ class Settings(BaseSettings):
         default=15.0, gt=0, description="How often the scheduler looks for alerts to re-send."
     )
 
-    locales_dir: Path = Path(__file__).resolve().parent.parent / "locales"
+    # The catalogs shipped in the package (in a checkout, a link to the top-level locales/).
+    locales_dir: Path = Path(__file__).resolve().parent / "locales"
 
     @property
     def media_dir(self) -> Path:

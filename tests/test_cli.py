@@ -12,9 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.cli import main
 from bot.settings import Settings
-from bot.storage.models import Officer
-
-officers = Officer.__table__  # type: ignore[attr-defined]
+from bot.storage.tables import officers
 
 
 @pytest.fixture

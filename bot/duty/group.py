@@ -20,10 +20,7 @@ from bot.domain.messages import Outbound
 from bot.outbox.queue import enqueue, outbox_rows
 from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.direct import Tx
-from bot.storage.models import AuditEntry, Contact
-
-contacts = Contact.__table__  # type: ignore[attr-defined]
-audit_log = AuditEntry.__table__  # type: ignore[attr-defined]
+from bot.storage.tables import audit_log, contacts
 
 CHANNEL = "telegram"
 

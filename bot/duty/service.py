@@ -41,13 +41,10 @@ from bot.duty.group import DutyGroup, audit
 from bot.duty.texts import AlertFacts, Place
 from bot.storage.database import WriteGate, insert_ignoring_duplicates, is_postgresql
 from bot.storage.direct import Tx
-from bot.storage.models import Case, DutyAlert, InboundEvent
+from bot.storage.tables import alerts, cases, inbound_events
 
 log = logging.getLogger(__name__)
 
-alerts = DutyAlert.__table__  # type: ignore[attr-defined]
-cases = Case.__table__  # type: ignore[attr-defined]
-inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
 
 SYSTEM_ACTOR = "pintu"
 # = backoffice.audit.AuditAction values (bot does not import backoffice)

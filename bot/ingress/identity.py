@@ -24,9 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.domain.channel import Identity
 from bot.outbox import delivery
 from bot.storage.direct import run_on
-from bot.storage.models import Contact
-
-contacts = Contact.__table__  # type: ignore[attr-defined]
+from bot.storage.tables import contacts
 
 
 async def identify(conn: AsyncConnection, channel: str, sender: Identity) -> tuple[str, int | None]:

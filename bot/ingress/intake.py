@@ -46,11 +46,9 @@ from bot.outbox.deadletters import bury_now
 from bot.outbox.sender import OutboxSender
 from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.direct import run_on
-from bot.storage.models import InboundEvent
+from bot.storage.tables import inbound_events
 
 log = logging.getLogger(__name__)
-
-inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
 
 
 class Intake:

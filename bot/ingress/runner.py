@@ -37,13 +37,10 @@ from bot.outbox.queue import enqueue
 from bot.services.faq import SELECT_FAQS, FaqCache, faqs_from_rows
 from bot.storage.database import WriteGate, insert_ignoring_duplicates
 from bot.storage.direct import Tx, Writer
-from bot.storage.models import Contact, Conversation, InboundEvent
+from bot.storage.tables import contacts, conversations, inbound_events
 
 log = logging.getLogger(__name__)
 
-contacts = Contact.__table__  # type: ignore[attr-defined]
-conversations = Conversation.__table__  # type: ignore[attr-defined]
-inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
 
 MAX_BATCH = 256
 

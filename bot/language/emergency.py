@@ -41,11 +41,12 @@ Alarm words inside neutral phrases ("nomor darurat", "pemadam kebakaran", "izin
 senjata", "SIM tembak") or right after a negation ("tidak ada yang terluka",
 "not an emergency") do not count.
 
-The word lists are data in this module, built into lookup tables at import;
-a call takes tens of microseconds and does no I/O. `Assessment.cues` names
-what was found ("alarm:rampok", "now:sekarang") — lexicon labels only, never
-the citizen's other words, so it is safe to log. The measured quality is in
-`tests/test_emergency.py` and `bench/emergency_accuracy.py`.
+The word lists are in ``data/emergency.txt`` (read by `bot.language.wordlists`),
+built into lookup tables at import; a call takes tens of microseconds and does
+no I/O. `Assessment.cues` names what was found ("alarm:rampok", "now:sekarang")
+— lexicon labels only, never the citizen's other words, so it is safe to log.
+The measured quality is in `tests/language/test_emergency.py` and
+`bench/emergency_accuracy.py`.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ from enum import StrEnum
 
 from rapidfuzz.distance import OSA, Indel, Levenshtein
 
-from bot.language.wordlists import variant_table
+from bot.language.wordlists import patterns, sections, variant_table, word_lists, word_sets
 
 TYPO_MIN_CHARS = 5  # shorter words are too easily another word ("bekal" is not "begal")
 TYPO_LONG_CHARS = 9  # from here, two edits (or one wrong letter) are still a typo
@@ -77,114 +78,17 @@ class Assessment:
     cues: tuple[str, ...]  # "kind:label" in the order found, e.g. ("alarm:rampok", "now:sekarang")
 
 
-# -- word lists ------------------------------------------------------------
+# -- word lists (data/emergency.txt) ---------------------------------------
 
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Crimes and dangers: enough to ask the danger question.
-ALARM_ID = variant_table("""
-    darurat: darurat kedaruratan emergensi emergency sos
-    begal: begal dibegal membegal pembegalan begalan kebegalan
-    rampok: rampok merampok dirampok perampok perampokan kerampokan
-    rampas: rampas dirampas merampas perampasan
-    jambret: jambret dijambret menjambret penjambretan penjambret kejambretan
-    bunuh: bunuh dibunuh membunuh pembunuhan pembunuh terbunuh mayat
-    perkosa: perkosa diperkosa memperkosa pemerkosaan perkosaan pemerkosa
-    keroyok: keroyok dikeroyok mengeroyok pengeroyokan
-    aniaya: aniaya dianiaya menganiaya penganiayaan diserang menyerang penyerangan
-    palak: palak dipalak malak memalak pemalakan
-    pukul: dipukul dipukuli memukul memukuli mukulin pemukulan
-    kekerasan: kekerasan kdrt
-    tawuran: tawuran perkelahian berkelahi bentrokan
-    ancam: diancam mengancam ancaman
-    kecelakaan: kecelakaan tabrakan ditabrak tertabrak terguling terbalik
-    lempar: dilempari dilempar melempari pelemparan diserbu
-    amuk: ngamuk mengamuk
-    senjata: senjata senpi pistol pisau golok celurit clurit parang
-    kejar: dikejar mengejar ngejar dikuntit diikuti dibuntuti
-""")
-ALARM_EN = variant_table("""
-    rampok: robbery robber robbers robbed robbing mugged mugging mugger rob
-    bunuh: murder murdered murderer killed killing killer corpse
-    perkosa: rape raped rapist
-    aniaya: assault assaulted attack attacked attacking beaten beating hitting punching kicking
-    tawuran: fight fighting brawl
-    ancam: threatened threatening
-    kecelakaan: accident crash crashed
-    senjata: gun guns pistol knife knives weapon weapons machete machetes
-    kejar: chased chasing stalked stalking
-""")
-# A thief alone is an ordinary theft report; with "ada", "masih", a plea or "now" an alarm.
-THIEF = variant_table("""
-    maling: maling pencuri copet
-    maling: thief thieves burglar burglars intruder intruders
-""")
-# A threat to a life: with "ada"/"someone" or a plea, an emergency even without "now".
-LIFE_ID = variant_table("""
-    tusuk: ditusuk menusuk penusukan tertusuk
-    bacok: bacok dibacok membacok pembacokan
-    tikam: ditikam menikam penikaman
-    culik: culik diculik menculik penculikan penculik
-    tembak: ditembak menembak penembakan tertembak tembakan
-    kebakaran: kebakaran terbakar dibakar membakar
-    tenggelam: tenggelam hanyut
-    luka: luka terluka berdarah pingsan sekarat tergeletak terjepit tertimpa
-    sekap: disekap menyekap penyekapan sandera disandera menyandera penyanderaan terjebak
-    sekap: dikurung mengurung terkurung
-    bom: bom ledakan meledak
-    bersenjata: bersenjata
-""")
-LIFE_EN = variant_table("""
-    tusuk: stab stabbed stabbing
-    culik: kidnap kidnapped kidnapping kidnapper abducted abduction
-    tembak: shot shooting shooter gunshot gunshots gunfire gunman
-    kebakaran: fire burning
-    tenggelam: drowning drowned
-    luka: hurt injured bleeding dying unconscious wounded trapped collapsed
-    sekap: hostage hostages
-    bom: bomb explosion
-    bersenjata: armed
-""")
-# Chat spelling → the word (one to many words).
-SLANG = variant_table("""
-    tolong: tlg tlng tolongin tulung toloong tolonk
-    sekarang: skrg skrng skr skg skrang skarang sekrang skarng
-    lagi: lg lgi
-    sedang: sdg sdng
-    barusan: brsn barusn brusan
-    baru: br bru
-    saja: aja sj
-    masih: msh mash
-    kemarin: kmrn kmrin kemaren kmaren kmarin kemarn
-    tadi: td tdi
-    malam: mlm malem mlem
-    semalam: smlm semalem
-    minggu: mgg mggu mingu
-    bulan: bln
-    tahun: thn
-    hari: hr
-    yang: yg
-    ada: ad
-    orang: org orng
-    saya: sy sya aku ak gw gue gua
-    rumah: rmh rmah
-    dekat: dkt deket dket
-    tidak: tdk gak ga gk nggak ngga enggak engga ndak
-    sudah: sdh udh udah
-    dengan: dgn
-    cepat: cpt cepet cepetan
-    nomor: nmr nomer
-    kalau: kalo klo kl
-    please: pls plz plis
-    you: u
-    di: d
-""")
-MULTI_SLANG = {"im": "i am", "dont": "do not", "theres": "there is", "sajam": "senjata tajam"}
-CONTRACTIONS = {"nt": " not", "re": " are", "m": " am", "s": " is", "ve": " have", "ll": " will"}
-CONTRACTIONS |= {"d": " would"}
+_DATA = sections("emergency")
+ALARM_ID = variant_table(_DATA["alarm_id"])
+ALARM_EN = variant_table(_DATA["alarm_en"])
+THIEF = variant_table(_DATA["thief"])
+LIFE_ID = variant_table(_DATA["life_id"])
+LIFE_EN = variant_table(_DATA["life_en"])
+SLANG = variant_table(_DATA["slang"])
+MULTI_SLANG = variant_table(_DATA["multi_slang"])
+CONTRACTIONS = variant_table(_DATA["contractions"])
 
 
 def _forms(*tables: dict[str, str]) -> dict[str, str]:
@@ -198,179 +102,43 @@ ALARM_FORMS = _forms(ALARM_ID, ALARM_EN)
 LIFE_FORMS = _forms(LIFE_ID, LIFE_EN)
 
 
-def _lists(text: str) -> dict[str, str]:
-    """``name: word word`` lines (a name may go on over several lines) as name → regex
-    alternation; ``_`` joins the words of one item (``trying_to``)."""
-    words: dict[str, list[str]] = {}
-    for line in text.strip().splitlines():
-        name, items = line.split(":")
-        words.setdefault(name.strip(), []).extend(i.replace("_", " ") for i in items.split())
-    return {name: "(?:" + "|".join(items) + ")" for name, items in words.items()}
+def _alternations(text: str) -> dict[str, str]:
+    """Each word list as a regex alternation; ``_`` joins the words of one item."""
+    return {
+        name: "(?:" + "|".join(item.replace("_", " ") for item in items) + ")"
+        for name, items in word_lists(text).items()
+    }
 
 
 def _phrase_table(text: str, lists: dict[str, str]) -> tuple[tuple[str, str, str], ...]:
     """``kind label | regex`` lines; ``{name}`` in a regex stands for the word list `name`."""
     phrases = []
-    for line in text.strip().splitlines():
-        head, pattern = line.split(" | ", 1)
+    for head, pattern in patterns(text, lists):
         kind, label = head.split()
-        for name, alternation in lists.items():
-            pattern = pattern.replace("{" + name + "}", alternation)
-        phrases.append((kind, label, pattern.strip()))
+        phrases.append((kind, label, pattern))
     return tuple(phrases)
 
 
-# Word lists the phrases below name as {list}.
-LISTS = _lists("""
-    weapons: senjata senpi pistol pisau golok celurit clurit parang
-    weapons: gun guns knife knives weapon weapons machete machetes
-    violent: bunuh dibunuh membunuh bacok dibacok membacok tusuk ditusuk menusuk kill
-    carry: bawa membawa pegang memegang menodong menodongkan ditodong mengacungkan acungkan
-    carry: ngacungin nodong pake pakai with carrying holding pointing
-    threat: mengancam diancam ancaman threatened threatening threat threats
-    intend: mau akan hendak ingin pengen mo coba trying_to going_to wants_to want_to
-    try: mau coba mencoba berusaha trying_to
-    break_in: masuk membobol bobol mencongkel congkel mendobrak dobrak break get
-    premises: rumah pintu jendela toko kamar house home door window
-    taken: dibawa diambil dijemput dibawa_lari dibawa_kabur
-    stranger: orang seseorang pria wanita laki_laki otk
-    not_breathing: sadar sadarkan_diri bernapas bernafas napas nafas breathing responding moving
-    still_here: di ada disini disitu berada berlangsung terjadi mengejar berdarah pingsan
-    still_here: terbakar dikejar menyandera didalam dalam sekitar mengancam mengamuk ngamuk
-    still_here: menunggu mengintai
-    still_here_en: here there inside in around nearby at outside bleeding burning chasing
-    still_here_en: following shooting
-    few: se satu dua tiga empat lima enam tujuh delapan sembilan sepuluh beberapa
-    few: a an a_few few one two three half_an setengah
-    hours_or_more: jam hari minggu bulan tahun hour hours day days week weeks month months
-    hours_or_more: year years
-    weekdays: monday tuesday wednesday thursday friday saturday sunday
-    when: waktu saat ketika pas sewaktu
-""")
-# Phrases become one cue each; where two could start at one word, the first listed wins.
-# `neutral` and `negated` phrases are dropped: they hold alarm words that raise no alarm.
-_PHRASES = _phrase_table(
-    r"""
-    alarm ancam       | (?:ancaman|teror) bom|bomb threat
-    neutral number    | (?:nomor|no|nomer) (?:telepon |telp |hp |wa )?(?:darurat|emergency)
-    neutral number    | (?:telepon|layanan|call center|hotline|panggilan) darurat
-    neutral number    | emergency (?:number|numbers|contact|contacts|line|hotline|call)
-    neutral service   | (?:pemadam|petugas pemadam|mobil pemadam|dinas pemadam) kebakaran
-    neutral service   | damkar|(?:unit )?gawat darurat|ugd|igd
-    neutral exit      | (?:pintu|tangga|jalur|rem|lampu) darurat|emergency (?:exit|brake)
-    neutral permit    | (?:izin|ijin) (?:kepemilikan |penggunaan )?senjata(?: api)?
-    neutral permit    | kepemilikan senjata(?: api)?|(?:gun|firearm) (?:permit|license|licence)
-    neutral sim       | sim tembak|(?:nembak|tembak) sim
-    neutral food      | ikan bakar|ayam bakar|jagung bakar|sate bakar
-    neutral idiom     | matahari tenggelam|bunuh waktu|kill time|fire extinguisher
-    negated negated   | (?:not|no longer) (?:an? )?(?:emergency|urgent)
-    life bunuh_diri   | bunuh diri|gantung diri|suicide|hanged (?:himself|herself|myself)
-    life bunuh_diri   | hanging (?:himself|herself|myself)
-    life bersenjata   | {carry} (?:\w+ )?{weapons}\b
-    alarm ancam       | {threat} (?:\w+ )?(?:mau|akan|hendak|ingin|to) (?:\w+ )?{violent}\b
-    life mau_bunuh    | {intend} (?:\w+ )?{violent}\b
-    life kebakaran    | on fire
-    life+now jerit    | (?:teriak|berteriak|jerit|menjerit|teriakan|jeritan) (?:\w+ ){0,2}tolong
-    life+now jerit    | (?:screaming|screams|yelling|crying) for help
-    life+now suara    | suara (?:ledakan|tembakan|letusan|tembak)
-    life+now suara    | (?:hear|hearing) (?:gunshots|shots|an explosion)
-    life hilang       | (?:anak|adik|balita|bayi) (?:\w+ )?(?:hilang|ilang)
-    life hilang       | (?:child|kid|son|daughter) is missing
-    life luka         | (?:tidak|tak|not|no longer) {not_breathing}
-    life luka         | serangan jantung|heart attack|kejang|overdosis|overdose
-    life sekap        | dikunci (?:di |dalam |di dalam )?(?:kamar|rumah|gudang|mobil|ruangan)
-    life sekap        | locked (?:me |us |up )?(?:in|inside)
-    alarm culik       | {taken} (?:\w+ )?{stranger} (?:tak|tidak) dikenal
-    alarm maling      | {premises} (?:\w+ )?(?:dibobol|dibongkar|didobrak|dijebol)
-    alarm maling      | {try} {break_in} (?:ke |into |in )?(?:\w+ )?{premises}
-    now burning       | api(?:nya)? (?:\w+ )?(?:besar|membesar|menyala|merambat|berkobar)
-    now burning       | (?:asap|smoke) (?:\w+ )?(?:tebal|hitam|everywhere)
-    now ongoing       | (?:dari|sejak) tadi
-    alarm maling      | (?:break|breaking|broke|broken) in(?:to)?|dimasuki maling
-    alarm kejar       | (?:being|been) (?:followed|chased)
-    alarm kecelakaan  | tabrak lari|hit and run
-    still masih       | masih(?= {still_here}\b)
-    still still       | still(?= {still_here_en}\b)
-    now recent        | (?:\d+|{few}) (?:menit|minutes?|mins?) (?:yang )?(?:lalu|ago)
-    past ago          | (?:\d+|{few}) {hours_or_more} (?:yang )?(?:lalu|ago|kemarin|kemaren)
-    past kemarin      | kemarin(?: lusa| malam| pagi| siang| sore)?
-    past semalam      | semalam|tadi malam|malam tadi
-    past lalu         | (?:minggu|bulan|tahun|pekan) (?:lalu|kemarin|yang lalu)|yang lalu
-    past narrative    | {when} (?:itu|kejadian|saya|kami|aku|dia|rumah|pulang)
-    past narrative    | when (?:i|we|it|the)
-    past last         | last (?:night|week|weekend|month|year|time|{weekdays})
-    past last         | the other day|yesterday|earlier
-    now right_now     | right now|just now|at the moment|as we speak|saat ini|detik ini
-    now baru_saja     | baru (?:saja|tadi|terjadi)|barusan|just (?:got|been|happened)
-    now happening     | sedang (?:terjadi|berlangsung)|happening|in progress|ongoing
-    now come          | (?:cepat|segera|buruan) (?:datang|kesini|ke sini|kirim)
-    now come          | (?:datang|kesini) cepat|kirim polisi|send (?:police|help|someone)
-    now come          | come (?:quick|quickly|fast|now)|hurry|asap
-    now is            | (?:is|are|am)(?= (?:being|getting))|(?:has|have)(?= (?:just )?been)
-    habit often       | marak|sering|seringkali|rawan|meresahkan|akhir akhir ini|belakangan ini
-    habit often       | (?:tiap|setiap) (?:hari|malam|minggu)|often|lately|these days|frequently
-    habit often       | rampant
-    habit over        | (?:sudah|telah) (?:padam|aman|selesai|diamankan)
-    habit over        | (?:sudah|telah) (?:ditangkap|tertangkap|menangkap)
-    habit over        | padam|extinguished|is over|(?:were|was|been) (?:caught|arrested)
-    habit patrol      | patroli|patrol
-    topic complaint   | mengadu|mengadukan|adukan|ngadu|pengaduan|aduan|komplain|complain
-    topic complaint   | complaint|complaining|keluhan|mengeluh|protes|kecewa|rude|kasar|arogan
-    topic complaint   | pungli|oknum|terlambat|telat|keberatan|percepat|perlakuan|tidak profesional
-    topic complaint   | (?:minta|meminta) (?:uang|duit)
-    topic followup    | (?:sudah|telah|pernah) (?:lapor|melapor|melaporkan|buat laporan)
-    topic followup    | (?:belum|tidak) (?:diselidiki|diusut|ditangani|ditangkap|diproses)
-    topic followup    | already reported
-    topic thanks      | terima kasih|makasih|thank you|thanks
-    topic complaint   | lambat (?:menangani|menanggapi|merespon|respon|ditangani|diproses)
-    topic complaint   | slow to (?:respond|act)
-    topic followup    | (?:tidak|belum) (?:di)?tindaklanjuti|ditindaklanjuti|tindak lanjut
-    topic followup    | (?:tidak|belum) (?:ada )?(?:kabar|perkembangan|tanggapan)
-    topic followup    | (?:tidak|belum) (?:ditanggapi|diproses)|perkembangan|sp2hp|kasus
-    topic followup    | (?:followed|follow) up|no update|any update|progress|the case|my case
-    topic followup    | laporan (?:\w+ ){0,2}(?:saya|kami|kita|ku)|status
-    topic followup    | (?:my|our|the) (?:\w+ ){0,2}(?:report|case)
-    topic question    | (?:bagaimana|gimana|gmn) (?:cara|caranya|prosedur)|cara|caranya|prosedur
-    topic question    | syarat|persyaratan|apakah (?:bisa|boleh)|apa (?:saja|aja)|apa yang harus
-    topic question    | berapa|nomor|kemana|ke mana|mau tanya|bertanya|menanyakan|informasi
-    topic question    | kenapa|mengapa|anonim|tanpa nama|apa (?:bedanya|beda|itu|arti|artinya)
-    topic question    | hukuman|sanksi|pasal
-    topic question    | how (?:do|can|to|should)|what (?:is|should|do)|where (?:can|do|should)
-    topic question    | (?:can|could|should) (?:i|we)|is it possible|why|anonymously|number
-    topic question    | hotline|(?:like|want) to know|punishment|penalty
-    topic hypothesis  | kalau|jika|jikalau|apabila|bila|seandainya|andaikan|misalnya|if|in case
-    topic hypothesis  | what if|suppose
-    fiction media     | film|sinetron|berita|news|game|movie|nonton|novel|postingan|hoax|hoaks
-    fiction media     | viral|medsos|video
-    """,
-    LISTS,
-)
+LISTS = _alternations(_DATA["lists"])
+_PHRASES = _phrase_table(_DATA["phrases"], LISTS)
 
-NEGATORS = _words("tidak tak bukan tanpa no not nobody never none nothing")
+_WORDS = word_sets(_DATA["words"])
+NEGATORS = _WORDS["negators"]
 NEGATION_REACH = 3  # "tidak ada yang terluka", "no one is hurt"
-PLEAS = _words("tolong help sos")
-SCENES = _words("ada someone somebody seseorang")
-VICTIMS = _words("saya kami kita")
-WAS = _words("was were had happened got")
-NOW_WORDS = _words("sekarang now currently sedang")
-REPORT_VERBS = _words(
-    "lapor melapor melaporkan laporkan laporan report reporting mengadu ngadu tanya ask buat"
-)
+PLEAS = _WORDS["pleas"]
+SCENES = _WORDS["scenes"]
+VICTIMS = _WORDS["victims"]
+WAS = _WORDS["was"]
+NOW_WORDS = _WORDS["now_words"]
+REPORT_VERBS = _WORDS["report_verbs"]
 # "Now" dates the reporting, not the event, this close to a reporting verb:
 VERB_AFTER_NOW = 4  # "sekarang saya mau lapor", "now i want to report"
 VERB_BEFORE_NOW = 2  # "mau lapor sekarang"
-BE = _words("is are am")
-BE_FILLERS = _words("being getting still now on badly seriously an a currently")
-NOT_PROGRESSIVE = _words(
-    "going writing calling asking wondering looking trying planning thinking waiting reporting "
-    "hoping wanting something nothing anything everything morning evening during"
-)
+BE = _WORDS["be"]
+BE_FILLERS = _WORDS["be_fillers"]
+NOT_PROGRESSIVE = _WORDS["not_progressive"]
 PASSIVE_PREFIXES = ("di", "ter", "ke")
-# Everyday words one typo away from an alarm word: never read as that word.
-NOT_TYPOS = _words(
-    "paling bekal masuk tembok tembakau sengaja bunyi butuh terbayar terbaca kebanyakan "
-    "kebanjiran pistil culas bantuan bantuin perampingan pencurian kecurian curian malam"
-)
+NOT_TYPOS = _WORDS["not_typos"]  # everyday words one typo away from an alarm word
 
 
 # -- reading text ----------------------------------------------------------
@@ -394,7 +162,7 @@ def _fold(text: str) -> str:
 
 
 def _spell_contraction(match: re.Match[str]) -> str:
-    return CONTRACTIONS["nt" if match["nt"] else match["tail"]]
+    return " " + CONTRACTIONS["nt" if match["nt"] else match["tail"]]
 
 
 def tokens(text: str) -> list[str]:

@@ -1,16 +1,17 @@
 """What a citizen's free text asks for: a menu flow, help, language, an FAQ entry, or nothing.
 
-`IntentClassifier` is built once from phrase lists — the built-in ones below
-for the flows, navigation and chit-chat, plus the FAQ phrasings the caller
-passes in — and then classifies a message in tens of microseconds: no I/O,
-no database, nothing learnt at run time.
+`IntentClassifier` is built once from phrase lists — the built-in ones in
+``data/intent_phrases.txt`` for the flows, navigation and chit-chat, plus the
+FAQ phrasings the caller passes in — and then classifies a message in tens
+of microseconds: no I/O, no database, nothing learnt at run time.
 
 How a message is read:
 
 1. `normalize` folds case and accents, turns punctuation into spaces,
    squeezes repeated letters ("tolonggg"), spells out chat slang and
-   abbreviations from a small table ("gmn" → "bagaimana", "sy" → "saya",
-   "tdk"/"gak"/"ga" → "tidak", "brp" → "berapa", …) and turns money
+   abbreviations from a small table in ``data/intents.txt`` ("gmn" →
+   "bagaimana", "sy" → "saya", "tdk"/"gak"/"ga" → "tidak", "brp" → "berapa",
+   …) and turns money
    amounts ("30rb", "Rp30.000") into one word.
 2. Filler words (particles, politeness, articles) are dropped. Each
    remaining word stands for itself, its rough Indonesian or English stems
@@ -37,7 +38,7 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 
-from bot.language.wordlists import variant_table
+from bot.language.wordlists import pairs, sections, variant_table, word_sets
 
 NONE = "none"
 FAQ_PREFIX = "faq:"
@@ -86,100 +87,12 @@ class Tuning:
 # -- reading text ----------------------------------------------------------
 
 
-SLANG = variant_table("""
-    bagaimana: gmn gmna gmana gimana bgmn gimn
-    berapa: brp brapa
-    dimana: dmn dmana
-    kapan: kpn
-    kenapa: knp
-    tidak: tdk gak ga gk g nggak ngga enggak engga ndak kagak
-    bukan: bkn
-    sudah: sdh udh udah dah
-    belum: blm blom belom
-    tadi: td
-    kemarin: kmrn kemaren
-    malam: mlm malem
-    sekarang: skrg skrng
-    sampai: smp sampe
-    hari: hr
-    jam: jm
-    saya: sy sya aku ak gw gue gua ane
-    kamu: km lu lo
-    orang: org
-    rumah: rmh
-    kantor: ktr
-    polisi: plsi pulisi
-    yang: yg
-    juga: jg
-    untuk: utk untk
-    dengan: dgn dg
-    karena: krn
-    tapi: tp
-    dari: dr
-    sama: sm
-    kalau: kl klo kalo
-    terus: trs
-    saja: aja sj
-    di: d
-    ada: ad
-    mana: mn
-    nih: ni
-    tolong: tlg
-    bisa: bs bsa
-    buat: bikin bkin bwt
-    ingin: pgn pengen pingin pengin
-    mau: mo
-    tanya: nanya tny
-    datang: dtg dateng
-    urus: ngurus
-    hilang: ilang
-    adu: ngadu
-    nomor: nmr nomer no
-    telepon: tlp telp tlpn telpon
-    izin: ijin
-    ramai: rame
-    keramaian: keramean
-    ponsel: hp
-    bahasa: bhs
-    english: inggris
-    ambulans: ambulan ambulance
-    lokasi: loc lok sharelok shareloc
-    thanks: thx
-    you: u
-    your: ur
-    please: pls plz
-""")
-PHRASE_SLANG = {
-    "sajam": "senjata tajam",
-    "pungli": "pungutan liar",
-    "ortu": "orang tua",
-    "tanpa nama": "anonim",
-    "makasih": "terima kasih",
-    "mksh": "terima kasih",
-    "trims": "terima kasih",
-    "tq": "terima kasih",
-    "im": "i am",
-    "dont": "do not",
-    "whats": "what is",
-    "wanna": "want to",
-}
-SYNONYMS = variant_table("""
-    adu: keluh komplain complain aduan protes
-    buruk: jelek
-    lambat: lamban lelet
-    tanggap: respon balas jawab
-    curi: maling colong
-    biaya: tarif harga ongkos
-    syarat: berkas dokumen
-""")
-STOPWORDS = frozenset(
-    "saya kami kita dia mereka yang dan atau di ke dari ini itu ya iya yah dong deh sih kok "
-    "nih tuh lah kah pun loh lho pak bu bapak ibu mas mbak bang kak min admin mau akan bisa "
-    "ada saja juga lagi nya para dengan sama tolong mohon minta banget "
-    "i me my mine we our the a an is are was were am be been to for of in on at it its this "
-    "that and or with have has had will would could should can do does did please just some "
-    "about there into from by as so if then than".split()
-)
+_DATA = sections("intents")
+SLANG = variant_table(_DATA["slang"])
+PHRASE_SLANG = pairs(_DATA["phrase_slang"])
+SYNONYMS = variant_table(_DATA["synonyms"])
+_WORDS = word_sets(_DATA["words"])
+STOPWORDS = _WORDS["stopwords"]
 _LAUGHTER = re.compile(r"^(?:(?:wk)+w?|(?:ha)+h?|(?:he)+h?|(?:hi)+h?|(?:xi)+|lol|lmao)$")
 _MONEY = re.compile(r"\b(?:rp\s*\d[\d.,]*|\d+(?:[.,]\d+)?\s*(?:rb|ribu|rbu|k|jt|juta))\b")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
@@ -195,10 +108,7 @@ _PREFIXES = (
 )  # fmt: skip
 _SUFFIXES = ("nya", "kan", "lah", "kah", "an", "in", "i")
 _EN_SUFFIXES = ("ing", "ed", "es", "s")
-_UNSTEMMED = frozenset(
-    "berapa bagaimana dimana kapan siapa kenapa mengapa belum sudah tidak bukan terima kasih "
-    "kemarin sekarang pesan perlu ponsel bantuan selamat menu status ngapain".split()
-)
+_UNSTEMMED = _WORDS["unstemmed"]
 _MIN_STEM = 3
 
 
@@ -390,64 +300,10 @@ def _phrases(text: str) -> tuple[str, ...]:
 
 
 BUILTIN_PHRASES: Mapping[str, tuple[str, ...]] = {
-    "complaint": _phrases("""
-        pengaduan; aduan; mengadu; saya ingin mengadu; buat pengaduan; sampaikan keluhan
-        keluhan pelayanan polisi; komplain pelayanan; pelayanan polisi buruk; saya ingin protes
-        petugas tidak sopan; polisi bersikap kasar; petugas arogan dan cuek; sikap polisi sombong
-        oknum polisi meminta uang; pungutan liar oleh petugas; anggota polisi nakal
-        melaporkan perilaku anggota polisi; laporan saya tidak ditanggapi polisi
-        saya kecewa dengan polisi; tidak puas dengan pelayanan; petugas lambat melayani
-        aspirasi untuk polres; saran untuk kepolisian; kritik pelayanan
-        complaint; complain; file a complaint; i want to complain; complaint about the police
-        complaint about an officer's behaviour; the police service was bad
-        an officer asked for a bribe; suggestion for the police; unfriendly officers
-    """),
-    "incident": _phrases("""
-        lapor kejadian; laporan kejadian; buat laporan polisi; lapor polisi; lapor kehilangan
-        ada pencurian; barang saya dicuri; kecurian; kemalingan; rumah dimasuki maling
-        motor hilang dicuri; kendaraan dicuri orang; terjadi kecelakaan; tabrakan di jalan
-        saya tertipu; penipuan online; penjambretan; copet; perampokan; dibegal di jalan
-        dipukul orang; perkelahian; tawuran; keributan di kampung; pengeroyokan
-        kekerasan dalam rumah tangga; ancaman pembunuhan; pelecehan; narkoba; perjudian
-        balap liar; orang membawa senjata tajam; curanmor; tabrak lari; perampasan; pemerasan
-        pengancaman; penculikan; penggelapan; perusakan; pembakaran; pencabulan; kdrt
-        investasi bodong; orang mencurigakan
-        report an incident; report a crime; something was stolen; my phone was stolen; theft
-        robbery; i was robbed; traffic accident; i was scammed; fraud; assault; a fight
-        burglary; break-in at my home; someone hit me; hit and run; my car was damaged
-        missing person; kidnapping; drugs; harassment; threats; vandalism
-    """),
-    "status": _phrases("""
-        cek status; status permohonan; status skck saya; apakah skck saya sudah jadi
-        perkembangan laporan saya; progres laporan; sp2hp; status izin keramaian
-        sejauh mana laporan saya; kabar pengaduan saya; lacak laporan; kasus saya
-        laporan saya sudah diproses belum; permohonan saya sudah disetujui; hasil laporan
-        check status; application status; status of my application; track my report
-        progress of my case; is my skck ready; my reports; any update on my case
-        was my permit approved
-    """),
-    "help": _phrases("""
-        bantuan; tolong bantu; saya butuh bantuan; cara menggunakan; cara pakai layanan ini
-        bagaimana cara menggunakan bot; saya tidak mengerti; bingung; petunjuk; panduan
-        fitur apa saja; apa yang bisa saya lakukan di sini; pilihan menu
-        help; i need help; how to use this; how do i use this bot; i don't understand
-        instructions; what are the options; show me the menu; what does this bot do
-        what can i do here; how does this service work
-    """),
-    "language": _phrases("""
-        bahasa; ganti bahasa; ubah bahasa; pilih bahasa; bahasa inggris; bahasa indonesia
-        pakai bahasa inggris; pakai bahasa indonesia; bisa bahasa inggris
-        language; change language; english; in english please; speak english
-        switch language; indonesian please; do you speak indonesian
-    """),
-    NONE: _phrases("""
-        halo; hai; selamat pagi; selamat siang; selamat malam; assalamualaikum; permisi
-        terima kasih; terima kasih banyak; oke; sip; siap; hehehe; tes; testing; coba
-        bagaimana kabarnya; kabar baik; ini bot ya; kamu robot; lagi apa; salam kenal; mantap
-        hello; hi; good evening; thank you; ok thanks; lol; testing 123; who are you
-        how are you; nice; good afternoon; good night
-    """),
+    intent: _phrases(text) for intent, text in sections("intent_phrases").items()
 }
+"""Example phrasings of the flows, navigation and chit-chat (`none`), from
+``data/intent_phrases.txt``."""
 
 
 def build_classifier(

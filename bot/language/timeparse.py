@@ -41,11 +41,10 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.language.wordlists import variant_table
+from bot.language.wordlists import pairs, patterns, sections, variant_table, word_lists
 
 JUST_NOW = timedelta(minutes=30)  # "barusan", "just now": within the last half hour
 MAX_YEARS_AGO = 100  # "999 tahun lalu" is not a time an incident report can mean
-NIGHT_ENDS = 4  # "tadi malam jam 2" is 02:00 today: the night runs until 04:00
 
 
 class Precision(StrEnum):
@@ -72,126 +71,29 @@ class When:
         return self.precision is not Precision.UNKNOWN
 
 
-# -- word lists ------------------------------------------------------------
+# -- word lists (data/timeparse.txt) ---------------------------------------
 
-
-SLANG = variant_table("""
-    kemarin: kmrn kmrin kmarin kemaren kmaren kemarn kmrin
-    malam: mlm malem mlem
-    semalam: smlm semalem
-    tadi: td tdi
-    sekarang: skrg skrng skr skg skrang skarang
-    barusan: brsn barusn brusan
-    saja: aja aj sj
-    jam: jm
-    pukul: pkl pk
-    menit: mnt mnit
-    hari: hr
-    minggu: mgg mggu mingu ahad
-    bulan: bln
-    tahun: thn
-    yang: yg
-    lalu: lalu lalau
-    sekitar: sktr sekitaran kira kirakira around about approx approximately
-    jumat: jumaat jumat jumat
-    agustus: agustus agust agst agt agu aug
-    pagi: pgi pg
-    sore: sre
-    siang: siank
-""")
-NUMBERS = variant_table("""
-    0: nol zero
-    1: satu one a an
-    2: dua two
-    3: tiga three
-    4: empat four
-    5: lima five
-    6: enam six
-    7: tujuh seven
-    8: delapan eight
-    9: sembilan nine
-    10: sepuluh ten
-    11: sebelas eleven
-    12: twelve
-    15: fifteen
-    20: twenty
-    30: thirty
-    40: forty
-    50: fifty
-""")
-PHRASE_SLANG = {
-    r"a couple of|a couple": "2",
-    r"a few": "few",
-    r"kira kira|kira2|kurang lebih": "sekitar",
-    r"jum at": "jumat",
-    r"(?:setengah|1/2) jam|half an hour|half hour": "30 menit",
-}
-SE_UNITS = {"semenit": "menit", "sejam": "jam", "sehari": "hari", "seminggu": "minggu"}
-SE_UNITS |= {"sebulan": "bulan", "setahun": "tahun", "sepekan": "minggu"}
+_DATA = sections("timeparse")
+SLANG = variant_table(_DATA["slang"])
+NUMBERS = variant_table(_DATA["numbers"])
+PHRASE_SLANG = pairs(_DATA["phrase_slang"])
+SE_UNITS = variant_table(_DATA["se_units"])
 UNIT_YEARS = {"minute": 1 / 525_960, "hour": 1 / 8766, "day": 1 / 365.25, "week": 7 / 365.25}
 UNIT_YEARS |= {"month": 1 / 12, "year": 1}
-UNITS = variant_table("""
-    minute: menit minute minutes min mins
-    hour: jam hour hours hrs
-    day: hari day days
-    week: minggu pekan week weeks
-    month: bulan month months
-    year: tahun year years
-""")
-WEEKDAYS = variant_table("""
-    0: senin monday
-    1: selasa tuesday
-    2: rabu wednesday
-    3: kamis thursday
-    4: jumat friday
-    5: sabtu saturday
-    6: minggu sunday
-""")
-MONTHS = variant_table("""
-    1: januari january jan
-    2: februari pebruari february feb
-    3: maret march mar
-    4: april apr
-    5: mei may
-    6: juni june jun
-    7: juli july jul
-    8: agustus august
-    9: september sept sep
-    10: oktober october okt oct
-    11: november nopember nov nop
-    12: desember december des dec
-""")
+UNITS = variant_table(_DATA["units"])
+WEEKDAYS = variant_table(_DATA["weekdays"])
+MONTHS = variant_table(_DATA["months"])
 # Parts of the day as hours from midnight of their day; the night runs into the next.
 PARTS = {
-    "dini hari": (0, 4),
-    "subuh": (4, 6),
-    "pagi": (4, 11),
-    "siang": (11, 15),
-    "sore": (15, 18),
-    "malam": (18, 24 + NIGHT_ENDS),
-    "morning": (4, 12),
-    "afternoon": (12, 18),
-    "evening": (18, 24),
-    "night": (18, 24 + NIGHT_ENDS),
+    name: (int(first), int(last)) for name, (first, last) in word_lists(_DATA["parts"]).items()
 }
-PART_SYNONYMS = {"petang": "sore", "shubuh": "subuh", "tengah malam": "dini hari"}
+PART_SYNONYMS = pairs(_DATA["part_synonyms"])
 
 
 # -- reading ---------------------------------------------------------------
 
 _TOKEN = re.compile(r"\d+(?:[:.,/-]\d+){0,2}(?:st|nd|rd|th)?|[a-z]+")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
-
-
-def _pattern_table(text: str, pieces: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    """``kind | regex`` lines; ``{name}`` in a regex stands for the piece `name`."""
-    patterns = []
-    for line in text.strip().splitlines():
-        kind, pattern = (part.strip() for part in line.split(" | ", 1))
-        for name, piece in pieces.items():
-            pattern = pattern.replace("{" + name + "}", piece)
-        patterns.append((kind, pattern))
-    return tuple(patterns)
 
 
 def _alternatives(words: Iterable[str]) -> str:
@@ -203,54 +105,9 @@ PIECES = {
     "weekday": _alternatives(WEEKDAYS),
     "month": _alternatives(MONTHS),
     "unit": _alternatives(UNITS),
-    "tanggal": "(?:tanggal|tgl|tg)",
-    "nth": "(?:st|nd|rd|th)?",
-    "year": r"(?: (?P<y>\d{4}))?",
-    "ago": "(?:yang )?(?:lalu|ago|sebelumnya|kebelakang)",
-    "before": "(?:kemarin|lalu|yang lalu|minggu lalu|last week)",
-    "not_week": "(?!minggu (?:lalu|kemarin|depan|ini|yang lalu))",  # "minggu lalu" is last week
-    "hour": r"(?P<h>\d{1,2})(?:[:.,](?P<m>\d{2}))?",
-    "shift": r"(?: (?P<shift>lewat|lebih|kurang) (?P<sm>\d{1,2}|seperempat|setengah)(?: menit)?)?",
-    "ampm": "(?: ?(?P<ampm>am|pm))?",
-}
+} | dict(patterns(_DATA["pieces"], {}))
 # Where two phrases could start at one word, the first listed wins.
-PATTERNS = _pattern_table(
-    r"""
-    future      | besok|nanti|tomorrow|later|(?<!kemarin )lusa|(?:minggu|bulan|tahun|pekan) depan
-    future      | next (?:week|month|year|{weekday})
-    invalid     | \d{5,}(?:[.,]\d+)? {unit} {ago}
-    ago         | (?P<n>\d{1,4}(?:[.,]\d{1,2})?|beberapa|few|several) (?P<unit>{unit}) {ago}
-    just        | barusan|baru (?:saja|tadi|terjadi)|just now|a moment ago|tadi barusan
-    now         | sekarang|saat ini|right now|now|happening
-    iso         | (?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})
-    dmy         | (?:{tanggal} )?(?P<d>\d{1,2})[/-](?P<mo>\d{1,2})(?:[/-](?P<y>\d{2,4}))?
-    dmy         | (?:{tanggal} )?(?P<d>\d{1,2})\.(?P<mo>\d{1,2})\.(?P<y>\d{2,4})
-    dmonth      | (?:{tanggal} |on )?(?P<d>\d{1,2}){nth} (?:of )?(?P<month>{month}){year}
-    monthd      | (?P<month>{month}) (?P<d>\d{1,2}){nth}{year}
-    dayofmonth  | {tanggal} (?P<d>\d{1,2})(?: bulan (?P<rel>ini|lalu|kemarin))?
-    daybefore   | kemarin lusa|(?:the )?day before yesterday
-    nightof     | malam (?P<wd>{weekday})(?: (?P<rel>kemarin|lalu|yang lalu))?
-    weekday     | hari (?P<wd>{weekday})(?: (?P<rel>kemarin|lalu|yang lalu))?
-    weekday     | (?:(?P<last>last|on) )?{not_week}(?P<wd>{weekday})(?: (?P<rel>{before}))?
-    lastnight   | tadi malam|malam tadi|semalam|last night|kemarin malam|malam kemarin
-    lastnight   | yesterday (?:evening|night)
-    yesterday   | kemarin|yesterday
-    lastperiod  | (?P<period>minggu|pekan|bulan|tahun|week|month|year) (?:lalu|kemarin|yang lalu)
-    lastperiod  | last (?P<period>week|month|year)
-    thisperiod  | (?P<period>minggu|pekan|bulan|tahun) ini
-    thisperiod  | this (?P<period>week|month|year)
-    today_part  | tadi (?P<part>{part})
-    today_part  | (?P<part>{part}) (?:tadi|ini)
-    today_part  | (?:this|earlier this) (?P<part>{part})
-    today_part  | tonight
-    today       | hari ini|today|earlier today|tadi|earlier
-    clock       | (?:jam|pukul|at)(?: sekitar)? (?:setengah (?P<half>\d{1,2})|{hour}){shift}{ampm}
-    clock       | {hour} ?(?P<ampm>am|pm)
-    clock       | (?P<h>\d{1,2})[:.](?P<m>\d{2})
-    part        | (?P<part>{part})
-    """,
-    PIECES,
-)
+PATTERNS = patterns(_DATA["patterns"], PIECES)
 _GROUP = re.compile(r"\(\?P<(\w+)>")
 
 

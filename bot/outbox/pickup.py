@@ -10,11 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.messages import Outbound
-from bot.outbox.queue import outbox
 from bot.storage.database import reading
-from bot.storage.models import Contact
-
-contacts = Contact.__table__  # type: ignore[attr-defined]
+from bot.storage.tables import contacts, outbox
 
 
 async def sent_to(

@@ -17,12 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.messages import Outbound
 from bot.storage.direct import Tx
-from bot.storage.models import OutboxMessage
+from bot.storage.tables import outbox
 
 URGENT_PRIORITY = 10
 NORMAL_PRIORITY = 0
 
-outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 TEXT_LIMITS = {"telegram": 4096, "whatsapp": 4096}
 

@@ -57,21 +57,10 @@ from bot.domain.messages import Outbound
 from bot.outbox import delivery
 from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.direct import Tx, run_on
-from bot.storage.models import (
-    Application,
-    ApplicationLookup,
-    ApplicationSubscription,
-    AuditEntry,
-    Contact,
-)
+from bot.storage.tables import applications, contacts, lookups, subscriptions
 
 logger = logging.getLogger(__name__)
 
-applications = Application.__table__  # type: ignore[attr-defined]
-lookups = ApplicationLookup.__table__  # type: ignore[attr-defined]
-subscriptions = ApplicationSubscription.__table__  # type: ignore[attr-defined]
-contacts = Contact.__table__  # type: ignore[attr-defined]
-audit_log = AuditEntry.__table__  # type: ignore[attr-defined]
 
 WINDOW = timedelta(hours=1)
 CONTACT_FAILURES = 5

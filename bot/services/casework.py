@@ -18,13 +18,7 @@ from bot.domain.messages import Outbound
 from bot.outbox import delivery
 from bot.outbox.delivery import Notice
 from bot.storage.direct import run_on
-from bot.storage.models import Case, CaseMessage, CaseStatusChange, Contact, Media
-
-cases = Case.__table__  # type: ignore[attr-defined]
-case_messages = CaseMessage.__table__  # type: ignore[attr-defined]
-status_changes = CaseStatusChange.__table__  # type: ignore[attr-defined]
-contacts = Contact.__table__  # type: ignore[attr-defined]
-media = Media.__table__  # type: ignore[attr-defined]
+from bot.storage.tables import case_messages, cases, contacts, status_changes
 
 
 class CaseStatus(StrEnum):

@@ -33,12 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.faq import Faq, FaqDataError, make_faq
 from bot.engine.faq import FaqSnapshot, snapshot
 from bot.storage.database import insert_ignoring_duplicates
-from bot.storage.models import FaqEntry
+from bot.storage.tables import faq_entries
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "faq.json"
 DEFAULT_TTL_SECONDS = 5.0
-
-faq_entries = FaqEntry.__table__  # type: ignore[attr-defined]
 
 
 def load_shipped(path: Path = SHIPPED) -> tuple[Faq, ...]:

@@ -19,7 +19,7 @@ from bot.runtime import Runtime
 from bot.services.application_lookup import subscribe
 from bot.services.applications import get_application
 from bot.storage.direct import run_on
-from bot.storage.models import AuditEntry, Contact, OutboxMessage
+from bot.storage.tables import audit_log, contacts, outbox
 from tests.support.office import officer_with_role
 from tests.support.web import WebCitizen
 
@@ -31,9 +31,6 @@ BODY: dict[str, Any] = {
     "birth_date": "1990-08-17",
     "note": "Tunggu pesan berikutnya.",
 }
-audit_log = AuditEntry.__table__  # type: ignore[attr-defined]
-contacts = Contact.__table__  # type: ignore[attr-defined]
-outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -20,15 +20,11 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.database import create_engine
 from bot.storage.migrate import upgrade_database
-from bot.storage.models import AuditEntry, Officer, OfficerToken
+from bot.storage.tables import audit_log, officer_tokens, officers
 from tests.conftest import ADMIN_PASSWORD, START
 
 TOKEN_URL = "/api/v1/auth/token"
 CASES_URL = "/api/v1/cases"
-
-audit_log = AuditEntry.__table__  # type: ignore[attr-defined]
-officers = Officer.__table__  # type: ignore[attr-defined]
-officer_tokens = OfficerToken.__table__  # type: ignore[attr-defined]
 
 
 async def login(

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backoffice.officers import Role, add_officer
 from bot.domain.clock import ManualClock
 from bot.runtime import Runtime
-from bot.storage.models import AuditEntry, Case, Contact
+from bot.storage.tables import audit_log, cases, contacts
 from tests.conftest import ADMIN_PASSWORD
 from tests.support.journeys import DESCRIPTION, file_complaint
 from tests.support.office import sign_in
@@ -22,10 +22,6 @@ from tests.support.web import WebCitizen, texts
 
 CASES_URL = "/api/v1/cases"
 REPORTER_NAME = "Budi Santoso"
-
-audit_log = AuditEntry.__table__  # type: ignore[attr-defined]
-cases = Case.__table__  # type: ignore[attr-defined]
-contacts = Contact.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture

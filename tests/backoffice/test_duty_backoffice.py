@@ -10,12 +10,9 @@ from sqlalchemy import func, select
 
 from bot.domain.clock import ManualClock
 from bot.runtime import Runtime
-from bot.storage.models import AuditEntry, OutboxMessage
+from bot.storage.tables import audit_log, outbox
 from tests.conftest import ADMIN_PASSWORD
 from tests.support.duty import alert_of, open_urgent_case
-
-audit_log = AuditEntry.__table__  # type: ignore[attr-defined]
-outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 
 async def signed_in(client: httpx.AsyncClient) -> dict[str, str]:

@@ -23,12 +23,11 @@ from bot.services.faq import (
     list_faqs,
     load_shipped,
 )
-from bot.storage.models import AuditEntry
+from bot.storage.tables import audit_log
 from tests.conftest import ADMIN_PASSWORD
 from tests.support.office import sign_in
 
 FAQ_URL = "/api/v1/faq"
-audit_log = AuditEntry.__table__  # type: ignore[attr-defined]
 
 SIM = {
     "title": {"id": "Syarat SIM", "en": "Driving licence"},

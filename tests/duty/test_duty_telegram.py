@@ -15,7 +15,7 @@ from bot.outbox.queue import URGENT_PRIORITY
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.direct import Tx
-from bot.storage.models import AuditEntry, Contact, Conversation, InboundEvent, OutboxMessage
+from bot.storage.tables import audit_log, contacts, conversations, inbound_events, outbox
 from tests.conftest import ADMIN_PASSWORD, START
 from tests.support.duty import (
     GROUP,
@@ -34,11 +34,6 @@ from tests.support.fake_telegram import FakeBotAPI, message_update
 from tests.support.outbox import settle
 from tests.support.telegram_citizen import SECRET, TelegramCitizen, telegram_settings
 
-audit_log = AuditEntry.__table__  # type: ignore[attr-defined]
-contacts = Contact.__table__  # type: ignore[attr-defined]
-conversations = Conversation.__table__  # type: ignore[attr-defined]
-inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
-outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
 CITIZEN_CHAT = 5550077
 
 

@@ -24,7 +24,7 @@ from bot.outbox.queue import enqueue, outbox
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.storage.migrate import upgrade_database
-from bot.storage.models import Contact, DeadLetter, InboundEvent
+from bot.storage.tables import contacts, dead_letters, inbound_events
 from tests.support.channels import (
     BSUID,
     CHANNELS,
@@ -41,9 +41,6 @@ from tests.support.fake_whatsapp import FakeGraphAPI, encode, message, notificat
 from tests.support.telegram_citizen import TelegramCitizen, telegram_settings
 from tests.support.whatsapp_citizen import WhatsAppCitizen, whatsapp_settings
 
-contacts = Contact.__table__  # type: ignore[attr-defined]
-dead_letters = DeadLetter.__table__  # type: ignore[attr-defined]
-inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
 HANDLERS = Path(__file__).resolve().parents[2] / "bot" / "handlers"
 DEEP_ARRAY = b"[" * 5000 + b"]" * 5000
 

@@ -6,10 +6,8 @@ import httpx
 from sqlalchemy import func, select
 
 from bot.runtime import Runtime
-from bot.storage.models import InboundEvent
+from bot.storage.tables import inbound_events
 from tests.support.web import WebCitizen, texts
-
-inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
 
 
 async def test_healthz_answers_ok_when_the_database_does(client: httpx.AsyncClient) -> None:

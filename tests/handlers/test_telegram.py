@@ -16,7 +16,7 @@ from bot.domain.references import REFERENCE_PATTERN
 from bot.outbox.queue import enqueue
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.storage.models import Case, Contact, DeadLetter, InboundEvent, Media
+from bot.storage.tables import cases, contacts, dead_letters, inbound_events, media
 from tests.conftest import ADMIN_PASSWORD
 from tests.support.fake_telegram import (
     FakeBotAPI,
@@ -34,11 +34,6 @@ from tests.support.telegram_citizen import (
     telegram_settings,
 )
 
-cases = Case.__table__  # type: ignore[attr-defined]
-contacts = Contact.__table__  # type: ignore[attr-defined]
-dead_letters = DeadLetter.__table__  # type: ignore[attr-defined]
-inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
-media = Media.__table__  # type: ignore[attr-defined]
 CHAT = 5550001
 
 
@@ -115,9 +110,7 @@ async def test_officer_reply_arrives_as_send_message_escaped(
     assert "Mohon datang ke &lt;kantor&gt; &amp; bawa KTP <b>asli</b>" in sent
     assert ref in sent
     async with runtime.db.connect() as conn:
-        status = await conn.scalar(
-            select(func.max(Case.__table__.c.status))  # type: ignore[attr-defined]
-        )
+        status = await conn.scalar(select(func.max(cases.c.status)))
     assert status == "in_progress"
 
 

@@ -24,9 +24,7 @@ from sqlalchemy import select
 
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.storage.models import Conversation
-
-conversations = Conversation.__table__  # type: ignore[attr-defined]
+from bot.storage.tables import conversations
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

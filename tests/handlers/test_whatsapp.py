@@ -13,7 +13,7 @@ from bot.app import whatsapp_from
 from bot.domain.references import REFERENCE_PATTERN
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.storage.models import Case, Contact, DeadLetter, InboundEvent, Media
+from bot.storage.tables import cases, contacts, dead_letters, inbound_events, media
 from tests.support.fake_whatsapp import (
     VERIFY_TOKEN,
     FakeGraphAPI,
@@ -28,12 +28,6 @@ from tests.support.fake_whatsapp import (
 from tests.support.journeys import DESCRIPTION, PlatformCitizen, file_complaint_on
 from tests.support.outbox import settle
 from tests.support.whatsapp_citizen import WhatsAppCitizen, whatsapp_settings
-
-cases = Case.__table__  # type: ignore[attr-defined]
-contacts = Contact.__table__  # type: ignore[attr-defined]
-dead_letters = DeadLetter.__table__  # type: ignore[attr-defined]
-inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
-media = Media.__table__  # type: ignore[attr-defined]
 
 BSUID = "ID.1349120865530274191"
 WA_ID = "6281234567890"

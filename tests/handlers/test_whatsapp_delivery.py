@@ -17,10 +17,10 @@ from bot.domain.clock import ManualClock
 from bot.domain.messages import Choice, Outbound
 from bot.domain.references import REFERENCE_PATTERN
 from bot.handlers.whatsapp.channel import WhatsAppChannel
-from bot.outbox.queue import enqueue, outbox
+from bot.outbox.queue import enqueue
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.storage.models import Contact, DeadLetter, InboundEvent
+from bot.storage.tables import contacts, dead_letters, inbound_events, outbox
 from tests.conftest import ADMIN_PASSWORD
 from tests.handlers.test_whatsapp import BSUID, WA_ID
 from tests.support.fake_whatsapp import (
@@ -35,9 +35,6 @@ from tests.support.journeys import DESCRIPTION
 from tests.support.outbox import settle
 from tests.support.whatsapp_citizen import WhatsAppCitizen, whatsapp_settings
 
-contacts = Contact.__table__  # type: ignore[attr-defined]
-dead_letters = DeadLetter.__table__  # type: ignore[attr-defined]
-inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
 REPLY_TEMPLATE = "pintu_balasan_petugas"
 UPDATE_TEMPLATE = "pintu_pembaruan_laporan"
 DAY_AND_AN_HOUR = 25 * 3600

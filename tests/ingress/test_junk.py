@@ -33,7 +33,7 @@ from bot.domain.clock import ManualClock
 from bot.handlers.whatsapp.parse import read_notification
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.storage.models import DeadLetter, InboundEvent
+from bot.storage.tables import dead_letters, inbound_events
 from tests.conftest import START
 from tests.support.fake_telegram import FakeBotAPI, message_update, text_update
 from tests.support.fake_whatsapp import (
@@ -50,8 +50,6 @@ from tests.support.loopback import running
 from tests.support.telegram_citizen import SECRET, telegram_settings
 from tests.support.whatsapp_citizen import whatsapp_settings
 
-dead_letters = DeadLetter.__table__  # type: ignore[attr-defined]
-inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
 Json = Any
 CHAT = 5550777
 BSUID = "ID.777"

@@ -16,16 +16,10 @@ from bot.domain.clock import ManualClock
 from bot.domain.references import REFERENCE_PATTERN
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.storage.models import Case, Contact, Conversation, InboundEvent, Media
+from bot.storage.tables import cases, contacts, conversations, inbound_events, media
 from tests.support.journeys import DESCRIPTION, file_complaint
 from tests.support.outbox import settle
 from tests.support.web import WebCitizen, texts
-
-cases = Case.__table__  # type: ignore[attr-defined]
-contacts = Contact.__table__  # type: ignore[attr-defined]
-conversations = Conversation.__table__  # type: ignore[attr-defined]
-media = Media.__table__  # type: ignore[attr-defined]
-inbound_events = InboundEvent.__table__  # type: ignore[attr-defined]
 
 
 async def stored_cases(runtime: Runtime) -> list[dict[str, object]]:

@@ -13,15 +13,11 @@ from bot.domain.clock import ManualClock
 from bot.domain.references import REFERENCE_PATTERN
 from bot.outbox.queue import URGENT_PRIORITY
 from bot.runtime import Runtime
-from bot.storage.models import Case, DutyAlert, Media, OutboxMessage
+from bot.storage.tables import alerts, cases, media, outbox
 from tests.conftest import ADMIN_PASSWORD
 from tests.support.outbox import settle
 from tests.support.web import WebCitizen, texts
 
-cases = Case.__table__  # type: ignore[attr-defined]
-alerts = DutyAlert.__table__  # type: ignore[attr-defined]
-media = Media.__table__  # type: ignore[attr-defined]
-outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
 ADMIN = {"username": "admin", "password": ADMIN_PASSWORD}
 EMERGENCY = "telepon 110 SEKARANG"  # the emergency answer, not 110 mentioned in passing
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 2048

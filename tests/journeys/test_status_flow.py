@@ -10,13 +10,11 @@ from sqlalchemy import select
 
 from bot.domain.clock import ManualClock
 from bot.runtime import Runtime
-from bot.storage.models import ApplicationSubscription, CaseMessage
+from bot.storage.tables import case_messages, subscriptions
 from tests.conftest import ADMIN_PASSWORD
 from tests.support.journeys import file_complaint
 from tests.support.web import WebCitizen, texts
 
-subscriptions = ApplicationSubscription.__table__  # type: ignore[attr-defined]
-case_messages = CaseMessage.__table__  # type: ignore[attr-defined]
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 2048
 NUMBER = "SKCK/123/XI/2026"
 APPLICATION = {

@@ -19,7 +19,8 @@ from backoffice.officers import Role, add_officer
 from bot.domain.clock import ManualClock
 from bot.domain.references import REFERENCE_PATTERN
 from bot.runtime import Runtime
-from bot.storage.models import AuditEntry, Media
+from bot.storage.tables import audit_log
+from bot.storage.tables import media as media_table
 from tests.conftest import ADMIN_PASSWORD
 from tests.support.images import (
     IDENTIFYING,
@@ -41,9 +42,6 @@ PHOTOS: dict[str, Callable[[], Fixture]] = {
 }
 # Accepted as a JPEG by its first bytes, but no segment walk gets to its end.
 BROKEN_JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 2048
-
-media_table = Media.__table__  # type: ignore[attr-defined]
-audit_log = AuditEntry.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture

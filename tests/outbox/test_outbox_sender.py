@@ -21,15 +21,12 @@ from bot.domain.channel import (
 )
 from bot.domain.clock import ManualClock
 from bot.domain.messages import Outbound
-from bot.outbox.queue import enqueue, outbox
+from bot.outbox.queue import enqueue
 from bot.outbox.sender import OutboxSender, RetryPolicy
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.storage.migrate import upgrade_database
-from bot.storage.models import Contact, DeadLetter
-
-contacts = Contact.__table__  # type: ignore[attr-defined]
-dead_letters = DeadLetter.__table__  # type: ignore[attr-defined]
+from bot.storage.tables import contacts, dead_letters, outbox
 
 
 @dataclass

@@ -41,16 +41,14 @@ from bot.services.applications import (
     unsubscribe,
 )
 from bot.storage.direct import Params, Row, Tx
-from bot.storage.models import ApplicationLookup, AuditEntry, Contact
+from bot.storage.tables import audit_log, contacts
+from bot.storage.tables import lookups as lookups_table
 
 SKCK = ApplicationKind.SKCK
 NUMBER = "SKCK/123/XI/2026"
 UNKNOWN = "SKCK/999/XI/2026"
 BORN = date(1990, 8, 17)
 WRONG = date(1990, 8, 18)
-contacts = Contact.__table__  # type: ignore[attr-defined]
-lookups_table = ApplicationLookup.__table__  # type: ignore[attr-defined]
-audit_log = AuditEntry.__table__  # type: ignore[attr-defined]
 _external_ids = itertools.count(1)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.domain.references import new_reference
 from bot.runtime import Runtime
 from bot.storage.direct import Tx
-from bot.storage.models import DutyAlert
+from bot.storage.tables import alerts
 from tests.support.fake_telegram import BOT_ID
 
 GROUP = -1001234567890
@@ -20,7 +20,6 @@ DUTY_OFFICER = {"id": 4201, "is_bot": False, "first_name": "Budi", "last_name": 
 OTHER_OFFICER = {"id": 4202, "is_bot": False, "first_name": "Rina"}
 PALEMBANG = (-2.9761, 104.7754)
 
-alerts = DutyAlert.__table__  # type: ignore[attr-defined]
 T = TypeVar("T")
 _update_ids = itertools.count(700_000)
 _contacts = itertools.count(1)

@@ -12,22 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backoffice.officers import Role, add_officer
 from bot.domain.clock import ManualClock
 from bot.runtime import Runtime
-from bot.storage.models import (
-    ApplicationSubscription,
-    Case,
-    CaseMessage,
-    Contact,
-    DutyAlert,
-    Media,
-)
+from bot.storage.tables import alerts, case_messages, cases, contacts, media, subscriptions
 from tests.conftest import ADMIN_PASSWORD
-
-cases = Case.__table__  # type: ignore[attr-defined]
-case_messages = CaseMessage.__table__  # type: ignore[attr-defined]
-contacts = Contact.__table__  # type: ignore[attr-defined]
-alerts = DutyAlert.__table__  # type: ignore[attr-defined]
-media = Media.__table__  # type: ignore[attr-defined]
-subscriptions = ApplicationSubscription.__table__  # type: ignore[attr-defined]
 
 Row = dict[str, Any]
 
