@@ -22,6 +22,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.models import Contact, DeadLetter, InboundEvent
 from tests.conftest import ADMIN_PASSWORD
+from tests.handlers.test_whatsapp import BSUID, WA_ID
 from tests.support.fake_whatsapp import (
     TIMESTAMP,
     FakeGraphAPI,
@@ -33,7 +34,6 @@ from tests.support.fake_whatsapp import (
 from tests.support.journeys import DESCRIPTION
 from tests.support.outbox import settle
 from tests.support.whatsapp_citizen import WhatsAppCitizen, whatsapp_settings
-from tests.test_whatsapp import BSUID, WA_ID
 
 contacts = Contact.__table__  # type: ignore[attr-defined]
 dead_letters = DeadLetter.__table__  # type: ignore[attr-defined]
@@ -389,7 +389,7 @@ async def test_131056_backs_off_4_to_the_n_and_slows_that_citizen(
 async def test_5xx_and_timeouts_back_off_and_retry(
     siti: WhatsAppCitizen, graph: FakeGraphAPI, clock: ManualClock
 ) -> None:
-    graph.fail_next(Scripted(500, 2, "Service temporarily unavailable"), Scripted(delay=1.0))
+    graph.fail_next(Scripted(500, 2, "Service temporarily unavailable"), Scripted(hang=True))
     await siti.post(siti.notification(siti.message("text", text={"body": "halo"})))
     for _ in range(6):
         await settle(siti.runtime)

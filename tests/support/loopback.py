@@ -9,6 +9,7 @@ from typing import Protocol, TypeVar
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.requests import Request
 
 
 class FakeAPI(Protocol):
@@ -37,3 +38,13 @@ async def running(fake: Fake) -> AsyncIterator[Fake]:
     finally:
         server.should_exit = True
         await task
+
+
+async def until_client_hangs_up(request: Request) -> None:
+    """Hold a request unanswered until its client gives up on it (a timeout).
+
+    Event-driven, unlike sleeping past the client's timeout: the wait ends as
+    soon as the connection closes, or when the server shuts down.
+    """
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
