@@ -3,10 +3,11 @@
 Every test gets a fresh, migrated database: a copy of a template the session
 migrated once (tests/support/databases.py), as a SQLite file by default or,
 when ``PINTU_TEST_DATABASE_URL`` names a PostgreSQL database, as that
-database recreated from the template. A test marked ``empty_database`` gets
-one without tables instead. The app runs with its real lifespan (migrations,
-which find the copy up to date, first admin, outbox sender) and is driven
-over HTTP. Passwords are hashed at Argon2's minimum cost (tests only).
+database holding just what the template holds. A test marked
+``empty_database`` gets one without tables instead. The app runs with its
+real lifespan (migrations, which find the copy up to date, first admin,
+outbox sender) and is driven over HTTP. Passwords are hashed at Argon2's
+minimum cost (tests only).
 """
 
 from __future__ import annotations
