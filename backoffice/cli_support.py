@@ -30,6 +30,7 @@ async def add_officer_command(
     fit for the terminal.
     """
     chosen_role = parse_role(role)
+    security.use_password_cost(security.PasswordCost(settings.password_cost))
     secret = security.new_password() if password is None else password
     db = create_engine(settings.database_url)
     try:

@@ -2,8 +2,12 @@
 
 Passwords are hashed with Argon2 (pwdlib's recommended settings); hashing is
 slow on purpose, so it runs in a worker thread instead of stalling the event
-loop. Tokens are opaque random strings; the database keeps only their SHA-256,
-so a leaked table grants no access. A token is found by its digest, which is
+loop. The test suite alone turns the cost down (`PasswordCost.TESTS_ONLY`,
+chosen by `Settings.password_cost`): a hash records its own parameters, so
+verifying never depends on the cost chosen now.
+
+Tokens are opaque random strings; the database keeps only their SHA-256, so
+a leaked table grants no access. A token is found by its digest, which is
 why no comparison of the token itself is needed: the lookup can only reveal
 digest prefixes, which say nothing about any token.
 """
@@ -13,11 +17,36 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+from enum import StrEnum
 from functools import cache
 
 from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
-_hasher = PasswordHash.recommended()
+
+class PasswordCost(StrEnum):
+    """How expensive a new password hash is."""
+
+    RECOMMENDED = "recommended"
+    # Argon2's minimum (8 KiB, one pass, one lane): about a millisecond a hash
+    # instead of a few hundred. Such hashes are cheap to crack: tests only.
+    TESTS_ONLY = "tests-only"
+
+
+_HASHERS = {
+    PasswordCost.RECOMMENDED: PasswordHash.recommended(),
+    PasswordCost.TESTS_ONLY: PasswordHash(
+        (Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),)
+    ),
+}
+_hasher = _HASHERS[PasswordCost.RECOMMENDED]
+
+
+def use_password_cost(cost: PasswordCost) -> None:
+    """Hash new passwords at `cost` from now on, in this whole process."""
+    global _hasher
+    _hasher = _HASHERS[cost]
+    _decoy_hash.cache_clear()
 
 
 async def hash_password(password: str) -> str:

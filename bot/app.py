@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from backoffice import security
 from backoffice.api import build_api_router
 from backoffice.bootstrap import ensure_first_admin
 from bot.domain.channel import ChannelHandler
@@ -41,6 +42,7 @@ def create_app(
     """The whole service. `run_workers=False` leaves the outbox sender and the
     scheduler to the caller (tests drive them step by step)."""
     settings = settings or Settings()
+    security.use_password_cost(security.PasswordCost(settings.password_cost))
     web_channel = web.WebChannel()
     web_hub = web.WebHub()
     handlers: dict[str, ChannelHandler] = {web_channel.channel: web_channel}

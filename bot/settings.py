@@ -7,6 +7,7 @@ are timings and limits that tests and deployments tune.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,10 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None,
         description="Signs web-chat browser tokens; generated into var_dir when unset.",
+    )
+    password_cost: Literal["recommended", "tests-only"] = Field(
+        default="recommended",
+        description="Argon2 cost of new officer passwords; 'tests-only' is for the test suite.",
     )
     conversation_idle_seconds: int = 1800
     flood_messages_per_minute: int = 30

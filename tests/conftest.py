@@ -1,9 +1,13 @@
 """Fixtures shared by the suite.
 
-Every test gets an empty database: a fresh SQLite file by default, or, when
-``PINTU_TEST_DATABASE_URL`` names a PostgreSQL database, that database with
-its ``public`` schema dropped and recreated. The app runs with its real
-lifespan (migrations, first admin, outbox sender) and is driven over HTTP.
+Every test gets a fresh, migrated database: a copy of a template the session
+migrated once (tests/support/databases.py), as a SQLite file by default or,
+when ``PINTU_TEST_DATABASE_URL`` names a PostgreSQL database, as that
+database holding just what the template holds. A test marked
+``empty_database`` gets one without tables instead. The app runs with its
+real lifespan (migrations, which find the copy up to date, first admin,
+outbox sender) and is driven over HTTP. Passwords are hashed at Argon2's
+minimum cost (tests only).
 """
 
 from __future__ import annotations
@@ -16,13 +20,12 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import create_app
 from bot.domain.clock import ManualClock
 from bot.runtime import Runtime
 from bot.settings import Settings
+from tests.support.databases import PostgreSQLDatabases, SQLiteTemplate
 from tests.support.fake_telegram import FakeBotAPI
 from tests.support.fake_whatsapp import FakeGraphAPI
 from tests.support.loopback import running
@@ -32,21 +35,32 @@ ADMIN_PASSWORD = "test-admin-password"
 START = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 
 
-async def _reset_postgresql(url: str) -> None:
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "empty_database: the test's database has no tables (migrations not run)"
+    )
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> SQLiteTemplate | PostgreSQLDatabases:
+    """Migrate once per session; tests copy the result."""
+    url = os.environ.get("PINTU_TEST_DATABASE_URL")
+    if url:
+        return PostgreSQLDatabases.build(url)
+    return SQLiteTemplate.build(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture
-async def database_url(tmp_path: Path) -> str:
-    url = os.environ.get("PINTU_TEST_DATABASE_URL")
-    if url:
-        await _reset_postgresql(url)
-        return url
-    return f"sqlite+aiosqlite:///{tmp_path / 'pintu.db'}"
+async def database_url(
+    request: pytest.FixtureRequest,
+    template: SQLiteTemplate | PostgreSQLDatabases,
+    tmp_path: Path,
+) -> str:
+    empty = request.node.get_closest_marker("empty_database") is not None
+    if isinstance(template, PostgreSQLDatabases):
+        return await (template.empty() if empty else template.fresh())
+    path = tmp_path / "pintu.db"
+    return f"sqlite+aiosqlite:///{path}" if empty else template.copy_to(path)
 
 
 @pytest.fixture
@@ -56,6 +70,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         var_dir=tmp_path / "var",
         admin_password=ADMIN_PASSWORD,
+        password_cost="tests-only",
         secret_key="test-secret-key",
         outbox_poll_seconds=0.05,
         outbox_backoff_base_seconds=1.0,

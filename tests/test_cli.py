@@ -19,9 +19,11 @@ from bot.storage.tables import officers
 def operator_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("PINTU_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("PINTU_VAR_DIR", str(settings.var_dir))
+    monkeypatch.setenv("PINTU_PASSWORD_COST", settings.password_cost)
     return settings
 
 
+@pytest.mark.empty_database
 async def test_db_upgrade_then_officer_add(
     operator_env: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

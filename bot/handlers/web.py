@@ -9,10 +9,12 @@ with a long poll, woken as soon as the sender records it.
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import secrets
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -85,14 +87,13 @@ class WebHub:
             for event in self._events.get(contact_id, ()):
                 event.set()
 
-    async def wait(self, contact_id: int, seconds: float) -> None:
+    @contextlib.contextmanager
+    def listening(self, contact_id: int) -> Iterator[asyncio.Event]:
+        """An event that the next send to `contact_id` sets, while the block runs."""
         event = asyncio.Event()
         self._events[contact_id].add(event)
         try:
-            async with asyncio.timeout(seconds):  # not `wait_for`: see `OutboxSender.run_forever`
-                await event.wait()
-        except TimeoutError:
-            pass
+            yield event
         finally:
             self._events[contact_id].discard(event)
             if not self._events[contact_id]:
@@ -285,8 +286,16 @@ def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
                 return MessagesPublic(messages=found, last_id=found[-1].id if found else after)
             if contact_id is None:  # nothing said yet: nobody can wake us
                 await asyncio.sleep(min(remaining, 1.0))
-            else:
-                await hub.wait(contact_id, remaining)
+                continue
+            with hub.listening(contact_id) as sent:
+                # Look again once listening: a send that landed during the first
+                # look woke nobody, and would otherwise wait out the deadline.
+                _, found = await _sent_messages(runtime.db, browser, after)
+                if not found:
+                    with contextlib.suppress(TimeoutError):
+                        # not `wait_for`: see `OutboxSender.run_forever`
+                        async with asyncio.timeout(remaining):
+                            await sent.wait()
 
     return router
 

@@ -182,7 +182,7 @@ async def test_5xx_and_timeouts_are_retried(
     siti: TelegramCitizen, fake_api: FakeBotAPI, runtime: Runtime, clock: ManualClock
 ) -> None:
     fake_api.fail_next("sendMessage", Scripted(502, description="Bad Gateway"))
-    fake_api.fail_next("sendMessage", Scripted(delay=1.0))  # longer than the 0.5 s timeout
+    fake_api.fail_next("sendMessage", Scripted(hang=True))  # until the 0.5 s timeout
     await siti.post(text_update(next_update_id(), CHAT, "halo"))
     for _ in range(6):
         await settle(runtime)

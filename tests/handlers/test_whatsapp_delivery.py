@@ -386,7 +386,7 @@ async def test_131056_backs_off_4_to_the_n_and_slows_that_citizen(
 async def test_5xx_and_timeouts_back_off_and_retry(
     siti: WhatsAppCitizen, graph: FakeGraphAPI, clock: ManualClock
 ) -> None:
-    graph.fail_next(Scripted(500, 2, "Service temporarily unavailable"), Scripted(delay=1.0))
+    graph.fail_next(Scripted(500, 2, "Service temporarily unavailable"), Scripted(hang=True))
     await siti.post(siti.notification(siti.message("text", text={"body": "halo"})))
     for _ in range(6):
         await settle(siti.runtime)

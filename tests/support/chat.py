@@ -6,6 +6,8 @@ webhook (a Telegram Update, a signed Cloud API notification), read the
 answers off the fake platform API as the citizen would see them (markup
 taken off, so scripts compare words), and check the platform's rendering
 of a prompt: inline keyboard or reply buttons, list, location request.
+`WebChat` makes the moves the web chat page makes, over its HTTP API; the
+page has neither stickers nor voice notes.
 
 Every move first advances the manual clock by `TYPING_SECONDS`: a citizen
 typing at a human pace, so a long journey never trips the flood slow-down
@@ -22,9 +24,11 @@ from typing import Any, Protocol
 
 from bot.domain.clock import ManualClock
 from bot.handlers.whatsapp.render import BUTTON_TITLE, ROW_TITLE
+from bot.runtime import Runtime
 from tests.support.fake_telegram import FakeBotAPI, message_update
 from tests.support.outbox import settle
 from tests.support.telegram_citizen import TelegramCitizen, next_update_id
+from tests.support.web import WebCitizen
 from tests.support.whatsapp_citizen import WhatsAppCitizen
 
 TYPING_SECONDS = 3.0
@@ -288,6 +292,83 @@ class WhatsAppChat:
     def location_control_gone(self) -> None:
         assert self.newest()["type"] in ("text", "interactive")
         assert self.newest().get("interactive", {}).get("type") != "location_request_message"
+
+    def duty_group(self) -> list[str] | None:
+        return None
+
+
+# -- Web chat ---------------------------------------------------------------------------
+
+
+@dataclass
+class WebChat:
+    """A browser on the web chat. Each move waits until the outbox has sent
+    everything, then reads it all at once, so no answer is split across moves."""
+
+    citizen: WebCitizen
+    runtime: Runtime
+    clock: ManualClock
+    channel: str = "web"
+
+    async def _answer(self) -> list[str]:
+        await settle(self.runtime)
+        # the page, like WhatsApp, shows ``*bold*`` as bold words (chat.js)
+        return [whatsapp_plain(message["text"]) for message in await self.citizen.read(wait=0)]
+
+    async def _post(self, body: dict[str, Any]) -> list[str]:
+        self.clock.advance(TYPING_SECONDS)
+        response = await self.citizen.post(body)
+        assert response.status_code == 202, response.text
+        return await self._answer()
+
+    async def command(self, word: str) -> list[str]:
+        return await self.say(word)
+
+    async def say(self, text: str) -> list[str]:
+        return await self._post({"text": text})
+
+    async def press(self, label: str) -> list[str]:
+        prompt = self.citizen.last_prompt()
+        [choice] = [c for c in prompt["choices"] if c["label"] == label]
+        return await self._post({"choice_id": choice["id"], "prompt_token": prompt["prompt_token"]})
+
+    async def share_location(self, latitude: float, longitude: float) -> list[str]:
+        return await self._post({"location": {"latitude": latitude, "longitude": longitude}})
+
+    async def send_photo(self, data: bytes) -> list[str]:
+        self.clock.advance(TYPING_SECONDS)
+        response = await self.citizen.upload(data)
+        assert response.status_code == 202, response.text
+        return await self._answer()
+
+    async def send_sticker(self) -> list[str]:
+        raise AssertionError("the web chat page has no stickers")
+
+    async def send_voice_note(self) -> list[str]:
+        raise AssertionError("the web chat page records no voice notes")
+
+    async def read(self) -> list[str]:
+        return await self._answer()
+
+    def newest(self) -> dict[str, Any]:
+        return self.citizen.inbox[-1]
+
+    def _labels(self) -> list[str]:
+        return [choice["label"] for choice in self.newest()["choices"]]
+
+    def shows_buttons(self, labels: list[str]) -> None:
+        assert self._labels() == labels
+
+    def shows_list(self, labels: list[str]) -> None:
+        assert self._labels() == labels  # the page shows every choice as a button
+
+    def shows_location_request(self) -> None:
+        newest = self.newest()
+        assert newest["expects"] == "location"
+        assert [choice["id"] for choice in newest["choices"]] == ["_location"]
+
+    def location_control_gone(self) -> None:
+        assert "_location" not in [choice["id"] for choice in self.newest()["choices"]]
 
     def duty_group(self) -> list[str] | None:
         return None

@@ -2,9 +2,9 @@
 
 Each script plays one journey the way a citizen does it (wrong turns
 included), checks what the citizen reads and how the channel shows the
-prompts, and checks what was stored. The channel test modules
-(`test_journeys_telegram`, `test_journeys_whatsapp`) run them and add what
-only their platform has.
+prompts, and checks what was stored. `tests/journeys/test_journeys.py`
+runs them on Telegram, WhatsApp and the web chat, and adds what only one
+platform shows.
 """
 
 from __future__ import annotations

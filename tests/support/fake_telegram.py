@@ -4,12 +4,11 @@ It serves ``/bot<token>/<method>`` and ``/file/bot<token>/<path>`` as
 api.telegram.org does, answers like the Bot API (``{"ok": true, "result": …}``
 or ``{"ok": false, "error_code": …, "description": …, "parameters": …}``)
 and can be told to answer the next calls of a method with a 429, a 5xx, a
-403 or a delay.
+403 or no answer at all.
 """
 
 from __future__ import annotations
 
-import asyncio
 import html
 import itertools
 import json
@@ -21,6 +20,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.support.loopback import until_client_hangs_up
 
 BOT_ID = 700000001
 
@@ -37,7 +38,7 @@ class Scripted:
     status: int = 200
     retry_after: int | None = None
     description: str = ""
-    delay: float = 0.0
+    hang: bool = False  # no answer: the client times out
 
 
 @dataclass
@@ -89,8 +90,8 @@ class FakeBotAPI:
         if queued:
             answer = queued.pop(0)
             call.status = answer.status
-            if answer.delay:
-                await asyncio.sleep(answer.delay)
+            if answer.hang:
+                await until_client_hangs_up(request)
             if answer.status != 200:
                 return self._error(answer.status, answer.description, answer.retry_after)
         return JSONResponse({"ok": True, "result": self._result(method, params)})

@@ -4,13 +4,12 @@ It serves ``POST /<phone number id>/messages``, ``GET /<media id>`` and the
 download URL that answer names, as graph.facebook.com does, checks the
 bearer token on each, answers like Graph (``{"messages": [{"id": "wamid…"}]}``
 or ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``)
-and can be told to answer the next sends with an error or a delay. The
+and can be told to answer the next sends with an error or not at all. The
 builders below make signed webhook notifications in Meta's shape.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import itertools
@@ -23,6 +22,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.support.loopback import until_client_hangs_up
 
 PHONE_NUMBER_ID = "106540352242922"
 DISPLAY_NUMBER = "15550783881"
@@ -47,7 +48,7 @@ class Scripted:
     code: int | None = None
     message: str = ""
     subcode: int | None = None
-    delay: float = 0.0
+    hang: bool = False  # no answer: the client times out
 
 
 @dataclass
@@ -63,7 +64,7 @@ class FakeGraphAPI:
     # -- what tests use -------------------------------------------------------------
 
     def fail_next(self, *answers: Scripted) -> None:
-        """Answer the next sends so (a 200 `Scripted` with a delay only delays)."""
+        """Answer the next sends so (a 200 `Scripted` that hangs only times out)."""
         self.script.extend(answers)
 
     def add_media(self, media_id: str, data: bytes, mime_type: str = "image/jpeg") -> None:
@@ -114,8 +115,8 @@ class FakeGraphAPI:
             return graph_error(400, 100, "Unsupported post request.")
         if self.script:
             answer = self.script.pop(0)
-            if answer.delay:
-                await asyncio.sleep(answer.delay)
+            if answer.hang:
+                await until_client_hangs_up(request)
             if answer.status != 200:
                 call.status = answer.status
                 return graph_error(answer.status, answer.code, answer.message, answer.subcode)
