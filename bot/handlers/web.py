@@ -280,24 +280,31 @@ def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
             contact_id, sent = await sent_to(
                 runtime.db, channel=CHANNEL, external_id=browser, after=after
             )
-            found = [_public(row_id, message) for row_id, message in sent]
             remaining = deadline - asyncio.get_running_loop().time()
-            if found or remaining <= 0:
-                return MessagesPublic(messages=found, last_id=found[-1].id if found else after)
+            if sent or remaining <= 0:
+                return _page(sent, after)
             if contact_id is None:  # nothing said yet: nobody can wake us
                 await asyncio.sleep(min(remaining, 1.0))
                 continue
-            with hub.listening(contact_id) as sent:
+            with hub.listening(contact_id) as woken:
                 # Look again once listening: a send that landed during the first
                 # look woke nobody, and would otherwise wait out the deadline.
-                _, found = await _sent_messages(runtime.db, browser, after)
-                if not found:
-                    with contextlib.suppress(TimeoutError):
-                        # not `wait_for`: see `OutboxSender.run_forever`
-                        async with asyncio.timeout(remaining):
-                            await sent.wait()
+                _, sent = await sent_to(
+                    runtime.db, channel=CHANNEL, external_id=browser, after=after
+                )
+                if sent:
+                    return _page(sent, after)
+                with contextlib.suppress(TimeoutError):
+                    # not `wait_for`: see `OutboxSender.run_forever`
+                    async with asyncio.timeout(remaining):
+                        await woken.wait()
 
     return router
+
+
+def _page(sent: list[tuple[int, Outbound]], after: int) -> MessagesPublic:
+    found = [_public(row_id, message) for row_id, message in sent]
+    return MessagesPublic(messages=found, last_id=found[-1].id if found else after)
 
 
 def _public(row_id: int, message: Outbound) -> MessagePublic:
