@@ -1,4 +1,10 @@
-"""Channel-agnostic conversation flows, declared as data (see `bot.engine.flow`)."""
+"""Channel-agnostic conversation flows, declared as data (`bot.engine.flow`):
+the complaint, the incident report, the status check and its notify offer,
+and the menu that starts them.
+
+Pure like the engine: may import `bot.domain`, `bot.language` and
+`bot.engine` only.
+"""
 
 from __future__ import annotations
 
