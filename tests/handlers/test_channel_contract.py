@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -17,13 +16,11 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from bot.domain.channel import ChannelHandler, Event, Said, Unreadable
-from bot.domain.clock import ManualClock
 from bot.domain.messages import Choice, InboundKind, Outbound
 from bot.handlers.console import ConsoleChannel
 from bot.outbox.queue import enqueue, outbox
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.storage.migrate import upgrade_database
 from bot.storage.tables import contacts, dead_letters, inbound_events
 from tests.support.channels import (
     BSUID,
@@ -48,18 +45,6 @@ DEEP_ARRAY = b"[" * 5000 + b"]" * 5000
 @pytest.fixture
 def settings(settings: Settings, fake_api: FakeBotAPI, graph: FakeGraphAPI) -> Settings:
     return telegram_settings(whatsapp_settings(settings, graph), fake_api)
-
-
-@pytest.fixture
-async def console_runtime(
-    settings: Settings, clock: ManualClock
-) -> AsyncIterator[tuple[Runtime, io.StringIO]]:
-    screen = io.StringIO()
-    console = ConsoleChannel(screen)
-    runtime = build_runtime(settings, clock, {console.channel: console})
-    await upgrade_database(runtime.db)
-    yield runtime, screen
-    await runtime.close()
 
 
 @pytest.fixture(params=CHANNELS)
