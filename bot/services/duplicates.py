@@ -36,7 +36,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from bot.language.intents import content_words, stems
-from bot.language.wordlists import variant_table
+from bot.language.wordlists import sections, variant_table
 from bot.storage.direct import Row, Tx
 
 # An accident, a fight or a fire is reported over the next hour or two; three
@@ -187,27 +187,11 @@ def _place_closeness(a: Report, b: Report) -> float | None:
     return similarity if similarity >= ADDRESS_MIN else None
 
 
-# Kinds of event, matched on the rough stems of `bot.language.intents` ("ditabrak" → "tabrak").
-EVENTS = variant_table("""
-    kecelakaan: kecelakaan celaka tabrak tabrakan nabrak nabrakin tubruk tubrukan serempet
-    kecelakaan: senggol terguling guling terbalik laka lakalantas crash accident
-    pencurian: curi maling copet jambret begal rampok rampas bobol colong nyolong gasak
-    pencurian: kemalingan ambil theft thief stolen robbery robbed snatch
-    kekerasan: keroyok aniaya pukul tusuk bacok tawuran kelahi berkelahi berantem ribut
-    kekerasan: bentrok tonjok hajar serang fight assault
-    kebakaran: kebakaran bakar terbakar api fire
-    narkoba: narkoba narkotika sabu ganja ekstasi drugs
-    penipuan: tipu penipuan modus scam fraud
-""")
-# Words that say where, not what: they match across different events and places.
-PLACE_WORDS = frozenset(
-    "jalan jl jln gang gg simpang simp persimpangan perempatan prapatan pertigaan bundaran "
-    "depan dpn dekat dkt samping belakang seberang sebelah arah menuju kearah lampu merah "
-    "traffic light lokasi tempat daerah wilayah kawasan sekitar kelurahan kel kecamatan kec "
-    "desa kota kabupaten kab no nomor rt rw km street road near".split()
-)
-# Fillers `bot.language.intents` keeps, which say nothing about the event.
-FILLERS = frozenset("vs versus lawan barusan tadi baru kejadian terjadi telah sudah td".split())
+# Kinds of event, words that say where and fillers: data/duplicates.txt of `bot.language`.
+_DATA = sections("duplicates")
+EVENTS = variant_table(_DATA["events"])
+PLACE_WORDS = frozenset(_DATA["place_words"].split())
+FILLERS = frozenset(_DATA["fillers"].split())
 
 
 @lru_cache(maxsize=4096)
