@@ -63,9 +63,10 @@ LookupResult = Found | NotFound | Paused
 
 def normalize_number(text: str) -> str | None:
     """An application number as stored (upper case, no spaces around '/', '.', '_'
-    or '-'), or None when `text` cannot be one: 1 to 40 letters, digits, '.',
-    '_', '-' and inner '/'."""
-    number = _SPACED_SEPARATOR.sub(r"\1", text.strip()).upper()
+    or '-', a space between segments read as '/'), or None when `text` cannot be
+    one: 1 to 40 letters, digits, '.', '_', '-' and inner '/'."""
+    joined = _SPACED_SEPARATOR.sub(r"\1", text.strip())
+    number = re.sub(r"\s+", "/", joined).upper()  # "skck 123 xii 2026": spaces part it too
     if len(number) > MAX_NUMBER_CHARS or _NUMBER.fullmatch(number) is None:
         return None
     return number
@@ -87,18 +88,30 @@ _MONTH_NAMES = (
     ("desember", "december", "des", "dec"),
 )
 _MONTHS = {name: month for month, names in enumerate(_MONTH_NAMES, 1) for name in names}
-_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
+_YEAR = r"(\d{4}|\d{2})"  # "90" is 1990, "05" 2005 (`_full_year`)
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.]" + _YEAR)
 _YEAR_MONTH_DAY = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
-_DAY_NAME_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[\s.,/-]*([a-z]+)[\s.,/-]*(\d{4})")
-_NAME_DAY_YEAR = re.compile(r"([a-z]+)[\s.]*(\d{1,2})(?:st|nd|rd|th)?[\s,]+(\d{4})")
+_DAY_NAME_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[\s.,/-]*([a-z]+)[\s.,/-]*" + _YEAR)
+_NAME_DAY_YEAR = re.compile(r"([a-z]+)[\s.]*(\d{1,2})(?:st|nd|rd|th)?[\s,]+" + _YEAR)
 EARLIEST_BIRTH_YEAR = 1900
+
+
+def _full_year(year: str, today: date | None) -> int:
+    """A typed year in full: "90" is 1990 and "05" 2005 (seen from 2026)."""
+    if len(year) != 2:
+        return int(year)
+    this_year = (today or date.today()).year
+    century = this_year - this_year % 100
+    full = century + int(year)
+    return full if full <= this_year else full - 100
 
 
 def parse_birth_date(text: str, *, today: date | None = None) -> date | None:
     """A date of birth as citizens type it, or None: "17-08-1990", "17/08/1990",
     "17.08.1990", "1990-08-17", "17 Agustus 1990", "17 Aug 1990", "August 17, 1990".
-    Day before month in numbers (as Indonesians write); four-digit years only;
-    with `today`, a date after it is None too."""
+    "17-08-90", "17 agustus 90". Day before month in numbers (as Indonesians write);
+    a two-digit year is the latest such year not after `today`; with `today`, a
+    date after it is None too."""
     cleaned = re.sub(r"\s*([-/.,])\s*", r"\1", " ".join(text.lower().split())).rstrip(".")
     parts: tuple[str, str, str] | None = None
     if found := _DAY_MONTH_YEAR.fullmatch(cleaned):
@@ -112,7 +125,7 @@ def parse_birth_date(text: str, *, today: date | None = None) -> date | None:
     if parts is None:
         return None
     try:
-        born = date(int(parts[0]), int(parts[1]), int(parts[2]))
+        born = date(_full_year(parts[0], today), int(parts[1]), int(parts[2]))
     except ValueError:
         return None
     if born.year < EARLIEST_BIRTH_YEAR or (today is not None and born > today):

@@ -7,6 +7,8 @@ messages; the engine reads the one and writes the other.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
@@ -77,6 +79,36 @@ REQUEST_CONTACT = "_contact"  # likewise for their phone number
 class Choice:
     id: str
     label: str
+
+
+_NUMBERED = re.compile(r"(\d{1,2})\. (.+)", re.DOTALL)
+UNNUMBERED = (REQUEST_LOCATION, REQUEST_CONTACT)  # a device's button: no number to type
+
+
+def number_choices(choices: Sequence[Choice]) -> tuple[Choice, ...]:
+    """The choices labelled "1. Pengaduan", "2. ...": the number a citizen may type instead.
+
+    A location or contact request is the device's own button and gets none.
+    """
+    numbered: list[Choice] = []
+    for choice in choices:
+        if choice.id in UNNUMBERED:
+            numbered.append(choice)
+        else:
+            count = sum(1 for c in numbered if c.id not in UNNUMBERED) + 1
+            numbered.append(Choice(choice.id, f"{count}. {choice.label}"))
+    return tuple(numbered)
+
+
+def split_number(label: str) -> tuple[str, str]:
+    """A numbered label as its number prefix ("1. ") and the label; ("", label) if none."""
+    found = _NUMBERED.fullmatch(label)
+    return (f"{found[1]}. ", found[2]) if found else ("", label)
+
+
+def plain_label(label: str) -> str:
+    """A label without the number the engine put before it."""
+    return split_number(label)[1]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,15 @@ from datetime import datetime, timedelta
 
 from bot.domain.desks import DutyDesks
 from bot.domain.i18n import N_, Translator
-from bot.domain.messages import Choice, Expect, Inbound, InboundKind, Outbound
+from bot.domain.messages import (
+    Choice,
+    Expect,
+    Inbound,
+    InboundKind,
+    Outbound,
+    number_choices,
+)
+from bot.engine.compose import compose
 from bot.engine.effects import (
     SetBroadcastOptIn,
     SetLocale,
@@ -32,10 +40,11 @@ from bot.engine.matching import (
 )
 from bot.engine.own_cases import OwnCases
 from bot.engine.reading import DONE_ID, DONE_WORDS, SKIP_ID, SKIP_WORDS, file_count
-from bot.engine.state import CONFIRM_STEP, ConversationState, OptionWords, Wait
+from bot.engine.state import CONFIRM_STEP, ConversationState, OptionWords, Wait, question_key
 from bot.engine.steps import FlowSteps
 from bot.engine.turn import CONFIRM_OPTIONS, INCIDENT_FLOW, Reply, Turn
 from bot.engine.waits.language import LANGUAGE_WORDS, ChoosingLanguage
+from bot.engine.waits.leave import ConfirmingLeave
 from bot.language.emergency import Assessment, Urgency, assess
 from bot.language.intents import FAQ_PREFIX, Tier
 
@@ -90,8 +99,9 @@ class Engine:
         An emergency answer is never held back.
         """
         flooding = self._count_burst(state, turn.now)
-        reply = _TurnRun(self, state, turn).run(inbound)
-        reply.messages.sort(key=lambda message: not message.urgent)  # 110 before a welcome
+        run = _TurnRun(self, state, turn)
+        reply = run.run(inbound)
+        reply.messages = compose(reply.messages, run.alone)
         if flooding:
             first_over = state.burst_count == self.flood_limit + 1
             note = Outbound(self.translator.text(reply.locale, N_("input.slow_down")))
@@ -111,6 +121,7 @@ class Engine:
         """End an idle flow (the scheduler calls this) and say so."""
         run = _TurnRun(self, state, turn)
         run.end_flow_expired()
+        run.reply.messages = compose(run.reply.messages, run.alone)
         return run.reply
 
 
@@ -122,6 +133,7 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
         self.state = state
         self.turn = turn
         self.reply = Reply(state=state, locale=engine.translator.supported(turn.locale))
+        self.alone: list[Outbound] = []  # said apart from a question (`compose`)
 
     @property
     def open_cases(self) -> tuple[str, ...]:
@@ -135,12 +147,18 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
     def say(self, key: str, **params: object) -> None:
         self.reply.messages.append(Outbound(text=self.t(key, **params)))
 
+    def say_alone(self, key: str, **params: object) -> None:
+        """Say something in a message of its own, never joined to a question."""
+        self.alone.append(Outbound(text=self.t(key, **params)))
+        self.reply.messages.append(self.alone[-1])
+
     def ask(self, text: str, choices: list[Choice], expects: Expect) -> None:
-        token = str(int(self.state.prompt_token or "0") + 1)
-        self.state.prompt_token = token
+        """Ask a question; its buttons are numbered as a typed number reads them."""
         self.state.choice_ids = [choice.id for choice in choices]
+        token = self.state.next_prompt(question_key(self.state, text, choices))
+        shown = number_choices(choices)
         self.reply.messages.append(
-            Outbound(text=text, choices=tuple(choices), expects=expects, prompt_token=token)
+            Outbound(text=text, choices=shown, expects=expects, prompt_token=token)
         )
 
     def wait_for(self, wait: Wait) -> None:
@@ -191,7 +209,6 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
         flow = self.engine.flows.get(self.state.flow or "")
         draft = self.state.draft_ref
         self.state.leave_flow()
-        self.state.prompt_token = None
         self.state.choice_ids = []
         if flow is not None:
             self.say(N_("flow.expired"), flow=self.t(flow.title))
@@ -200,7 +217,7 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
 
     def on_choice(self, inbound: Inbound) -> None:
         choice_id = inbound.choice_id or ""
-        stale = inbound.prompt_token is not None and inbound.prompt_token != self.state.prompt_token
+        stale = inbound.prompt_token is not None and not self.state.is_live(inbound.prompt_token)
         in_progress = self.state.flow is not None or self.state.wait is not None
         if stale and (in_progress or choice_id not in self.state.choice_ids + self.menu_ids()):
             self.reply.stale_press = True
@@ -220,8 +237,8 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
             self.start_flow(INCIDENT_FLOW, data={"opening": inbound.text.strip()})
         elif self.state.wait or self.state.flow:
             self.answer(choice_id=None, inbound=inbound)
-        elif (menu_choice := self.typed_choice(inbound.text)) in self.menu_ids():
-            self.run_intent(menu_choice or "")
+        elif (typed := self.typed_choice(inbound.text)) is not None and self.can_run(typed):
+            self.run_intent(typed)  # "2" or a label, for the buttons last shown
         elif self.turn.open_cases:
             self.follow_up(inbound.text, None)
         else:
@@ -257,6 +274,8 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
             return False
         if action == "start" and argument in self.engine.flow_commands:
             self.start_flow(self.engine.flow_commands[argument])  # a deep link's payload
+        elif action in ("start", "menu") and self.state.answers:
+            self.wait_for(ConfirmingLeave())  # asked before a half-filled form is lost
         elif action in ("start", "menu"):
             self.abandon_flow()
             self.show_menu()
@@ -278,17 +297,18 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
         return True
 
     def abandon_flow(self) -> None:
-        if self.state.flow:
+        if self.state.draft_ref:
+            self.say(N_("flow.cancelled_urgent_stays"), ref=self.state.draft_ref)
+        elif self.state.flow:
             self.say(N_("flow.abandoned"))
         self.state.leave_flow()
 
     def cancel(self) -> None:
-        if self.state.flow or self.state.wait:
-            draft = self.state.draft_ref
+        if self.state.draft_ref:  # the alarm went out: only the form is dropped
+            self.abandon_flow()
+        elif self.state.flow or self.state.wait:
             self.state.leave_flow()
             self.say(N_("flow.cancelled"))
-            if draft:
-                self.say(N_("incident.urgent_stays"), ref=draft)
         else:
             self.say(N_("flow.nothing_to_cancel"))
         self.show_menu()

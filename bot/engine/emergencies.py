@@ -76,8 +76,15 @@ class Emergencies:
         self.prompt_again(or_menu=True)
 
     def emergency_answer(self: TurnSpace, ref: str) -> None:
-        text = self.t(N_("emergency.call_now"), ref=ref, phone=self.engine.desks.default.phone)
+        phone = dialable(self.engine.desks.default.phone)
+        text = self.t(N_("emergency.call_now"), ref=ref, phone=phone)
         self.reply.messages.append(Outbound(text=text, urgent=True))
+
+
+def dialable(phone: str) -> str:
+    """A phone number as a phone dials it, "(0711) 555-0100" → "07115550100":
+    chat apps make plain digits tappable (the web page links them)."""
+    return ("+" if phone.strip().startswith("+") else "") + "".join(filter(str.isdigit, phone))
 
 
 def _alarm_option(flow: Flow) -> tuple[Step, Option] | None:

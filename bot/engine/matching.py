@@ -11,6 +11,7 @@ from rapidfuzz import fuzz, process
 FUZZY_CUTOFF = 85.0
 TYPO_CUTOFF = 88.0
 LABEL_LENGTH_SLACK = 1.5
+MIN_FUZZY_CHARS = 4  # shorter words name an option only exactly
 _COMMAND = re.compile(r"^/?(?P<word>[a-z_]+)(?:@\w+)?(?:\s+(?P<arg>.+))?$")
 
 
@@ -51,6 +52,8 @@ def pick_option(text: str, options: Sequence[tuple[str, str, Iterable[str]]]) ->
     for option_id, label, aliases in options:
         if wanted == normalize(label) or wanted in {normalize(a) for a in aliases}:
             return option_id
+    if len(wanted) < MIN_FUZZY_CHARS:
+        return None  # "ya" is no misspelt "Pelayanan publik"
     # A label is named only by text of about its length: a whole sentence that
     # merely shares a few words with a short label ("... for an skck" and
     # "Report an incident") is no choice of it.

@@ -10,6 +10,7 @@ from bot.domain.messages import Expect, Inbound, InboundKind
 from bot.engine.answers import (
     AddressAnswer,
     Answer,
+    Answers,
     ChoiceAnswer,
     LocationAnswer,
     MediaAnswer,
@@ -19,11 +20,26 @@ from bot.engine.answers import (
     TimeAnswer,
 )
 from bot.engine.effects import PlaceAnswer
-from bot.engine.flow import Reading, Step
+from bot.engine.flow import Flow, Reading, Step
+from bot.engine.matching import normalize
 
 SKIP_ID = "_skip"
 DONE_ID = "_done"  # no more files for a step that takes several
 SKIP_WORDS = ("lewati", "skip", "lewat", "tidak ada", "tdk ada", "no photo", "none")
+# What a citizen writes for "nothing to give here", once fillers are dropped.
+_NOTHING = frozenset(
+    (*SKIP_WORDS, "lanjut", "lanjutkan", "next", "no", "nope", "nothing", "tidak", "tdk", "ga",
+     "gak", "gk", "ngga", "nggak", "enggak", "engga", "ndak", "kagak", "nda", "belum", "blm",
+     "ga ada", "gak ada", "gk ada", "ngga ada", "nggak ada", "enggak ada", "nda ada",
+     "ndak ada", "kagak ada", "belum ada", "blm ada", "tidak punya", "ga punya", "gak punya",
+     "gk punya", "nggak punya", "gaada", "gada", "gkada", "tidak usah", "ga usah", "gak usah",
+     "gk usah", "nggak usah", "no photos", "none")
+)  # fmt: skip
+_FILLERS = frozenset(
+    "foto fotonya photo photos gambar gambarnya pic pics bukti buktinya sih dulu aja saja deh "
+    "kak pak bu bang mas mbak min ya yah kok kayaknya".split()
+)
+STORY_MIN_WORDS = 4  # fewer words are a try at the options, not a story
 DONE_WORDS = ("selesai", "done", "sudah", "cukup", "finish", "finished")
 MIN_ADDRESS_CHARS = 5
 SUMMARY_TEXT_LIMIT = 300
@@ -98,6 +114,25 @@ def _place(step: Step, inbound: Inbound) -> Outcome:
     if len(text) > step.max_chars:
         return None, N_("input.text_too_long")
     return AddressAnswer(text), ""
+
+
+def says_skip(text: str) -> bool:
+    """Whether `text` says there is nothing to give: "gk ada foto", "ga ada", "lanjut"."""
+    words = [w for w in normalize(text).split() if w not in _FILLERS]
+    return bool(words) and " ".join(words) in _NOTHING
+
+
+def story_step(flow: Flow, step: Step, text: str, answers: Answers) -> Step | None:
+    """The later free-text step a story told at `step` answers, if `text` is one."""
+    text = text.strip()
+    if len(text.split()) < STORY_MIN_WORDS:
+        return None
+    later = flow.steps[[s.key for s in flow.steps].index(step.key) + 1 :]
+    for candidate in later:
+        fits = candidate.min_chars <= len(text) <= candidate.max_chars
+        if candidate.expects is Expect.TEXT and candidate.reader is None and fits:
+            return None if candidate.key in answers else candidate
+    return None
 
 
 def file_count(answer: Answer | None) -> int:

@@ -7,14 +7,26 @@ working set (`bot.engine.turn.TurnSpace`).
 from __future__ import annotations
 
 from bot.domain.i18n import N_
-from bot.domain.messages import REQUEST_LOCATION, Choice, Expect, Inbound, Outbound
-from bot.engine.answers import Answer, Answers, ChoiceAnswer, MediaAnswer, Place
+from bot.domain.messages import REQUEST_LOCATION, Choice, Expect, Inbound, InboundKind, Outbound
+from bot.engine.answers import Answer, Answers, ChoiceAnswer, MediaAnswer, Place, TextAnswer
 from bot.engine.effects import PlaceAnswer, RaiseAlarm, ShareLocation
+from bot.engine.emergencies import dialable
 from bot.engine.flow import AnythingElse, CaseActions, Flow, FlowInput, Reading, StartFlow, Step
-from bot.engine.reading import DONE_ID, SKIP_ID, describe, file_count, place_of, read_answer
+from bot.engine.reading import (
+    DONE_ID,
+    SKIP_ID,
+    describe,
+    file_count,
+    place_of,
+    read_answer,
+    says_skip,
+    story_step,
+)
 from bot.engine.state import CONFIRM_STEP
 from bot.engine.turn import CONFIRM_OPTIONS, TurnSpace
 from bot.engine.waits.edit import ChoosingEdit
+
+TOLD = "told"  # flow data: keys of later steps a story already answered
 
 
 class FlowSteps:
@@ -38,7 +50,12 @@ class FlowSteps:
         state = self.state
         reading = Reading(now=self.turn.now, zone=self.engine.translator.zone)
         so_far = state.answers.get(step.key)
+        typed = inbound.text if choice_id is None and inbound.kind is InboundKind.TEXT else ""
+        if (step.skippable or file_count(so_far)) and says_skip(typed):  # "gk ada foto"
+            choice_id = DONE_ID if file_count(so_far) else SKIP_ID
         answer, problem = read_answer(step, choice_id, inbound, reading, so_far)
+        if answer is None and choice_id is None and self.keep_story(flow, step, inbound):
+            return
         if answer is None:
             self.say(problem)
             self.prompt_step(flow, step)
@@ -50,6 +67,21 @@ class FlowSteps:
             self.prompt_step(flow, step)  # more may follow
             return
         self.advance(flow, step)
+
+    def keep_story(self: TurnSpace, flow: Flow, step: Step, inbound: Inbound) -> bool:
+        """A story told where a button is asked for is kept as the flow's later
+        free-text answer (the description), and the question asked again."""
+        if step.expects is not Expect.CHOICE or step.reader is not None:
+            return False
+        target = story_step(flow, step, inbound.text, self.state.answers)
+        if target is None:
+            return False
+        self.state.answers.put(target.key, TextAnswer(inbound.text.strip()))
+        told = [str(key) for key in self.state.flow_data.get(TOLD, [])]
+        self.state.flow_data[TOLD] = [*told, target.key]
+        self.say(N_("step.story_kept"))
+        self.prompt_step(flow, step)
+        return True
 
     def on_answered(self: TurnSpace, step: Step, answer: Answer) -> None:
         """What an answer sets off at once: the alarm, the place of an urgent case."""
@@ -64,7 +96,7 @@ class FlowSteps:
         elif isinstance(answer, Place):
             # Said in a message of its own, which also takes a location keyboard away.
             shown = describe(step, answer, self.engine.translator, self.reply.locale)
-            self.say(N_("step.place_noted"), place=shown)
+            self.say_alone(N_("step.place_noted"), place=shown)
             if self.state.draft_ref:
                 self.tell_desk_where(place_of(answer))
 
@@ -76,12 +108,15 @@ class FlowSteps:
         desks = self.engine.desks
         local = desks.nearest(place.latitude, place.longitude)
         if local.id != desks.default.id:  # the local desk is closer than the default
-            text = self.t(N_("emergency.local_desk"), desk=local.name, phone=local.phone)
+            text = self.t(N_("emergency.local_desk"), desk=local.name, phone=dialable(local.phone))
             self.reply.messages.append(Outbound(text=text, urgent=True))
 
     def advance(self: TurnSpace, flow: Flow, step: Step) -> None:
         state = self.state
         following = flow.after(step.key, state.answers)
+        told = [str(key) for key in state.flow_data.get(TOLD, [])]
+        while not state.editing and following is not None and following.key in told:
+            following = flow.after(following.key, state.answers)  # answered in advance
         if state.editing and following is not None and following.key not in state.answers:
             state.step = following.key  # a changed answer brought up a new question
         elif state.editing or following is None:
@@ -112,7 +147,6 @@ class FlowSteps:
         )
         self.reply.effects.extend(done.effects)
         state.leave_flow()
-        state.prompt_token = None
         state.choice_ids = []
         for text in done.texts:
             self.reply.messages.append(Outbound(text=text))

@@ -18,7 +18,7 @@ from typing import TextIO
 
 from bot.domain.channel import Attachment, Recipient, Said, SendReceipt
 from bot.domain.i18n import N_
-from bot.domain.messages import Inbound, InboundKind, Outbound
+from bot.domain.messages import Inbound, InboundKind, Outbound, split_number
 from bot.media.store import RejectedFile
 from bot.runtime import Runtime
 
@@ -50,7 +50,9 @@ class ConsoleChannel:
 
     async def send(self, recipient: Recipient, message: Outbound) -> SendReceipt:
         lines = [f"\npintu › {printable(message.text)}"]
-        lines += [f"   {n}. {printable(c.label)}" for n, c in enumerate(message.choices, 1)]
+        for n, choice in enumerate(message.choices, 1):  # numbered by the engine, or here
+            label = choice.label if split_number(choice.label)[0] else f"{n}. {choice.label}"
+            lines.append(f"   {printable(label)}")
         self.stream.write("\n".join(lines) + "\n")
         self.stream.flush()
         return SendReceipt(external_id=None)

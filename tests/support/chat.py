@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.domain.clock import ManualClock
+from bot.domain.messages import plain_label
 from bot.handlers.whatsapp.render import BUTTON_TITLE, ROW_TITLE
 from bot.runtime import Runtime
 from tests.support.fake_telegram import FakeBotAPI, message_update
@@ -185,7 +186,7 @@ class TelegramChat:
     def _inline_labels(self) -> list[str]:
         markup = self.newest().get("reply_markup") or {}
         assert "inline_keyboard" in markup, markup
-        return [button["text"] for row in markup["inline_keyboard"] for button in row]
+        return [plain_label(button["text"]) for row in markup["inline_keyboard"] for button in row]
 
     def shows_buttons(self, labels: list[str]) -> None:
         assert self._inline_labels() == labels
@@ -273,7 +274,7 @@ class WhatsAppChat:
         interactive = self.newest()["interactive"]
         assert interactive["type"] == "button", interactive
         titles = [button["reply"]["title"] for button in interactive["action"]["buttons"]]
-        assert titles == labels
+        assert [plain_label(title) for title in titles] == labels
         assert all(len(title) <= BUTTON_TITLE for title in titles)
 
     def shows_list(self, labels: list[str]) -> None:
@@ -282,7 +283,7 @@ class WhatsAppChat:
         rows = [row for section in interactive["action"]["sections"] for row in section["rows"]]
         assert all(len(row["title"]) <= ROW_TITLE for row in rows)
         # a title shortened to fit carries the whole label underneath
-        assert [row.get("description", row["title"]) for row in rows] == labels
+        assert [plain_label(row.get("description", row["title"])) for row in rows] == labels
 
     def shows_location_request(self) -> None:
         interactive = self.newest()["interactive"]
@@ -329,7 +330,7 @@ class WebChat:
 
     async def press(self, label: str) -> list[str]:
         prompt = self.citizen.last_prompt()
-        [choice] = [c for c in prompt["choices"] if c["label"] == label]
+        [choice] = [c for c in prompt["choices"] if label in (c["label"], plain_label(c["label"]))]
         return await self._post({"choice_id": choice["id"], "prompt_token": prompt["prompt_token"]})
 
     async def share_location(self, latitude: float, longitude: float) -> list[str]:
@@ -354,7 +355,7 @@ class WebChat:
         return self.citizen.inbox[-1]
 
     def _labels(self) -> list[str]:
-        return [choice["label"] for choice in self.newest()["choices"]]
+        return [plain_label(choice["label"]) for choice in self.newest()["choices"]]
 
     def shows_buttons(self, labels: list[str]) -> None:
         assert self._labels() == labels

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
+from bot.domain.messages import split_number
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.support.fake_telegram import FakeBotAPI, press_update, text_update
@@ -78,7 +79,7 @@ class TelegramCitizen:
     def button_data(prompt: dict[str, Any], label: str) -> str:
         for row in prompt["reply_markup"]["inline_keyboard"]:
             for button in row:
-                if button["text"] == label:
+                if label in (button["text"], split_number(button["text"])[1]):
                     return str(button["callback_data"])
         raise AssertionError(f"no button {label!r}")
 

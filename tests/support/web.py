@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from bot.domain.messages import plain_label
+
 _ids = itertools.count(1)
 
 
@@ -41,7 +43,7 @@ class WebCitizen:
     async def press(self, label: str) -> list[dict[str, Any]]:
         """Press the button labelled `label` on the newest message that has buttons."""
         prompt = self.last_prompt()
-        matches = [c for c in prompt["choices"] if c["label"] == label]
+        matches = [c for c in prompt["choices"] if label in (c["label"], plain_label(c["label"]))]
         assert matches, f"no button {label!r} in {[c['label'] for c in prompt['choices']]}"
         body = {"choice_id": matches[0]["id"], "prompt_token": prompt["prompt_token"]}
         response = await self.post(body)

@@ -8,6 +8,7 @@ from typing import Any, cast
 import httpx
 from pydantic import SecretStr
 
+from bot.domain.messages import split_number
 from bot.handlers.whatsapp.channel import WhatsAppChannel
 from bot.handlers.whatsapp.render import BUTTON_TITLE, ROW_TITLE, shorten
 from bot.runtime import Runtime
@@ -133,6 +134,8 @@ class WhatsAppCitizen:
             shorten(label, limit, channel.wording(locale).short_labels) for locale in ("id", "en")
         }
         for option in options:
-            if option["title"] in shown or option.get("description") == label:
+            title = split_number(option["title"])[1]
+            described = split_number(option.get("description", ""))[1]
+            if title in shown or option["title"] in shown or label in (described, title):
                 return cast(Payload, option)
         raise AssertionError(f"no option {label!r} in {[o['title'] for o in options]}")

@@ -11,11 +11,19 @@ from bot.engine.waits.case_choice import ChoosingCase
 from bot.engine.waits.case_note import WritingCaseNote
 from bot.engine.waits.edit import ChoosingEdit
 from bot.engine.waits.language import ChoosingLanguage
+from bot.engine.waits.leave import ConfirmingLeave
 from bot.engine.waits.my_cases import ChoosingCaseAction
 
 WAITS: Mapping[str, Callable[[dict[str, Any]], Wait]] = {
     kind.name: kind.from_json
-    for kind in (ChoosingLanguage, ChoosingEdit, ChoosingCase, ChoosingCaseAction, WritingCaseNote)
+    for kind in (
+        ChoosingLanguage,
+        ChoosingEdit,
+        ChoosingCase,
+        ChoosingCaseAction,
+        WritingCaseNote,
+        ConfirmingLeave,
+    )
 }
 
 

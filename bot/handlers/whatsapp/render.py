@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain.channel import Recipient
-from bot.domain.messages import REQUEST_CONTACT, REQUEST_LOCATION, Choice, Expect, Outbound
+from bot.domain.messages import (
+    REQUEST_CONTACT,
+    REQUEST_LOCATION,
+    Choice,
+    Expect,
+    Outbound,
+    split_number,
+)
 from bot.handlers.whatsapp.parse import reply_id
 
 TEXT_BODY = 4096
@@ -64,9 +71,10 @@ def shorten(label: str, limit: int, short_labels: Mapping[str, str]) -> str:
     label = " ".join(label.split())
     if len(label) <= limit:
         return label
-    short = short_labels.get(label)
-    if short is not None and len(short) <= limit:
-        return short
+    number, plain = split_number(label)  # "2. Pelayanan publik": the number stays
+    short = short_labels.get(plain)
+    if short is not None and len(number + short) <= limit:
+        return number + short
     cut = label[: limit - 1]
     if " " in cut and cut.rfind(" ") >= limit // 2:
         cut = cut[: cut.rfind(" ")]
@@ -113,7 +121,10 @@ def text_body(text: str) -> Body:
 
 def numbered(text: str, choices: Sequence[Choice], wording: Wording, limit: int) -> str:
     """`text` followed by the choices as a numbered list, within `limit` characters."""
-    lines = "\n".join(f"{n}. {choice.label}" for n, choice in enumerate(choices, 1))
+    lines = "\n".join(
+        choice.label if split_number(choice.label)[0] else f"{n}. {choice.label}"
+        for n, choice in enumerate(choices, 1)
+    )
     tail = f"\n\n{lines}\n\n{wording.numbered_hint}"
     room = limit - len(tail)
     body = text if len(text) <= room else text[: max(0, room - 1)] + "…"
