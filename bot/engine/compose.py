@@ -4,8 +4,12 @@ A turn builds its replies piece by piece (a welcome, an acknowledgement, the
 next question); sent one by one they arrive as a stream of small messages that
 platforms pace out. What belongs together goes in one message: each plain
 message joins the next one, and a question's buttons stay on the combined
-message. An urgent message (the 110 answer, the nearest duty desk) stands on
-its own and comes last, where it stays in view.
+message.
+
+A turn with an urgent answer (the 110 call, the nearest duty desk) is one
+urgent message: the outbox sends it ahead of anything else, so a separate
+welcome or question would arrive after it and push it out of view. Its urgent
+text comes last, just above the buttons, where it stays in view.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ def compose(messages: Sequence[Outbound], alone: Sequence[Outbound] = ()) -> lis
     takes that keyboard away on Telegram).
     """
     urgent = [message for message in messages if message.urgent]
+    if urgent:
+        return [_urgent(messages, urgent)]
     composed: list[Outbound] = []
     pending: list[Outbound] = []  # plain texts waiting to join the next message
     for message in (m for m in messages if not m.urgent):
@@ -38,7 +44,17 @@ def compose(messages: Sequence[Outbound], alone: Sequence[Outbound] = ()) -> lis
             pending = []
     if pending:
         composed.append(_joined(pending))
-    return composed + urgent
+    return composed
+
+
+def _urgent(messages: Sequence[Outbound], urgent: list[Outbound]) -> Outbound:
+    """Everything in one urgent message: the other texts, then the urgent ones,
+    with the buttons of the question asked, if any."""
+    others = [message for message in messages if not message.urgent]
+    asking = [m for m in others if m.choices or m.expects is not Expect.NOTHING]
+    base = asking[-1] if asking else urgent[-1]
+    text = PARAGRAPH.join(message.text for message in [*others, *urgent] if message.text)
+    return replace(base, text=text, urgent=True)
 
 
 def _joined(parts: list[Outbound]) -> Outbound:

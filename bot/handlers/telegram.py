@@ -81,6 +81,7 @@ from bot.domain.messages import (
     InboundKind,
     Location,
     Outbound,
+    plain_label,
 )
 from bot.handlers.telegram_duty import handle_duty_update, is_from_duty_group
 from bot.outbox.pacing import Pacer
@@ -237,7 +238,7 @@ def _parse_press(query: CallbackQuery, event_id: str) -> tuple[Said, Press]:
     label = None
     if prompt is not None and prompt.reply_markup is not None:
         for row in prompt.reply_markup.inline_keyboard:
-            label = next((b.text for b in row if b.callback_data == query.data), label)
+            label = next((plain_label(b.text) for b in row if b.callback_data == query.data), label)
     chat_id = prompt.chat.id if prompt is not None else query.from_user.id
     press = Press(
         query_id=query.id,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.domain.clock import ManualClock
 from bot.domain.references import REFERENCE_PATTERN
+from bot.engine.emergencies import dialable
 from bot.outbox.queue import URGENT_PRIORITY
 from bot.runtime import Runtime
 from bot.storage.tables import alerts, cases, media, outbox
@@ -61,7 +62,7 @@ async def test_accident_reported_earlier_by_buttons_and_typing(
     assert 'Anda menulis: "tadi malam jam 9"' in shown
     assert "26 Nov 2026 21.00" in shown  # the evening before START (27 Nov, 10:00 WIB)
     assert "Simpang Jakabaring" in shown
-    assert "2 file" in shown
+    assert "Foto: 2 foto terlampir" in shown
     done = await citizen.press("Kirim")
     ref = reference(done)
     assert ref.startswith("LPR-")
@@ -151,7 +152,7 @@ async def test_someone_in_danger_gets_110_at_once_and_the_duty_desk_is_alerted(
     answer = await citizen.press("Ya, ada bahaya")
     shown = texts(answer)
     assert EMERGENCY in shown
-    assert runtime.duty.desks.default.phone in shown
+    assert dialable(runtime.duty.desks.default.phone) in shown  # "07115550100": tappable
     ref = reference(answer)
     [case] = await stored(runtime)
     assert case["ref"] == ref
@@ -187,7 +188,7 @@ async def test_the_urgent_case_gets_its_place_and_the_nearest_desk_number(
     answer = await citizen.read()
     local = runtime.duty.desks.nearest(**palembang)
     assert local.id != runtime.duty.desks.default.id
-    assert f"{local.name}, {local.phone}" in texts(answer)
+    assert f"{local.name}, {dialable(local.phone)}" in texts(answer)
     [case] = await stored(runtime)
     assert (case["latitude"], case["longitude"]) == (-2.9761, 104.7754)
     [alert] = await stored(runtime, alerts)
@@ -242,12 +243,16 @@ async def test_a_story_in_the_present_tense_is_no_alarm_but_a_plea_is(
     assert EMERGENCY in texts(plea)
 
 
-async def test_a_first_message_in_an_emergency_gets_110_before_the_welcome(
-    citizen: WebCitizen,
+async def test_a_first_message_in_an_emergency_ends_with_110_and_the_desk_number(
+    citizen: WebCitizen, runtime: Runtime
 ) -> None:
-    answer = await citizen.say("tolong ada perampokan sekarang")
-    assert EMERGENCY in answer[0]["text"]
-    assert "Selamat datang" in texts(answer[1:])
+    [answer] = await citizen.say("tolong ada begal di jalan sudirman sekarang")
+    welcome, urgent = answer["text"].split("🚨")  # the 110 answer last, where it stays in view
+    assert "Selamat datang" in welcome
+    assert "Kejadian apa yang ingin Anda laporkan?" in welcome
+    assert answer["choices"]  # the report's next question, its buttons below the 110 answer
+    assert EMERGENCY in urgent
+    assert dialable(runtime.duty.desks.default.phone) in urgent
 
 
 async def test_a_complaint_that_mentions_a_robbery_stays_a_complaint(

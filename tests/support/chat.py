@@ -184,8 +184,7 @@ class TelegramChat:
         return [p for p in self.api.sent() if int(p["chat_id"]) == self.citizen.chat_id][-1]
 
     def _inline_labels(self) -> list[str]:
-        markup = self.newest().get("reply_markup") or {}
-        assert "inline_keyboard" in markup, markup
+        markup = self.citizen.last_prompt()["reply_markup"]  # an urgent note may follow it
         return [plain_label(button["text"]) for row in markup["inline_keyboard"] for button in row]
 
     def shows_buttons(self, labels: list[str]) -> None:
@@ -271,14 +270,14 @@ class WhatsAppChat:
         return self.citizen.received()[-1]
 
     def shows_buttons(self, labels: list[str]) -> None:
-        interactive = self.newest()["interactive"]
+        interactive = self.citizen.last_prompt()["interactive"]  # an urgent note may follow
         assert interactive["type"] == "button", interactive
         titles = [button["reply"]["title"] for button in interactive["action"]["buttons"]]
         assert [plain_label(title) for title in titles] == labels
         assert all(len(title) <= BUTTON_TITLE for title in titles)
 
     def shows_list(self, labels: list[str]) -> None:
-        interactive = self.newest()["interactive"]
+        interactive = self.citizen.last_prompt()["interactive"]  # an urgent note may follow
         assert interactive["type"] == "list", interactive
         rows = [row for section in interactive["action"]["sections"] for row in section["rows"]]
         assert all(len(row["title"]) <= ROW_TITLE for row in rows)
@@ -355,7 +354,8 @@ class WebChat:
         return self.citizen.inbox[-1]
 
     def _labels(self) -> list[str]:
-        return [plain_label(choice["label"]) for choice in self.newest()["choices"]]
+        prompt = self.citizen.last_prompt()  # an urgent note may follow it
+        return [plain_label(choice["label"]) for choice in prompt["choices"]]
 
     def shows_buttons(self, labels: list[str]) -> None:
         assert self._labels() == labels

@@ -69,12 +69,13 @@ def parse_short_labels(table: str) -> dict[str, str]:
 def shorten(label: str, limit: int, short_labels: Mapping[str, str]) -> str:
     """`label` within `limit` characters: as is, its catalog short form, or cut at a word."""
     label = " ".join(label.split())
-    if len(label) <= limit:
-        return label
-    number, plain = split_number(label)  # "2. Pelayanan publik": the number stays
+    number, plain = split_number(label)  # "2. Pelayanan publik": numbered by the engine
     short = short_labels.get(plain)
-    if short is not None and len(number + short) <= limit:
-        return number + short
+    # The number goes first when room runs out: a tapped title needs none.
+    for shown in (label, number + short if short else "", plain, short or ""):
+        if shown and len(shown) <= limit:
+            return shown
+    label = plain
     cut = label[: limit - 1]
     if " " in cut and cut.rfind(" ") >= limit // 2:
         cut = cut[: cut.rfind(" ")]
