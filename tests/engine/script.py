@@ -55,6 +55,7 @@ class Citizen:
     engine: Engine = field(default_factory=engine)
     state: ConversationState = field(default_factory=ConversationState)
     locale: str = "en"
+    first_contact: bool = False  # the next message is this citizen's first
     open_cases: tuple[str, ...] = ()
     now: datetime = START
     replies: list[Outbound] = field(default_factory=list)  # since the last input
@@ -74,23 +75,29 @@ class Citizen:
         turn = Turn(
             now=self.now,
             locale=self.locale,
-            first_contact=False,
+            first_contact=self.first_contact,
             open_cases=self.open_cases,
             new_reference=lambda prefix: f"{prefix}-{next(self._refs)}",
             faq=FAQ,
             lookup=lookup,
         )
         reply = self.engine.handle(self.state, inbound, turn)
+        self.first_contact = False
         self.state = reply.state
         self.replies, self.effects = reply.messages, reply.effects
         for effect in reply.effects:
             if isinstance(effect, SetLocale):
                 self.locale = effect.locale
 
-    def press(self, choice_id: str) -> None:
+    def press(self, choice_id: str, on: Outbound | None = None) -> None:
+        """Press `choice_id` on the prompt `on`, or on the newest prompt."""
         prompts = [reply for reply in self.replies if reply.prompt_token]
-        token = prompts[-1].prompt_token if prompts else None
+        token = on.prompt_token if on else prompts[-1].prompt_token if prompts else None
         self.send(InboundKind.CHOICE, choice_id=choice_id, prompt_token=token)
+
+    def prompt(self) -> Outbound:
+        """The newest reply with buttons."""
+        return [reply for reply in self.replies if reply.choices][-1]
 
     def texts(self) -> str:
         """The replies since the last input, each with the labels of its buttons."""

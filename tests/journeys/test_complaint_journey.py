@@ -363,3 +363,17 @@ async def test_flooding_citizen_is_slowed_down_without_losing_messages(
     clock.advance(61)
     answer = await citizen.say("pengaduan")
     assert "Pengaduan Anda tentang apa?" in texts(answer)
+
+
+async def test_a_question_asked_again_keeps_its_earlier_buttons(citizen: WebCitizen) -> None:
+    await citizen.say("pengaduan")
+    earlier = citizen.last_prompt()
+    again = await citizen.say("ya")  # no category: asked again
+    assert "Pengaduan Anda tentang apa?" in texts(again)
+    pressed = await citizen.post(
+        {"choice_id": "officer_conduct", "prompt_token": earlier["prompt_token"]}
+    )
+    assert pressed.status_code == 202
+    answer = await citizen.read()
+    assert "tidak berlaku" not in texts(answer)
+    assert "Ceritakan apa yang terjadi" in texts(answer)

@@ -154,3 +154,24 @@ async def test_english_holds_across_days_and_journeys(chat: Chat, office: Office
 
 async def test_faq_questions(chat: Chat) -> None:
     await journeys.faq_questions(chat)
+
+
+async def test_an_emergency_first_message_then_cancelled(chat: Chat, office: Office) -> None:
+    await journeys.emergency_first_then_cancelled(chat, office)
+
+
+async def test_a_complaint_with_forgiving_answers_then_a_second_one(
+    chat: Chat, office: Office
+) -> None:
+    first = await journeys.complaint_with_forgiving_answers(chat)
+    second = await journeys.complaint_with_forgiving_answers(chat)
+    assert first != second
+    if isinstance(chat, WebChat):
+        # the page marks a button pressed by its prompt token: one used again showed
+        # "Pengaduan" pressed on the next menu; tokens never repeat for a citizen
+        tokens = [m["prompt_token"] for m in chat.citizen.inbox if m["prompt_token"]]
+        assert len(tokens) == len(set(tokens))
+
+
+async def test_status_typed_loosely(chat: Chat, office: Office) -> None:
+    await journeys.status_typed_loosely(chat, office)

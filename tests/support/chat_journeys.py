@@ -41,6 +41,13 @@ CATEGORIES_EN = [
     "Online fraud",
     "Other",
 ]
+CATEGORIES_COMPLAINT = [
+    "Pelayanan polisi",
+    "Perilaku petugas",
+    "Pelayanan publik",
+    "Aspirasi & saran",
+    "Lainnya",
+]
 TOPICS_ID = ["SKCK", "Izin keramaian", "SP2HP", "Kasus/laporan saya"]
 TOPICS_EN = [
     "SKCK (police clearance certificate)",
@@ -450,3 +457,54 @@ async def faq_questions(chat: Chat) -> None:
     assert "Jam pelayanan" in hours
     assert "Senin–Jumat 08.00–15.00 WIB" in hours
     assert "Ada lagi yang bisa kami bantu?" in hours
+
+
+# -- 9. one clear message, truthful buttons, 110 last, forgiving answers (issue 10) ---------
+
+
+async def emergency_first_then_cancelled(chat: Chat, office: Office) -> None:
+    """A first message in an emergency: one message, the 110 answer last with the duty
+    desk's number to dial; cancelling the report says the urgent case stays open."""
+    [answer] = await chat.say("tolong ada begal di jalan sudirman sekarang")
+    welcome, urgent = answer.split("🚨")
+    assert "Selamat datang" in welcome
+    assert "Kejadian apa yang ingin Anda laporkan?" in welcome
+    assert "telepon 110 SEKARANG" in urgent
+    assert dialable(office.runtime.duty.desks.default.phone) in urgent  # "07115550100"
+    ref = reference([urgent])
+    [cancelled] = await chat.command("batal")
+    assert "Tidak ada yang dikirim" not in cancelled
+    assert f"laporan darurat {ref} tetap terbuka" in cancelled
+    assert (await office.case(ref))["priority"] == "urgent"
+
+
+async def complaint_with_forgiving_answers(chat: Chat) -> str:
+    """'ya' at the category is asked again, 'menu' mid-form asks first, slang skips
+    the photo; every turn one message; the reference."""
+    [started] = await chat.command("pengaduan")
+    assert "Pengaduan Anda tentang apa?" in started
+    [again] = await chat.say("ya")
+    assert "Mohon Bapak/Ibu pilih salah satu" in again
+    assert "Pengaduan Anda tentang apa?" in again
+    chat.shows_list(CATEGORIES_COMPLAINT)
+    await chat.press("Perilaku petugas")
+    [leave] = await chat.command("menu")
+    assert "Keluar dari pengaduan? Isian Anda akan hilang." in leave
+    chat.shows_buttons(["Ya, keluar", "Tidak, lanjutkan"])
+    [stay] = await chat.press("Tidak, lanjutkan")
+    assert "Ceritakan apa yang terjadi" in stay
+    assert "Langkah 2 dari 4 · ketik kembali atau batal" in stay
+    await chat.say(COMPLAINT)
+    [anonymous] = await chat.say("gk ada foto")
+    assert "anonim" in anonymous
+    summary = said(await chat.press("Tidak, tampilkan nama saya"))
+    assert "Foto: —" in summary  # skipped
+    return reference(await chat.press("Kirim"))
+
+
+async def status_typed_loosely(chat: Chat, office: Office) -> None:
+    """An application number with spaces in lower case, a two-digit year."""
+    await office.put_application("skck", SKCK_NUMBER, status="Berkas sedang diverifikasi")
+    shown = said(await ask_status(chat, "SKCK", "skck 123 xi 2026", "17 agustus 90"))
+    assert f"SKCK nomor {SKCK_NUMBER}" in shown
+    assert "Status: Berkas sedang diverifikasi" in shown
