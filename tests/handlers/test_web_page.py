@@ -103,9 +103,9 @@ async def say(page: Page, text: str) -> None:
 
 
 async def press(page: Page, label: str) -> None:
-    """Press the enabled button `label` of the newest prompt in the log."""
+    """Press the enabled button `label` (perhaps numbered: "1. Pengaduan") of the newest prompt."""
     button = page.locator("#log .choice:enabled").filter(
-        has_text=re.compile(f"^{re.escape(label)}$")
+        has_text=re.compile(rf"^(\d+\. )?{re.escape(label)}$")
     )
     await expect(button).to_have_count(1)
     await button.click()
