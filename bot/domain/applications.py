@@ -18,6 +18,7 @@ NUMBER_PATTERN = r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"
 
 _NUMBER = re.compile(NUMBER_PATTERN)
 _SPACED_SEPARATOR = re.compile(r"\s*([/._-])\s*")
+_ROMAN = re.compile(r"x?(i{1,3}|iv|vi{0,3}|ix)|x", re.IGNORECASE)  # a month, I to XII
 
 
 class ApplicationKind(StrEnum):
@@ -64,9 +65,13 @@ LookupResult = Found | NotFound | Paused
 def normalize_number(text: str) -> str | None:
     """An application number as stored (upper case, no spaces around '/', '.', '_'
     or '-', a space between segments read as '/'), or None when `text` cannot be
-    one: 1 to 40 letters, digits, '.', '_', '-' and inner '/'."""
+    one: 1 to 40 letters, digits, '.', '_', '-' and inner '/', with at most one
+    segment that is a word (a Roman month is none)."""
     joined = _SPACED_SEPARATOR.sub(r"\1", text.strip())
-    number = re.sub(r"\s+", "/", joined).upper()  # "skck 123 xii 2026": spaces part it too
+    words = [word for word in joined.split() if word.isalpha() and not _ROMAN.fullmatch(word)]
+    if len(words) > 1:
+        return None  # "nomor saya 123" is a sentence, not a number
+    number = "/".join(joined.split()).upper()  # "skck 123 xi 2026": spaces part it too
     if len(number) > MAX_NUMBER_CHARS or _NUMBER.fullmatch(number) is None:
         return None
     return number

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.domain.clock import ManualClock
 from bot.domain.references import REFERENCE_PATTERN
+from bot.engine.emergencies import dialable
 from bot.outbox.queue import URGENT_PRIORITY
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -327,7 +328,7 @@ async def test_a_citizen_in_danger_on_telegram_alerts_the_group_then_its_locatio
     await siti.say("lapor")
     answer = "\n".join(await siti.press("Ya, ada bahaya"))
     assert "110" in answer
-    assert runtime.duty.desks.default.phone in answer
+    assert dialable(runtime.duty.desks.default.phone) in answer  # "07115550100": tappable
     found = REFERENCE_PATTERN.search(answer)
     assert found
     [alert] = group_messages(fake_api)

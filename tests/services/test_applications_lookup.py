@@ -386,7 +386,9 @@ def test_the_audit_action_is_the_back_offices() -> None:
         ("29-02-1999", None),
         ("31 April 1990", None),
         ("17-13-1990", None),
-        ("17-08-90", None),
+        ("17-08-90", date(1990, 8, 17)),  # a two-digit year: the latest such year
+        ("17 agustus 90", date(1990, 8, 17)),
+        ("17-08-05", date(2005, 8, 17)),
         ("08/17/1990", None),
         ("17 Agustusan 1990", None),
         ("17 1990", None),
@@ -420,6 +422,8 @@ def test_without_today_only_the_calendar_limits() -> None:
         ("12//3", None),
         ("12*3", None),
         ("nomor saya 123", None),
+        ("skck 123 xi 2026", "SKCK/123/XI/2026"),  # spaces part segments too
+        ("SKCK 123 XII 2026", "SKCK/123/XII/2026"),
     ],
 )
 def test_application_numbers_as_citizens_type_them(text: str, expected: str | None) -> None:
