@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.engine.state import Wait
+from bot.engine.waits.add_or_new import AddingOrNew
 from bot.engine.waits.case_choice import ChoosingCase
 from bot.engine.waits.case_note import WritingCaseNote
 from bot.engine.waits.edit import ChoosingEdit
@@ -15,7 +16,14 @@ from bot.engine.waits.my_cases import ChoosingCaseAction
 
 WAITS: Mapping[str, Callable[[dict[str, Any]], Wait]] = {
     kind.name: kind.from_json
-    for kind in (ChoosingLanguage, ChoosingEdit, ChoosingCase, ChoosingCaseAction, WritingCaseNote)
+    for kind in (
+        ChoosingLanguage,
+        ChoosingEdit,
+        ChoosingCase,
+        ChoosingCaseAction,
+        WritingCaseNote,
+        AddingOrNew,
+    )
 }
 
 
