@@ -61,7 +61,11 @@ NOW = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)  # a Monday morning: nothing depen
 OPEN_CASE = "PGD-20250301-0001"
 SITUATIONS = {"idle": (), "after filing": (OPEN_CASE,)}
 ALSO_RIGHT = {"none": {"menu"}, "incident": {"danger_question"}}
-ASKING = {"clarify", "which_case", "add_or_new"}  # replies that ask the citizen which reading they meant
+ASKING = {
+    "clarify",
+    "which_case",
+    "add_or_new",
+}  # replies that ask the citizen which reading they meant
 
 
 @dataclass(frozen=True, slots=True)

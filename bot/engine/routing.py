@@ -19,22 +19,37 @@ from bot.domain.i18n import N_
 from bot.domain.messages import Choice, Expect, Outbound
 from bot.engine.answers import Answer, Answers, ChoiceAnswer, TextAnswer
 from bot.engine.effects import AddToCase, SetBroadcastOptIn
-from bot.engine.flow import Flow, Reading
+from bot.engine.flow import Flow, Reading, TextReader
 from bot.engine.matching import is_greeting, names_word
 from bot.engine.turn import TurnSpace
 from bot.engine.waits.add_or_new import AddingOrNew
 from bot.engine.waits.case_choice import ChoosingCase
 from bot.language.followup import reads_as_follow_up, story_of
-from bot.language.intents import FAQ_PREFIX, Classification, Tier, features
+from bot.language.intents import FAQ_PREFIX, Classification, Tier, content_words, features
 
 # The statuses of a case that is over (`bot.services.casework.CaseStatus`), and how
 # long after it a message may still be about it: the close notice invites one.
 CLOSED_STATUSES = ("resolved", "closed")
 AFTER_CLOSE = timedelta(days=14)
+# Readings a follow-up ("masih", "belum selesai") outweighs while a case is in reach:
+# more about that case, not a new complaint or an application's status.
+FOLLOW_UP_OVER = (None, "complaint", "incident", "status", "my_cases")
 STORY_FLOWS = ("complaint", "incident")  # flows whose first message may tell the story
+STORY_STEPS = ("description",)  # text steps a first message's story answers
 CARRIED_CHOICES = ("category",)  # choice steps a first message may answer by naming one
-WISHES = ("menu", "cancel", "my_cases", "thanks", "subscribe", "opt_out")
-CLOSE_MARGIN = 0.08  # two readings closer than this are asked about
+WISH_LABELS = {
+    "menu": N_("intent.menu"),
+    "cancel": N_("intent.cancel"),
+    "my_cases": N_("intent.my_cases"),
+    "thanks": N_("intent.thanks"),
+    "subscribe": N_("intent.subscribe"),
+    "opt_out": N_("intent.opt_out"),
+}
+WISHES = tuple(WISH_LABELS)
+CLOSE_MARGIN = 0.03  # two readings closer than this are asked about (tuned on the tune split)
+WITHIN_WORDS = 4  # the longest run of words a time is looked for in
+CASE_MARGIN = 0.08  # with a case in reach, a weak reading is asked about ("add to PGD-…?")
+MIN_SAYING = 3  # content words of a message that may be more about a case
 MY_CASES_TOPIC = {"topic": "my_cases"}  # the status flow's own-cases answer
 
 
@@ -53,15 +68,15 @@ class Routing:
         """Text outside a flow and outside a wait."""
         found = self.turn.faq.classify(text)
         runnable = [c.intent for c in found.candidates if self.can_run(c.intent)]
-        clear = _clear(found, runnable)
         about_case = self.case_refs_in_reach()
-        if about_case and reads_as_follow_up(text) and clear in (None, "complaint", "incident"):
+        clear = _clear(found, runnable, margin=CASE_MARGIN if about_case else CLOSE_MARGIN)
+        if about_case and reads_as_follow_up(text) and clear in FOLLOW_UP_OVER:
             self.follow_up(text, None)
         elif clear is not None:
             self.run_intent(clear, text)
         elif runnable and names_word(text, self.engine.flow_words.get(runnable[0], ())):
             self.run_intent(runnable[0], text)  # "mau lapor pengaduan", "pengadun"
-        elif about_case and not found.small_talk and not is_greeting(text):
+        elif about_case and (found.tier is Tier.WEAK or _a_statement(text, found)):
             self.wait_for(AddingOrNew(text=text, offered=tuple(runnable[:2])))
         elif found.tier is not Tier.NONE and runnable:
             choices = [Choice(intent, self.intent_label(intent)) for intent in runnable[:3]]
@@ -105,7 +120,7 @@ class Routing:
             return entry.title_in(self.reply.locale)
         labels = {e.flow: e.label for e in self.engine.menu}
         labels |= {"help": N_("menu.help"), "language": N_("menu.language")}
-        labels |= {wish: f"intent.{wish}" for wish in WISHES}
+        labels |= WISH_LABELS
         return self.t(labels[intent])
 
     def run_intent(self: Router, intent: str, text: str = "") -> None:
@@ -144,15 +159,14 @@ class Routing:
         words = {f for word in text.casefold().split() for f in features(word.strip(",.!?"))}
         reading = Reading(now=self.turn.now, zone=self.engine.translator.zone)
         for step in flow.steps:
-            if step.expects is Expect.TEXT and step.min_chars and story:
-                if len(story) >= step.min_chars:
-                    given[step.key] = TextAnswer(story)
+            if step.key in STORY_STEPS and story and len(story) >= step.min_chars:
+                given[step.key] = TextAnswer(story)
             elif step.key in CARRIED_CHOICES:
                 named = [o.id for o in step.options if any(words & features(a) for a in o.aliases)]
                 if len(named) == 1:
                     given[step.key] = _choices({step.key: named[0]})[step.key]
             elif step.expects is Expect.CHOICE and step.reader is not None and story:
-                answer = step.reader(text, reading)
+                answer = _read_within(step.reader, text, reading)
                 if answer is not None:
                     given[step.key] = answer
         return Answers(given)
@@ -162,11 +176,28 @@ def _choices(chosen: dict[str, str]) -> dict[str, Answer]:
     return {key: ChoiceAnswer(value) for key, value in chosen.items()}
 
 
-def _clear(found: Classification, runnable: list[str]) -> str | None:
+def _read_within(reader: TextReader, text: str, reading: Reading) -> Answer | None:
+    """What `reader` understands of a few words in a row of `text` ("tadi siang" in
+    "dompet sy kecopetan di bus tadi siang"), the longest run first."""
+    words = text.replace(",", " ").split()
+    for size in range(min(WITHIN_WORDS, len(words)), 0, -1):
+        for start in range(len(words) - size, -1, -1):
+            answer = reader(" ".join(words[start : start + size]), reading)
+            if answer is not None:
+                return answer
+    return None
+
+
+def _a_statement(text: str, found: Classification) -> bool:
+    """Says something (not a greeting, chit-chat, a laugh or a few stray words)."""
+    return not (found.small_talk or is_greeting(text)) and len(content_words(text)) >= MIN_SAYING
+
+
+def _clear(found: Classification, runnable: list[str], margin: float) -> str | None:
     """The one wish `found` reads, or None when nothing fits or two are truly close."""
     if found.tier is Tier.NONE or not runnable or runnable[0] != found.intent:
         return None
     if found.tier is Tier.CONFIDENT or len(found.candidates) < 2:
         return found.intent
     best, second = found.candidates[0].score, found.candidates[1].score
-    return found.intent if best - second >= CLOSE_MARGIN else None
+    return found.intent if best - second >= margin else None

@@ -26,6 +26,7 @@ from bot.duty.desks import load_desks
 from bot.engine.core import Engine
 from bot.engine.effects import Effect, SetLocale
 from bot.engine.faq import snapshot
+from bot.engine.flow import CaseBrief
 from bot.engine.state import ConversationState
 from bot.engine.turn import Turn
 from bot.flows import FLOWS, MENU
@@ -56,6 +57,7 @@ class Citizen:
     state: ConversationState = field(default_factory=ConversationState)
     locale: str = "en"
     open_cases: tuple[str, ...] = ()
+    cases: tuple[CaseBrief, ...] = ()  # the citizen's recent cases, newest first
     now: datetime = START
     replies: list[Outbound] = field(default_factory=list)  # since the last input
     effects: list[Effect] = field(default_factory=list)  # since the last input
@@ -79,6 +81,7 @@ class Citizen:
             new_reference=lambda prefix: f"{prefix}-{next(self._refs)}",
             faq=FAQ,
             lookup=lookup,
+            cases=self.cases,
         )
         reply = self.engine.handle(self.state, inbound, turn)
         self.state = reply.state
