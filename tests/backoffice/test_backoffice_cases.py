@@ -181,6 +181,7 @@ async def test_search_covers_description_and_messages_ignoring_case(
         follower, description="Petugas jaga membentak saya waktu bertanya soal antrean SIM."
     )
     await follower.say("Nama petugasnya Bripka Sutarno, di loket nomor tiga.")
+    await follower.press(f"Tambahkan ke {rude}")  # issue #10: asked before it joins the case
 
     def refs(body: dict[str, Any]) -> list[str]:
         return [item["ref"] for item in body["items"]]
