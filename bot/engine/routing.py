@@ -30,6 +30,7 @@ from bot.language.intents import FAQ_PREFIX, Classification, Tier, content_words
 # The statuses of a case that is over (`bot.services.casework.CaseStatus`), and how
 # long after it a message may still be about it: the close notice invites one.
 CLOSED_STATUSES = ("resolved", "closed")
+WAITING_CITIZEN = "waiting_citizen"
 AFTER_CLOSE = timedelta(days=14)
 # Readings a follow-up ("masih", "belum selesai") outweighs while a case is in reach:
 # more about that case, not a new complaint or an application's status.
@@ -57,6 +58,7 @@ class Router(TurnSpace, Protocol):
     """The moves routing makes besides those of every part of a turn."""
 
     def can_run(self, intent: str) -> bool: ...
+    def officer_waits(self) -> bool: ...
     def follow_up(self, text: str, media_id: int | None) -> None: ...
     def help(self) -> None: ...
     def choose_language(self, argument: str) -> None: ...
@@ -69,13 +71,16 @@ class Routing:
         found = self.turn.faq.classify(text)
         runnable = [c.intent for c in found.candidates if self.can_run(c.intent)]
         about_case = self.case_refs_in_reach()
+        words = self.engine.flow_words
+        named = next((i for i in runnable if names_word(text, words.get(i, ()))), None)
         clear = _clear(found, runnable, margin=CASE_MARGIN if about_case else CLOSE_MARGIN)
-        if about_case and reads_as_follow_up(text) and clear in FOLLOW_UP_OVER:
+        answering = self.officer_waits() or reads_as_follow_up(text)
+        if about_case and answering and clear in FOLLOW_UP_OVER:
             self.follow_up(text, None)
-        elif clear is not None:
+        elif clear is not None and (found.tier is Tier.CONFIDENT or named is None):
             self.run_intent(clear, text)
-        elif runnable and names_word(text, self.engine.flow_words.get(runnable[0], ())):
-            self.run_intent(runnable[0], text)  # "mau lapor pengaduan", "pengadun"
+        elif named is not None:
+            self.run_intent(named, text)  # "mau lapor pengaduan", "pengadun": the flow's word
         elif about_case and (found.tier is Tier.WEAK or _a_statement(text, found)):
             self.wait_for(AddingOrNew(text=text, offered=tuple(runnable[:2])))
         elif found.tier is not Tier.NONE and runnable:
@@ -94,6 +99,14 @@ class Routing:
             if case.status in CLOSED_STATUSES and self.turn.now - case.updated_at <= AFTER_CLOSE:
                 return (case.ref,)
         return ()
+
+    def officer_waits(self: Router) -> bool:
+        """An officer asked the citizen something about an open case (its status says so):
+        the citizen's next message is most likely the answer."""
+        return any(
+            case.status == WAITING_CITIZEN and case.ref in self.turn.open_cases
+            for case in self.turn.cases
+        )
 
     def follow_up(self: Router, text: str, media_id: int | None) -> None:
         refs = self.case_refs_in_reach()

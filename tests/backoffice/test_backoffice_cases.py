@@ -341,6 +341,7 @@ async def test_a_reply_reaches_the_citizen_and_their_answer_joins_the_timeline(
     assert ref in told
 
     await citizen.say("Sekitar jam empat sore, hari Senin.")
+    await citizen.press(f"Tambahkan ke {ref}")  # issue #10: asked before it joins the case
 
     case = (await client.get(f"{CASES_URL}/{ref}", headers=headers)).json()
     assert [(m["direction"], m["text"]) for m in case["messages"]] == [
