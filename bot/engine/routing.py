@@ -47,9 +47,8 @@ WISH_LABELS = {
     "opt_out": N_("intent.opt_out"),
 }
 WISHES = tuple(WISH_LABELS)
-CLOSE_MARGIN = 0.03  # two readings closer than this are asked about (tuned on the tune split)
+CLOSE_MARGIN = 0.08  # two readings closer than this are asked about ("skck": fee or requirements?)
 WITHIN_WORDS = 4  # the longest run of words a time is looked for in
-CASE_MARGIN = 0.08  # with a case in reach, a weak reading is asked about ("add to PGD-…?")
 MIN_SAYING = 3  # content words of a message that may be more about a case
 MY_CASES_TOPIC = {"topic": "my_cases"}  # the status flow's own-cases answer
 
@@ -73,7 +72,7 @@ class Routing:
         about_case = self.case_refs_in_reach()
         words = self.engine.flow_words
         named = next((i for i in runnable if names_word(text, words.get(i, ()))), None)
-        clear = _clear(found, runnable, margin=CASE_MARGIN if about_case else CLOSE_MARGIN)
+        clear = _clear(found, runnable)
         answering = self.officer_waits() or reads_as_follow_up(text)
         if about_case and answering and clear in FOLLOW_UP_OVER:
             self.follow_up(text, None)
@@ -206,11 +205,11 @@ def _a_statement(text: str, found: Classification) -> bool:
     return not (found.small_talk or is_greeting(text)) and len(content_words(text)) >= MIN_SAYING
 
 
-def _clear(found: Classification, runnable: list[str], margin: float) -> str | None:
+def _clear(found: Classification, runnable: list[str]) -> str | None:
     """The one wish `found` reads, or None when nothing fits or two are truly close."""
     if found.tier is Tier.NONE or not runnable or runnable[0] != found.intent:
         return None
     if found.tier is Tier.CONFIDENT or len(found.candidates) < 2:
         return found.intent
     best, second = found.candidates[0].score, found.candidates[1].score
-    return found.intent if best - second >= margin else None
+    return found.intent if best - second >= CLOSE_MARGIN else None
