@@ -5,8 +5,7 @@ inside the transaction and records what comes back. Who handles a message
 follows DESIGN §3: an exact command word; an emergency in the present
 (`bot.engine.emergencies`); then the input the current step expects
 (`bot.engine.steps`); then, outside a flow, a follow-up to the citizen's
-open case (`bot.engine.own_cases`); then fuzzy matching against the menu and
-the FAQ.
+open case, or the wish it names (`bot.engine.routing`).
 """
 
 from __future__ import annotations
@@ -33,20 +32,18 @@ from bot.engine.emergencies import Emergencies
 from bot.engine.flow import Flow, MenuEntry
 from bot.engine.matching import (
     command_word,
-    is_greeting,
     looks_english,
-    names_word,
     pick_option,
 )
 from bot.engine.own_cases import OwnCases
 from bot.engine.reading import DONE_ID, DONE_WORDS, SKIP_ID, SKIP_WORDS, file_count
+from bot.engine.routing import Routing
 from bot.engine.state import CONFIRM_STEP, ConversationState, OptionWords, Wait, question_key
 from bot.engine.steps import FlowSteps
 from bot.engine.turn import CONFIRM_OPTIONS, INCIDENT_FLOW, Reply, Turn
 from bot.engine.waits.language import LANGUAGE_WORDS, ChoosingLanguage
 from bot.engine.waits.leave import ConfirmingLeave
 from bot.language.emergency import Assessment, Urgency, assess
-from bot.language.intents import FAQ_PREFIX, Tier
 
 NAVIGATION = {
     "start": "start",
@@ -125,7 +122,7 @@ class Engine:
         return run.reply
 
 
-class _TurnRun(Emergencies, FlowSteps, OwnCases):
+class _TurnRun(Emergencies, FlowSteps, OwnCases, Routing):
     """One turn's working set: the state being changed and the replies being built."""
 
     def __init__(self, engine: Engine, state: ConversationState, turn: Turn) -> None:
@@ -239,8 +236,6 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
             self.answer(choice_id=None, inbound=inbound)
         elif (typed := self.typed_choice(inbound.text)) is not None and self.can_run(typed):
             self.run_intent(typed)  # "2" or a label, for the buttons last shown
-        elif self.turn.open_cases:
-            self.follow_up(inbound.text, None)
         else:
             self.route_free_text(inbound.text)
 
@@ -423,47 +418,3 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases):
             self.prompt_step(flow, flow.step(state.step or ""))
         elif or_menu:
             self.show_menu()
-
-    # -- outside a flow ----------------------------------------------------
-
-    def route_free_text(self, text: str) -> None:
-        """Text outside a flow: a confident intent runs, a weak one is offered, else the menu."""
-        found = self.turn.faq.classify(text)
-        runnable = [c.intent for c in found.candidates if self.can_run(c.intent)]
-        if found.tier is Tier.CONFIDENT and runnable and runnable[0] == found.intent:
-            self.run_intent(found.intent)
-        elif runnable and names_word(text, self.engine.flow_words.get(runnable[0], ())):
-            self.run_intent(runnable[0])  # "mau lapor pengaduan", "pengadun": the flow's own word
-        elif found.tier is not Tier.NONE and runnable:
-            choices = [Choice(intent, self.intent_label(intent)) for intent in runnable[:3]]
-            self.ask(self.t(N_("faq.did_you_mean")), choices, Expect.CHOICE)
-        else:
-            if not (self.turn.first_contact or is_greeting(text)):
-                self.say(N_("input.not_understood"))
-            self.show_menu()
-
-    def can_run(self, intent: str) -> bool:
-        if intent.startswith(FAQ_PREFIX):
-            return self.turn.faq.get(intent.removeprefix(FAQ_PREFIX)) is not None
-        return intent in self.engine.flows or intent in ("help", "language")
-
-    def intent_label(self, intent: str) -> str:
-        entry = self.turn.faq.get(intent.removeprefix(FAQ_PREFIX))
-        if intent.startswith(FAQ_PREFIX) and entry is not None:
-            return entry.title_in(self.reply.locale)
-        labels = {e.flow: e.label for e in self.engine.menu}
-        labels |= {"help": N_("menu.help"), "language": N_("menu.language")}
-        return self.t(labels[intent])
-
-    def run_intent(self, intent: str) -> None:
-        """Start a flow, help, the language choice, or answer an FAQ entry."""
-        entry = self.turn.faq.get(intent.removeprefix(FAQ_PREFIX))
-        if intent == "help":
-            self.help()
-        elif intent == "language":
-            self.choose_language("")
-        elif intent.startswith(FAQ_PREFIX) and entry is not None:
-            self.reply.messages.append(Outbound(text=entry.answer_in(self.reply.locale)))
-            self.show_menu(N_("faq.anything_else"))
-        else:
-            self.start_flow(intent)

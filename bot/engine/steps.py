@@ -159,19 +159,34 @@ class FlowSteps:
                 self.start_flow(name, data=data, announce=False)
 
     def start_flow(
-        self: TurnSpace, name: str, *, data: dict[str, object] | None = None, announce: bool = True
+        self: TurnSpace,
+        name: str,
+        *,
+        data: dict[str, object] | None = None,
+        announce: bool = True,
+        given: Answers | None = None,
     ) -> None:
+        """Start `name`; answers the citizen `given` already (their story in a first
+        message, `bot.engine.routing`) are kept, and their steps not asked."""
         flow = self.engine.flows[name]
         if self.state.flow and self.state.flow != name:
             self.say(N_("flow.abandoned"))
         self.state.leave_flow()
         self.state.flow = name
         self.state.flow_data = dict(data or {})
-        first = flow.asked(Answers())[0]
-        self.state.step = first.key
+        self.state.answers = Answers(given)
         if announce:
             self.say(N_("flow.started"), flow=self.t(flow.title))
-        self.prompt_step(flow, first)
+        asked = flow.asked(self.state.answers)
+        first = next((step for step in asked if step.key not in self.state.answers), None)
+        if first is not None:
+            self.state.step = first.key
+            self.prompt_step(flow, first)
+        elif flow.confirm:
+            self.state.step = CONFIRM_STEP
+            self.show_summary(flow)
+        else:
+            self.finish(flow)
 
     def prompt_step(self: TurnSpace, flow: Flow, step: Step) -> None:
         files = file_count(self.state.answers.get(step.key))

@@ -43,7 +43,8 @@ from bot.language.wordlists import pairs, sections, variant_table, word_sets
 NONE = "none"
 FAQ_PREFIX = "faq:"
 FLOW_INTENTS = ("complaint", "incident", "status")
-NAVIGATION_INTENTS = ("help", "language")
+NAVIGATION_INTENTS = ("help", "language", "menu", "cancel")
+CONVERSATION_INTENTS = ("my_cases", "thanks", "subscribe", "opt_out")
 MAX_CANDIDATES = 3
 TYPO_CUTOFF = 80.0  # for words of six letters and more
 TYPO_SHORT_CUTOFF = 85.0  # shorter: one wrong letter (80) is another word
@@ -68,6 +69,7 @@ class Candidate:
 class Classification:
     tier: Tier
     candidates: tuple[Candidate, ...]  # best first, at most three, never `none`
+    small_talk: bool = False  # nothing fits because it reads as chit-chat (`none`)
 
     @property
     def intent(self) -> str:
@@ -282,8 +284,10 @@ class IntentClassifier:
 
     def _tiered(self, scores: list[tuple[float, str]]) -> Classification:
         tuning = self.tuning
-        if not scores or scores[0][1] == NONE or scores[0][0] < tuning.weak:
+        if not scores or scores[0][0] < tuning.weak:
             return Classification(Tier.NONE, ())
+        if scores[0][1] == NONE:
+            return Classification(Tier.NONE, (), small_talk=True)
         candidates = tuple(
             Candidate(intent, round(score, 3)) for score, intent in scores if intent != NONE
         )[:MAX_CANDIDATES]

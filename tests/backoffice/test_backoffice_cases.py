@@ -181,6 +181,7 @@ async def test_search_covers_description_and_messages_ignoring_case(
         follower, description="Petugas jaga membentak saya waktu bertanya soal antrean SIM."
     )
     await follower.say("Nama petugasnya Bripka Sutarno, di loket nomor tiga.")
+    await follower.press(f"Tambahkan ke {rude}")  # issue #10: asked before it joins the case
 
     def refs(body: dict[str, Any]) -> list[str]:
         return [item["ref"] for item in body["items"]]
@@ -340,6 +341,7 @@ async def test_a_reply_reaches_the_citizen_and_their_answer_joins_the_timeline(
     assert ref in told
 
     await citizen.say("Sekitar jam empat sore, hari Senin.")
+    await citizen.press(f"Tambahkan ke {ref}")  # issue #10: asked before it joins the case
 
     case = (await client.get(f"{CASES_URL}/{ref}", headers=headers)).json()
     assert [(m["direction"], m["text"]) for m in case["messages"]] == [

@@ -26,6 +26,7 @@ from bot.duty.desks import load_desks
 from bot.engine.core import Engine
 from bot.engine.effects import Effect, SetLocale
 from bot.engine.faq import snapshot
+from bot.engine.flow import CaseBrief
 from bot.engine.state import ConversationState
 from bot.engine.turn import Turn
 from bot.flows import FLOWS, MENU
@@ -57,6 +58,7 @@ class Citizen:
     locale: str = "en"
     first_contact: bool = False  # the next message is this citizen's first
     open_cases: tuple[str, ...] = ()
+    cases: tuple[CaseBrief, ...] = ()  # the citizen's recent cases, newest first
     now: datetime = START
     replies: list[Outbound] = field(default_factory=list)  # since the last input
     effects: list[Effect] = field(default_factory=list)  # since the last input
@@ -80,6 +82,7 @@ class Citizen:
             new_reference=lambda prefix: f"{prefix}-{next(self._refs)}",
             faq=FAQ,
             lookup=lookup,
+            cases=self.cases,
         )
         reply = self.engine.handle(self.state, inbound, turn)
         self.first_contact = False

@@ -7,6 +7,7 @@ import pytest
 from bot.engine.faq import snapshot
 from bot.language.intents import (
     BUILTIN_PHRASES,
+    CONVERSATION_INTENTS,
     FLOW_INTENTS,
     NAVIGATION_INTENTS,
     NONE,
@@ -130,7 +131,7 @@ def test_faq_phrasings_are_passed_in() -> None:
 
 
 def test_the_built_in_intents_are_the_menu_flows_navigation_and_none() -> None:
-    assert set(BUILTIN_PHRASES) == {*FLOW_INTENTS, *NAVIGATION_INTENTS, NONE}
+    assert set(BUILTIN_PHRASES) == {*FLOW_INTENTS, *NAVIGATION_INTENTS, *CONVERSATION_INTENTS, NONE}
 
 
 def test_a_classifier_needs_no_faq_and_no_database() -> None:

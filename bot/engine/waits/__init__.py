@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.engine.state import Wait
+from bot.engine.waits.add_or_new import AddingOrNew
 from bot.engine.waits.case_choice import ChoosingCase
 from bot.engine.waits.case_note import WritingCaseNote
 from bot.engine.waits.edit import ChoosingEdit
@@ -23,6 +24,7 @@ WAITS: Mapping[str, Callable[[dict[str, Any]], Wait]] = {
         ChoosingCaseAction,
         WritingCaseNote,
         ConfirmingLeave,
+        AddingOrNew,
     )
 }
 
