@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
 import random
 from collections.abc import Callable, Mapping
@@ -105,6 +106,8 @@ class _Claimed:
 
 
 Outcome = SendReceipt | SendError
+# A claimed row with how its send ended (None: not attempted) and when it ended.
+Result = tuple[_Claimed, Outcome | None, datetime]
 
 
 class OutboxSender:
@@ -130,6 +133,7 @@ class OutboxSender:
         self.batch_size = batch_size
         self.sent_listeners: list[Callable[[set[int]], None]] = []
         self._wake = asyncio.Event()
+        self._retries: list[datetime] = []  # when rows this sender put back fall due (a heap)
         self._channels = {f"channel{n}": name for n, name in enumerate(handlers)}
         in_flight = _BEHIND.format(sending="earlier.status = 'sending' OR ")
         self._due_sql = DUE.format(due=_DUE.format(channels="= :channel") + in_flight)
@@ -143,6 +147,21 @@ class OutboxSender:
         """Ask for a pass now (called right after a transaction that enqueued)."""
         self._wake.set()
 
+    def next_retry(self) -> datetime | None:
+        """When the earliest row this sender put back for later falls due, if any."""
+        return self._retries[0] if self._retries else None
+
+    def _idle_seconds(self) -> float:
+        """How long to wait for a wake-up: the poll interval, or less when a retry falls due.
+
+        A throttled row is sent when its retry-after has passed, not at the
+        next poll after that.
+        """
+        due = self.next_retry()
+        if due is None:
+            return self.poll_seconds
+        return max(0.0, min(self.poll_seconds, (due - self.clock.now()).total_seconds()))
+
     async def run_forever(self) -> None:
         while True:
             try:
@@ -155,7 +174,7 @@ class OutboxSender:
             # `asyncio.timeout`, not `wait_for`: on Python 3.11 `wait_for` swallows a
             # cancellation that arrives as the event is set, and the sender would never stop.
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.poll_seconds):
+                async with asyncio.timeout(self._idle_seconds()):
                     await self._wake.wait()
             self._wake.clear()
 
@@ -169,6 +188,8 @@ class OutboxSender:
         if not self.handlers:
             return 0
         now = self.clock.now()
+        while self._retries and self._retries[0] <= now:  # due now: this pass claims them
+            heapq.heappop(self._retries)
         async with self.gate:
             claimed = await self.writer.run(lambda tx: self._claim(tx, now))
         if not claimed:
@@ -178,21 +199,32 @@ class OutboxSender:
             per_contact.setdefault(item.recipient.contact_id, []).append(item)
         groups = await asyncio.gather(*(self._send_in_order(rows) for rows in per_contact.values()))
         results = [result for group in groups for result in group]
-        now = self.clock.now()
         async with self.gate:
-            await self.writer.run(lambda tx: self._record(tx, results, now))
-        sent_to = {item.recipient.contact_id for item, o in results if isinstance(o, SendReceipt)}
+            retries = await self.writer.run(lambda tx: self._record(tx, results))
+        for retry_at in retries:  # here, not in the writer's thread: the heap is the loop's
+            heapq.heappush(self._retries, retry_at)
+        sent_to = {
+            item.recipient.contact_id
+            for item, outcome, _ in results
+            if isinstance(outcome, SendReceipt)
+        }
         for listener in self.sent_listeners:
             listener(sent_to)
         return len(claimed)
 
-    async def _send_in_order(self, rows: list[_Claimed]) -> list[tuple[_Claimed, Outcome | None]]:
-        results: list[tuple[_Claimed, Outcome | None]] = []
+    async def _send_in_order(self, rows: list[_Claimed]) -> list[Result]:
+        """One contact's rows in order, each with the time its outcome came.
+
+        A retry is counted from that time, not from the end of the batch:
+        another contact's slow send must not lengthen this one's retry-after.
+        """
+        results: list[Result] = []
         for item in rows:
             outcome = await self._send(item)
-            results.append((item, outcome))
+            ended = self.clock.now()
+            results.append((item, outcome, ended))
             if not isinstance(outcome, SendReceipt):
-                results.extend((later, None) for later in rows[len(results) :])
+                results.extend((later, None, ended) for later in rows[len(results) :])
                 break
         return results
 
@@ -260,22 +292,26 @@ class OutboxSender:
         async with reading(self.db) as conn:
             return await run_on(conn, count)
 
-    def _record(
-        self, tx: Tx, results: list[tuple[_Claimed, Outcome | None]], now: datetime
-    ) -> None:
-        for item, outcome in results:
-            self._record_one(tx, item, outcome, now)
+    def _record(self, tx: Tx, results: list[Result]) -> list[datetime]:
+        """Record the outcomes; when the rows put back for a retry fall due."""
+        retries = (self._record_one(tx, item, outcome, ended) for item, outcome, ended in results)
+        return [retry_at for retry_at in retries if retry_at is not None]
 
-    def _record_one(self, tx: Tx, item: _Claimed, outcome: Outcome | None, now: datetime) -> None:
-        """Turn one send's outcome into the row's next state (None: not attempted)."""
+    def _record_one(
+        self, tx: Tx, item: _Claimed, outcome: Outcome | None, now: datetime
+    ) -> datetime | None:
+        """Turn one send's outcome into the row's next state (None: not attempted).
+
+        Returns when the row is due again if it was put back for a retry.
+        """
         row: Params = {"row_id": item.row_id}
         if outcome is None:
             tx.execute(PUT_BACK, row | {"attempts": item.attempts - 1})
-            return
+            return None
         if isinstance(outcome, SendReceipt):
             tx.execute(SENT, row | {"now": tx.time(now), "external_id": outcome.external_id})
             self._set_delivery(tx, item, "sent")
-            return
+            return None
         log.info("outbox row %s: %s", item.row_id, type(outcome).__name__)
         failed = row | {"error": outcome.reason}
         if isinstance(outcome, OutsideWindow):
@@ -288,15 +324,18 @@ class OutboxSender:
             # waiting as told is no failed attempt
             values = {"at": tx.time(retry_at), "attempts": item.attempts - 1}
             tx.execute(RETRY, failed | values)
+            return retry_at
         elif isinstance(outcome, TemporaryFailure) and item.attempts < self.policy.max_attempts:
             retry_at = now + timedelta(seconds=self.policy.backoff(item.attempts))
             tx.execute(RETRY, failed | {"at": tx.time(retry_at), "attempts": item.attempts})
+            return retry_at
         elif isinstance(outcome, ContactUnreachable):
             tx.execute(ENDED, failed | {"status": "failed"})
             tx.execute(UNREACHABLE, {"no": False, "contact_id": item.recipient.contact_id})
             self._set_delivery(tx, item, "undeliverable")
         else:
             self._bury(tx, item, outcome, now)
+        return None
 
     def _bury(self, tx: Tx, item: _Claimed, outcome: SendError, now: datetime) -> None:
         """Give up on a row: permanent refusal, or retries exhausted."""
