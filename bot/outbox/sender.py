@@ -8,6 +8,9 @@ while sending) is sent again after its lease; a send the platform
 acknowledged or refused is never repeated. A failure the platform reports
 later (a status webhook) is recorded here too, as if the send had raised it.
 
+Each channel is served by a loop of its own, so one platform's pace never
+holds back another's sends.
+
 Claims and outcomes are short transactions of plain SQL on the hot path's
 `Writer` (`bot.storage.direct`): on SQLite they take turns with the webhook
 batches in the writer's thread instead of competing for the write lock, and
@@ -74,9 +77,9 @@ SENT_AS = ROWS.format(
     where="""outbox.channel = :channel AND outbox.external_message_id = :external_message_id
 AND outbox.status = 'sent' LIMIT 1"""
 )
-PUT_BACK = "UPDATE outbox SET status = 'pending', attempts = :attempts WHERE id = :row_id"
 SENT = """UPDATE outbox SET status = 'sent', sent_at = :now,
 external_message_id = :external_id WHERE id = :row_id"""
+PUT_BACK = "UPDATE outbox SET status = 'pending', attempts = :attempts WHERE id = :row_id"
 NOTED = "UPDATE outbox SET attempts = :attempts, last_error = :error WHERE id = :row_id"
 RETRY = """UPDATE outbox SET status = 'pending', next_attempt_at = :at, attempts = :attempts,
 last_error = :error WHERE id = :row_id"""
@@ -132,8 +135,9 @@ class OutboxSender:
         self.gate = gate
         self.batch_size = batch_size
         self.sent_listeners: list[Callable[[set[int]], None]] = []
-        self._wake = asyncio.Event()
-        self._retries: list[datetime] = []  # when rows this sender put back fall due (a heap)
+        self._wakes = {name: asyncio.Event() for name in handlers}
+        # when rows put back for a retry fall due, per channel (heaps)
+        self._retries: dict[str, list[datetime]] = {name: [] for name in handlers}
         self._channels = {f"channel{n}": name for n, name in enumerate(handlers)}
         in_flight = _BEHIND.format(sending="earlier.status = 'sending' OR ")
         self._due_sql = DUE.format(due=_DUE.format(channels="= :channel") + in_flight)
@@ -145,27 +149,36 @@ class OutboxSender:
 
     def wake(self) -> None:
         """Ask for a pass now (called right after a transaction that enqueued)."""
-        self._wake.set()
+        for event in self._wakes.values():
+            event.set()
 
     def next_retry(self) -> datetime | None:
-        """When the earliest row this sender put back for later falls due, if any."""
-        return self._retries[0] if self._retries else None
+        """When the earliest row this sender put back for a retry falls due, if any."""
+        return min((heap[0] for heap in self._retries.values() if heap), default=None)
 
-    def _idle_seconds(self) -> float:
+    def _idle_seconds(self, channel: str) -> float:
         """How long to wait for a wake-up: the poll interval, or less when a retry falls due.
 
         A throttled row is sent when its retry-after has passed, not at the
         next poll after that.
         """
-        due = self.next_retry()
-        if due is None:
+        heap = self._retries[channel]
+        if not heap:
             return self.poll_seconds
-        return max(0.0, min(self.poll_seconds, (due - self.clock.now()).total_seconds()))
+        due = (heap[0] - self.clock.now()).total_seconds()
+        return max(0.0, min(self.poll_seconds, due))
 
     async def run_forever(self) -> None:
+        """One loop per channel: one platform's pace never holds back another's sends."""
+        if not self.handlers:
+            await asyncio.Event().wait()  # nothing to send, ever: wait to be cancelled
+        await asyncio.gather(*(self._run(channel) for channel in self.handlers))
+
+    async def _run(self, channel: str) -> None:
+        wake = self._wakes[channel]
         while True:
             try:
-                done = await self.send_due()
+                done = await self.send_due_on(channel)
             except Exception:
                 log.exception("outbox pass failed; retrying after the poll interval")
                 done = 0
@@ -174,24 +187,27 @@ class OutboxSender:
             # `asyncio.timeout`, not `wait_for`: on Python 3.11 `wait_for` swallows a
             # cancellation that arrives as the event is set, and the sender would never stop.
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._idle_seconds()):
-                    await self._wake.wait()
-            self._wake.clear()
+                async with asyncio.timeout(self._idle_seconds(channel)):
+                    await wake.wait()
+            wake.clear()
 
     async def send_due(self) -> int:
-        """Claim and send one batch of due rows; the number of rows claimed.
+        """One pass on every channel at once; the number of rows claimed."""
+        return sum(await asyncio.gather(*(self.send_due_on(name) for name in self.handlers)))
+
+    async def send_due_on(self, channel: str) -> int:
+        """Claim and send one batch of `channel`'s due rows; the number of rows claimed.
 
         Each contact's rows go out one after the other, in order; different
         contacts are served concurrently. When a send does not succeed, the
         contact's later rows are put back untouched, to keep their order.
         """
-        if not self.handlers:
-            return 0
         now = self.clock.now()
-        while self._retries and self._retries[0] <= now:  # due now: this pass claims them
-            heapq.heappop(self._retries)
+        heap = self._retries[channel]
+        while heap and heap[0] <= now:  # due now: this pass claims them
+            heapq.heappop(heap)
         async with self.gate:
-            claimed = await self.writer.run(lambda tx: self._claim(tx, now))
+            claimed = await self.writer.run(lambda tx: self._claim(tx, now, channel))
         if not claimed:
             return 0
         per_contact: dict[int, list[_Claimed]] = {}
@@ -202,7 +218,7 @@ class OutboxSender:
         async with self.gate:
             retries = await self.writer.run(lambda tx: self._record(tx, results))
         for retry_at in retries:  # here, not in the writer's thread: the heap is the loop's
-            heapq.heappush(self._retries, retry_at)
+            heapq.heappush(heap, retry_at)
         sent_to = {
             item.recipient.contact_id
             for item, outcome, _ in results
@@ -238,19 +254,14 @@ class OutboxSender:
             log.exception("outbox row %s: unexpected send error", item.row_id)
             return TemporaryFailure(f"unexpected {type(error).__name__}")
 
-    def _claim(self, tx: Tx, now: datetime) -> list[_Claimed]:
+    def _claim(self, tx: Tx, now: datetime, channel: str) -> list[_Claimed]:
         """Take back rows whose lease ran out, then lease a batch of due rows."""
         at = tx.time(now)
         tx.execute(RECOVER, {"now": at})
-        values = {"now": at, "limit": self.batch_size}
-        due = [
-            (-priority, row_id)
-            for channel in self.handlers
-            for priority, row_id in tx.rows(self._due_sql, values | {"channel": channel})
-        ]
-        if not due:
+        values = {"now": at, "limit": self.batch_size, "channel": channel}
+        ids = {f"id{n}": row_id for n, (_, row_id) in enumerate(tx.rows(self._due_sql, values))}
+        if not ids:
             return []
-        ids = {f"id{n}": row_id for n, (_, row_id) in enumerate(sorted(due)[: self.batch_size])}
         placeholders = ", ".join(f":{key}" for key in ids)
         tx.execute(CLAIM.format(ids=placeholders), {"until": tx.time(now + LEASE)} | ids)
         return [_claimed(row) for row in tx.rows(CLAIMED.format(ids=placeholders), ids)]

@@ -121,6 +121,12 @@ async def pending(runtime: Runtime) -> int:
         return len(rows.all())
 
 
+async def drain(runtime: Runtime) -> None:
+    """Passes of the sender until nothing is due at this moment (the clock stands still)."""
+    while await runtime.sender.send_due():
+        pass
+
+
 async def test_after_a_429_retry_after_1_the_chat_sends_again_a_second_later(
     telegram: Runtime, clock: ManualClock, fake_api: FakeBotAPI
 ) -> None:
@@ -136,7 +142,7 @@ async def test_after_a_429_retry_after_1_the_chat_sends_again_a_second_later(
         await runtime.sender.send_due()
         clock.advance(0.01)
     before = fake_api.attempts()
-    await runtime.sender.send_due()
+    await drain(runtime)
     assert fake_api.texts_to(4242) == ["satu"]  # at +1 s after the third 429, not +8 s
     assert fake_api.attempts() == before + 1  # "dua" waits for the chat's pace, unrefused
     # the chat is not slowed beyond the platform's pace: one a second from here
@@ -156,13 +162,12 @@ async def test_a_paced_chat_does_not_delay_another_chats_messages(
     quiet = await add_contact(runtime, "telegram", "1002")
     await queue(runtime, "telegram", busy, *(f"pesan {n}" for n in range(1, 7)))
     await queue(runtime, "telegram", quiet, "halo")
-    # one pass, no time passing: a send waits on no chat's pace but its own
-    await runtime.sender.send_due()
+    await drain(runtime)  # no time passes: a send waits on no chat's pace but its own
     assert fake_api.texts_to(1002) == ["halo"]
     assert fake_api.texts_to(1001) == ["pesan 1", "pesan 2", "pesan 3"]  # the burst
     assert runtime.sender.next_retry() == clock.now() + timedelta(seconds=1)
     await queue(runtime, "telegram", quiet, "lagi")
-    await runtime.sender.send_due()  # the busy chat's rows are behind its paced one
+    await drain(runtime)  # the busy chat's rows wait behind its paced one
     assert fake_api.texts_to(1002) == ["halo", "lagi"]
     assert await pending(runtime) == 3
 
@@ -174,8 +179,7 @@ async def test_a_burst_the_platform_allows_leaves_at_once(
     citizen = await add_contact(runtime, "whatsapp", "ID.1234")
     burst = int(Settings(_env_file=None).whatsapp_pair_burst)  # type: ignore[call-arg]
     await queue(runtime, "whatsapp", citizen, *(f"bagian {n}" for n in range(burst + 1)))
-    while await runtime.sender.send_due():
-        pass
+    await drain(runtime)
     assert len(graph.sent()) == burst  # a whole conversation's worth, without waiting
     assert runtime.sender.next_retry() == clock.now() + timedelta(seconds=6)  # then the pair rate
 
