@@ -24,7 +24,7 @@ import contextlib
 import heapq
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -52,6 +52,7 @@ from bot.storage.direct import Params, Row, Tx, Writer, run_on
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+CANDIDATES = 4  # due rows read per row claimed, to share a batch fairly among contacts
 
 RECOVER = """UPDATE outbox SET status = 'pending'
 WHERE status = 'sending' AND claimed_until < :now"""
@@ -64,7 +65,7 @@ _DUE = """outbox.status = 'pending' AND outbox.next_attempt_at <= :now
 AND outbox.channel {channels} AND NOT """
 # One channel at a time, in the order of `ix_outbox_queue`: a short index walk
 # that stops at the limit, where several channels at once sort the whole backlog.
-DUE = """SELECT outbox.priority, outbox.id FROM outbox WHERE {due}
+DUE = """SELECT outbox.id, outbox.contact_id FROM outbox WHERE {due}
 ORDER BY outbox.priority DESC, outbox.id LIMIT :limit"""
 BACKLOG = "SELECT count(*) FROM outbox WHERE outbox.status = 'sending' OR ({due})"
 CLAIM = """UPDATE outbox SET status = 'sending', claimed_until = :until, attempts = attempts + 1
@@ -258,8 +259,9 @@ class OutboxSender:
         """Take back rows whose lease ran out, then lease a batch of due rows."""
         at = tx.time(now)
         tx.execute(RECOVER, {"now": at})
-        values = {"now": at, "limit": self.batch_size, "channel": channel}
-        ids = {f"id{n}": row_id for n, (_, row_id) in enumerate(tx.rows(self._due_sql, values))}
+        values = {"now": at, "limit": self.batch_size * CANDIDATES, "channel": channel}
+        chosen = fair_share(tx.rows(self._due_sql, values), self.batch_size)
+        ids = {f"id{n}": row_id for n, row_id in enumerate(chosen)}
         if not ids:
             return []
         placeholders = ", ".join(f":{key}" for key in ids)
@@ -368,6 +370,22 @@ class OutboxSender:
         if item.case_message_id is not None:
             notice = delivery.is_notice(Outbound.from_json(item.payload))
             delivery.advance(tx, item.case_message_id, status, notice=notice)
+
+
+def fair_share(due: Sequence[Row], size: int) -> list[int]:
+    """At most `size` of the `due` rows (id, contact id; in queue order): every
+    contact's first row, then every contact's second, and so on.
+
+    Under a channel-wide rate limit, citizens' first answers then go out
+    before anyone's fourth message; with fewer rows than `size` all are taken.
+    """
+    ranks: dict[int, int] = {}
+    ranked = []
+    for position, (row_id, contact_id) in enumerate(due):
+        rank = ranks.get(contact_id, 0)
+        ranks[contact_id] = rank + 1
+        ranked.append((rank, position, row_id))
+    return [row_id for _, _, row_id in sorted(ranked)[:size]]
 
 
 def _claimed(row: Row) -> _Claimed:

@@ -20,6 +20,7 @@ from bot.domain.messages import Outbound
 from bot.handlers.telegram import TelegramChannel
 from bot.handlers.whatsapp.channel import WhatsAppChannel
 from bot.outbox.queue import enqueue
+from bot.outbox.sender import fair_share
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.storage.migrate import upgrade_database
@@ -189,3 +190,11 @@ async def test_the_whatsapp_pair_burst_borrows_most_of_what_meta_allows() -> Non
     # Meta: bursts of up to 45 messages to one user, borrowed from the 1-per-6-s quota
     assert 30 <= defaults.whatsapp_pair_burst < 45
     assert defaults.whatsapp_pair_seconds == 6.0
+
+
+def test_a_full_batch_takes_every_contacts_first_row_before_anyones_second() -> None:
+    # (row id, contact id) in queue order: contact 1 has a whole turn queued
+    due = [(1, 1), (2, 1), (3, 1), (4, 1), (5, 2), (6, 2), (7, 3)]
+    assert fair_share(due, 3) == [1, 5, 7]
+    assert fair_share(due, 5) == [1, 5, 7, 2, 6]
+    assert fair_share(due, 50) == [1, 5, 7, 2, 6, 3, 4]  # room for all: all are taken
