@@ -133,6 +133,7 @@ class Citizen:
 class Run:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     by_step: dict[tuple[str, int], list[float]] = field(default_factory=dict)
+    after_refusal: list[float] = field(default_factory=list)  # refusal to next accepted send
     unanswered: dict[str, int] = field(default_factory=dict)
     sends: int = 0
     started: float = 0.0
@@ -184,16 +185,22 @@ async def _news(inbox: Inbox, seen: int, within: float) -> bool:
 async def platforms(
     citizens: dict[str, Citizen], run: Run
 ) -> AsyncIterator[tuple[FakeBotAPI, FakeGraphAPI]]:
-    def arrived(key: object, _body: dict[str, Any]) -> None:
+    def arrived(limits: PlatformLimits, key: object) -> None:
         run.sends += 1
         citizens[str(key)].inbox.add()
+        refused = limits.refused_at.pop(str(key), None)
+        if refused is not None:
+            run.after_refusal.append(limits.clock() - refused)
 
-    bot_api = FakeBotAPI(token=TOKEN, limits=telegram_limits(), on_sent=arrived)
+    telegram, whatsapp = telegram_limits(), whatsapp_limits()
+    bot_api = FakeBotAPI(
+        token=TOKEN, limits=telegram, on_sent=lambda key, _: arrived(telegram, key)
+    )
     graph = FakeGraphAPI(
         token=GRAPH_TOKEN,
         phone_number_id=PHONE_NUMBER_ID,
-        limits=whatsapp_limits(),
-        on_sent=arrived,
+        limits=whatsapp,
+        on_sent=lambda key, _: arrived(whatsapp, key),
     )
     async with running(bot_api), running(graph):
         yield bot_api, graph
@@ -271,7 +278,7 @@ def report(
         f"start spread over {args.ramp:g} s, answer {args.quiet:g} s after the bot's last "
         f"message + think time 0-{2 * args.think:g} s; {seconds:.1f} s in all\n\n"
         "| channel | messages | p50 s | p95 s | p99 s | max s | unanswered | "
-        "platform refusals |\n|---|---|---|---|---|---|---|---|"
+        "refused: chat / overall |\n|---|---|---|---|---|---|---|---|"
     )
     for channel, latencies in run.latencies.items():
         ordered = sorted(latencies) or [float("nan")]
@@ -280,16 +287,25 @@ def report(
             return percentile(ordered, p)
 
         refused = limits[channel]
+        counts = refused.refusals if refused else {}
         print(  # noqa: T201
             f"| {channel} | {len(latencies)} | {pct(0.50):.2f} | {pct(0.95):.2f} | "
             f"{pct(0.99):.2f} | {ordered[-1]:.2f} | "
-            f"{run.unanswered.get(channel, 0)} | {refused.refusals if refused else 0} |"
+            f"{run.unanswered.get(channel, 0)} | "
+            f"{counts.get('chat', 0)} / {counts.get('overall', 0)} |"
         )
     print("\np95 s per step (1 = the first message):")  # noqa: T201
     for channel in run.latencies:
         steps = sorted(step for name, step in run.by_step if name == channel)
         p95s = (percentile(sorted(run.by_step[channel, step]), 0.95) for step in steps)
         print(f"  {channel}: " + ", ".join(f"{p:.2f}" for p in p95s))  # noqa: T201
+    waits = sorted(run.after_refusal)
+    if waits:
+        print(  # noqa: T201
+            f"\nafter a refusal, the chat's next accepted send came after (s): "
+            f"min {waits[0]:.2f}, p50 {percentile(waits, 0.5):.2f}, max {waits[-1]:.2f} "
+            f"({len(waits)} refusals followed by a send)"
+        )
     print(  # noqa: T201
         f"\nbot's accepted sends: {run.sends} "
         f"({run.sends / seconds:.1f}/s); pintu's peak RSS: {rss_kib / 1024:.0f} MiB"

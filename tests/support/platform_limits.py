@@ -34,14 +34,15 @@ class Budget:
 
 @dataclass
 class PlatformLimits:
-    """Per-chat and whole-account budgets; `refusals` counts the sends refused."""
+    """Per-chat and whole-account budgets; `refusals` counts the sends each refused."""
 
     chat_rate: float
     chat_burst: float
     overall_rate: float
     overall_burst: float
     clock: Callable[[], float] = time.monotonic
-    refusals: int = 0
+    refusals: dict[str, int] = field(default_factory=lambda: {"chat": 0, "overall": 0})
+    refused_at: dict[str, float] = field(default_factory=dict)  # chat -> its latest refusal
     _chats: dict[str, Budget] = field(default_factory=dict)
     _overall: Budget | None = None
 
@@ -55,7 +56,8 @@ class PlatformLimits:
         for name, budget in (("overall", self._overall), ("chat", mine)):
             wait = budget.shortfall(now)
             if wait > 0:
-                self.refusals += 1
+                self.refusals[name] += 1
+                self.refused_at[chat] = now
                 return name, wait
         self._overall.left -= 1
         mine.left -= 1
