@@ -64,7 +64,9 @@ class Settings(BaseSettings):
         default=80.0, description="Throughput of the business number (Meta's default tier)."
     )
     whatsapp_pair_burst: float = Field(
-        default=20.0, description="Messages to one citizen before the pair rate applies."
+        default=40.0,
+        description="Messages to one citizen before the pair rate applies (Meta allows bursts "
+        "of up to 45, borrowed from the pair quota).",
     )
     whatsapp_pair_seconds: float = Field(
         default=6.0, description="Then one message to the same citizen per this many seconds."

@@ -341,6 +341,7 @@ class TelegramChannel:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         except RetryAfter as error:
+            self.pacer.refused(recipient.external_id)
             raise Throttled("429 too many requests", retry_after=retry_seconds(error)) from None
         except Forbidden as error:
             raise ContactUnreachable(f"403 {error.message}") from None

@@ -1,9 +1,16 @@
 """Token buckets that keep sends within a platform's rate limits.
 
 A send takes one token from the channel-wide bucket and one from its
-recipient's bucket. When the wait for tokens would be short it simply waits;
-otherwise it raises `Throttled`, so the outbox row is retried later and the
-sender moves on to other citizens instead of holding the batch.
+recipient's bucket. A send never sleeps for its recipient's bucket: when that
+chat has no token now, it raises `Throttled` at once, the outbox row comes
+back exactly when the token is free, and the other chats in the sender's
+batch go on (a chat's pace must not hold back anyone else's messages). Only
+the channel-wide bucket, which every send shares anyway, is waited for when
+the wait is short.
+
+After the platform itself refused a send as too fast, the outbox waits the
+`retry_after` it named and `refused` spends the chat's burst: then the chat
+goes on at its usual rate, without bursting into the next refusal.
 """
 
 from __future__ import annotations
@@ -16,6 +23,11 @@ from dataclasses import dataclass, field
 from bot.domain.channel import Throttled
 
 Monotonic = Callable[[], float]
+
+# A recipient's wait this short is slept rather than sent back to the queue: the
+# outbox's clock and the pacer's differ by microseconds, and a row retried "when
+# its token is free" must not come back a few microseconds early and bounce again.
+SLACK = 0.01
 
 
 @dataclass
@@ -37,6 +49,11 @@ class TokenBucket:
         self._refill(now)
         self.tokens -= 1
 
+    def spend_all(self, now: float) -> None:
+        """Use up the burst: from `now` on, tokens come at the steady rate only."""
+        self._refill(now)
+        self.tokens = min(self.tokens, 0.0)
+
     def _refill(self, now: float) -> None:
         if self.stamp is not None:
             self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
@@ -51,7 +68,7 @@ class Pacer:
     overall_burst: float
     per_recipient_rate: float
     per_recipient_burst: float
-    max_wait: float = 1.0  # longer waits go back to the outbox as `Throttled`
+    max_wait: float = 1.0  # longer channel-wide waits go back to the outbox as `Throttled`
     clock: Monotonic = time.monotonic
     _overall: TokenBucket | None = None
     _recipients: dict[str, TokenBucket] = field(default_factory=dict)
@@ -60,19 +77,32 @@ class Pacer:
         """Lower one recipient's rate (after the platform said it was too fast)."""
         self._bucket(recipient).rate = min(self._bucket(recipient).rate, rate)
 
-    async def acquire(self, recipient: str) -> None:
-        """Take a token for a send to `recipient`, waiting briefly if needed.
+    def refused(self, recipient: str) -> None:
+        """The platform refused a send to `recipient` as too fast: its burst is spent.
 
-        The token is taken before the wait: it reserves the send's turn, so
-        sends acquired together leave one after the other at the rate instead
-        of all at once when their common wait ends.
+        The outbox keeps the chat's rows back for the retry-after the platform
+        named; after it the chat goes on at its steady rate, so it neither
+        bursts into another refusal nor stays slower than the platform allows.
+        """
+        self._bucket(recipient).spend_all(self.clock())
+
+    async def acquire(self, recipient: str) -> None:
+        """Take a token for a send to `recipient`, or raise `Throttled` with the wait.
+
+        The recipient's bucket is checked first and never slept on beyond
+        `SLACK`. The channel-wide token is taken before its wait: it reserves
+        the send's turn, so sends acquired together leave one after the other
+        at the rate instead of all at once when their common wait ends.
         """
         overall = self._overall_bucket()
         mine = self._bucket(recipient)
         now = self.clock()
-        wait = max(overall.wait_for_token(now), mine.wait_for_token(now))
+        own_wait = mine.wait_for_token(now)
+        if own_wait > SLACK:
+            raise Throttled("paced by pintu: this chat", retry_after=own_wait)
+        wait = max(own_wait, overall.wait_for_token(now))
         if wait > self.max_wait:
-            raise Throttled("paced by pintu", retry_after=wait)
+            raise Throttled("paced by pintu: this channel", retry_after=wait)
         overall.take(now)
         mine.take(now)
         if len(self._recipients) > 10_000:

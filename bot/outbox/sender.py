@@ -8,6 +8,9 @@ while sending) is sent again after its lease; a send the platform
 acknowledged or refused is never repeated. A failure the platform reports
 later (a status webhook) is recorded here too, as if the send had raised it.
 
+Each channel is served by a loop of its own, so one platform's pace never
+holds back another's sends.
+
 Claims and outcomes are short transactions of plain SQL on the hot path's
 `Writer` (`bot.storage.direct`): on SQLite they take turns with the webhook
 batches in the writer's thread instead of competing for the write lock, and
@@ -18,9 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -48,6 +52,7 @@ from bot.storage.direct import Params, Row, Tx, Writer, run_on
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+CANDIDATES = 4  # due rows read per row claimed, to share a batch fairly among contacts
 
 RECOVER = """UPDATE outbox SET status = 'pending'
 WHERE status = 'sending' AND claimed_until < :now"""
@@ -60,7 +65,7 @@ _DUE = """outbox.status = 'pending' AND outbox.next_attempt_at <= :now
 AND outbox.channel {channels} AND NOT """
 # One channel at a time, in the order of `ix_outbox_queue`: a short index walk
 # that stops at the limit, where several channels at once sort the whole backlog.
-DUE = """SELECT outbox.priority, outbox.id FROM outbox WHERE {due}
+DUE = """SELECT outbox.id, outbox.contact_id FROM outbox WHERE {due}
 ORDER BY outbox.priority DESC, outbox.id LIMIT :limit"""
 BACKLOG = "SELECT count(*) FROM outbox WHERE outbox.status = 'sending' OR ({due})"
 CLAIM = """UPDATE outbox SET status = 'sending', claimed_until = :until, attempts = attempts + 1
@@ -73,9 +78,9 @@ SENT_AS = ROWS.format(
     where="""outbox.channel = :channel AND outbox.external_message_id = :external_message_id
 AND outbox.status = 'sent' LIMIT 1"""
 )
-PUT_BACK = "UPDATE outbox SET status = 'pending', attempts = :attempts WHERE id = :row_id"
 SENT = """UPDATE outbox SET status = 'sent', sent_at = :now,
 external_message_id = :external_id WHERE id = :row_id"""
+PUT_BACK = "UPDATE outbox SET status = 'pending', attempts = :attempts WHERE id = :row_id"
 NOTED = "UPDATE outbox SET attempts = :attempts, last_error = :error WHERE id = :row_id"
 RETRY = """UPDATE outbox SET status = 'pending', next_attempt_at = :at, attempts = :attempts,
 last_error = :error WHERE id = :row_id"""
@@ -105,6 +110,8 @@ class _Claimed:
 
 
 Outcome = SendReceipt | SendError
+# A claimed row with how its send ended (None: not attempted) and when it ended.
+Result = tuple[_Claimed, Outcome | None, datetime]
 
 
 class OutboxSender:
@@ -129,7 +136,9 @@ class OutboxSender:
         self.gate = gate
         self.batch_size = batch_size
         self.sent_listeners: list[Callable[[set[int]], None]] = []
-        self._wake = asyncio.Event()
+        self._wakes = {name: asyncio.Event() for name in handlers}
+        # when rows put back for a retry fall due, per channel (heaps)
+        self._retries: dict[str, list[datetime]] = {name: [] for name in handlers}
         self._channels = {f"channel{n}": name for n, name in enumerate(handlers)}
         in_flight = _BEHIND.format(sending="earlier.status = 'sending' OR ")
         self._due_sql = DUE.format(due=_DUE.format(channels="= :channel") + in_flight)
@@ -141,12 +150,36 @@ class OutboxSender:
 
     def wake(self) -> None:
         """Ask for a pass now (called right after a transaction that enqueued)."""
-        self._wake.set()
+        for event in self._wakes.values():
+            event.set()
+
+    def next_retry(self) -> datetime | None:
+        """When the earliest row this sender put back for a retry falls due, if any."""
+        return min((heap[0] for heap in self._retries.values() if heap), default=None)
+
+    def _idle_seconds(self, channel: str) -> float:
+        """How long to wait for a wake-up: the poll interval, or less when a retry falls due.
+
+        A throttled row is sent when its retry-after has passed, not at the
+        next poll after that.
+        """
+        heap = self._retries[channel]
+        if not heap:
+            return self.poll_seconds
+        due = (heap[0] - self.clock.now()).total_seconds()
+        return max(0.0, min(self.poll_seconds, due))
 
     async def run_forever(self) -> None:
+        """One loop per channel: one platform's pace never holds back another's sends."""
+        if not self.handlers:
+            await asyncio.Event().wait()  # nothing to send, ever: wait to be cancelled
+        await asyncio.gather(*(self._run(channel) for channel in self.handlers))
+
+    async def _run(self, channel: str) -> None:
+        wake = self._wakes[channel]
         while True:
             try:
-                done = await self.send_due()
+                done = await self.send_due_on(channel)
             except Exception:
                 log.exception("outbox pass failed; retrying after the poll interval")
                 done = 0
@@ -155,22 +188,27 @@ class OutboxSender:
             # `asyncio.timeout`, not `wait_for`: on Python 3.11 `wait_for` swallows a
             # cancellation that arrives as the event is set, and the sender would never stop.
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.poll_seconds):
-                    await self._wake.wait()
-            self._wake.clear()
+                async with asyncio.timeout(self._idle_seconds(channel)):
+                    await wake.wait()
+            wake.clear()
 
     async def send_due(self) -> int:
-        """Claim and send one batch of due rows; the number of rows claimed.
+        """One pass on every channel at once; the number of rows claimed."""
+        return sum(await asyncio.gather(*(self.send_due_on(name) for name in self.handlers)))
+
+    async def send_due_on(self, channel: str) -> int:
+        """Claim and send one batch of `channel`'s due rows; the number of rows claimed.
 
         Each contact's rows go out one after the other, in order; different
         contacts are served concurrently. When a send does not succeed, the
         contact's later rows are put back untouched, to keep their order.
         """
-        if not self.handlers:
-            return 0
         now = self.clock.now()
+        heap = self._retries[channel]
+        while heap and heap[0] <= now:  # due now: this pass claims them
+            heapq.heappop(heap)
         async with self.gate:
-            claimed = await self.writer.run(lambda tx: self._claim(tx, now))
+            claimed = await self.writer.run(lambda tx: self._claim(tx, now, channel))
         if not claimed:
             return 0
         per_contact: dict[int, list[_Claimed]] = {}
@@ -178,21 +216,32 @@ class OutboxSender:
             per_contact.setdefault(item.recipient.contact_id, []).append(item)
         groups = await asyncio.gather(*(self._send_in_order(rows) for rows in per_contact.values()))
         results = [result for group in groups for result in group]
-        now = self.clock.now()
         async with self.gate:
-            await self.writer.run(lambda tx: self._record(tx, results, now))
-        sent_to = {item.recipient.contact_id for item, o in results if isinstance(o, SendReceipt)}
+            retries = await self.writer.run(lambda tx: self._record(tx, results))
+        for retry_at in retries:  # here, not in the writer's thread: the heap is the loop's
+            heapq.heappush(heap, retry_at)
+        sent_to = {
+            item.recipient.contact_id
+            for item, outcome, _ in results
+            if isinstance(outcome, SendReceipt)
+        }
         for listener in self.sent_listeners:
             listener(sent_to)
         return len(claimed)
 
-    async def _send_in_order(self, rows: list[_Claimed]) -> list[tuple[_Claimed, Outcome | None]]:
-        results: list[tuple[_Claimed, Outcome | None]] = []
+    async def _send_in_order(self, rows: list[_Claimed]) -> list[Result]:
+        """One contact's rows in order, each with the time its outcome came.
+
+        A retry is counted from that time, not from the end of the batch:
+        another contact's slow send must not lengthen this one's retry-after.
+        """
+        results: list[Result] = []
         for item in rows:
             outcome = await self._send(item)
-            results.append((item, outcome))
+            ended = self.clock.now()
+            results.append((item, outcome, ended))
             if not isinstance(outcome, SendReceipt):
-                results.extend((later, None) for later in rows[len(results) :])
+                results.extend((later, None, ended) for later in rows[len(results) :])
                 break
         return results
 
@@ -206,19 +255,15 @@ class OutboxSender:
             log.exception("outbox row %s: unexpected send error", item.row_id)
             return TemporaryFailure(f"unexpected {type(error).__name__}")
 
-    def _claim(self, tx: Tx, now: datetime) -> list[_Claimed]:
+    def _claim(self, tx: Tx, now: datetime, channel: str) -> list[_Claimed]:
         """Take back rows whose lease ran out, then lease a batch of due rows."""
         at = tx.time(now)
         tx.execute(RECOVER, {"now": at})
-        values = {"now": at, "limit": self.batch_size}
-        due = [
-            (-priority, row_id)
-            for channel in self.handlers
-            for priority, row_id in tx.rows(self._due_sql, values | {"channel": channel})
-        ]
-        if not due:
+        values = {"now": at, "limit": self.batch_size * CANDIDATES, "channel": channel}
+        chosen = fair_share(tx.rows(self._due_sql, values), self.batch_size)
+        ids = {f"id{n}": row_id for n, row_id in enumerate(chosen)}
+        if not ids:
             return []
-        ids = {f"id{n}": row_id for n, (_, row_id) in enumerate(sorted(due)[: self.batch_size])}
         placeholders = ", ".join(f":{key}" for key in ids)
         tx.execute(CLAIM.format(ids=placeholders), {"until": tx.time(now + LEASE)} | ids)
         return [_claimed(row) for row in tx.rows(CLAIMED.format(ids=placeholders), ids)]
@@ -260,22 +305,26 @@ class OutboxSender:
         async with reading(self.db) as conn:
             return await run_on(conn, count)
 
-    def _record(
-        self, tx: Tx, results: list[tuple[_Claimed, Outcome | None]], now: datetime
-    ) -> None:
-        for item, outcome in results:
-            self._record_one(tx, item, outcome, now)
+    def _record(self, tx: Tx, results: list[Result]) -> list[datetime]:
+        """Record the outcomes; when the rows put back for a retry fall due."""
+        retries = (self._record_one(tx, item, outcome, ended) for item, outcome, ended in results)
+        return [retry_at for retry_at in retries if retry_at is not None]
 
-    def _record_one(self, tx: Tx, item: _Claimed, outcome: Outcome | None, now: datetime) -> None:
-        """Turn one send's outcome into the row's next state (None: not attempted)."""
+    def _record_one(
+        self, tx: Tx, item: _Claimed, outcome: Outcome | None, now: datetime
+    ) -> datetime | None:
+        """Turn one send's outcome into the row's next state (None: not attempted).
+
+        Returns when the row is due again if it was put back for a retry.
+        """
         row: Params = {"row_id": item.row_id}
         if outcome is None:
             tx.execute(PUT_BACK, row | {"attempts": item.attempts - 1})
-            return
+            return None
         if isinstance(outcome, SendReceipt):
             tx.execute(SENT, row | {"now": tx.time(now), "external_id": outcome.external_id})
             self._set_delivery(tx, item, "sent")
-            return
+            return None
         log.info("outbox row %s: %s", item.row_id, type(outcome).__name__)
         failed = row | {"error": outcome.reason}
         if isinstance(outcome, OutsideWindow):
@@ -288,15 +337,18 @@ class OutboxSender:
             # waiting as told is no failed attempt
             values = {"at": tx.time(retry_at), "attempts": item.attempts - 1}
             tx.execute(RETRY, failed | values)
+            return retry_at
         elif isinstance(outcome, TemporaryFailure) and item.attempts < self.policy.max_attempts:
             retry_at = now + timedelta(seconds=self.policy.backoff(item.attempts))
             tx.execute(RETRY, failed | {"at": tx.time(retry_at), "attempts": item.attempts})
+            return retry_at
         elif isinstance(outcome, ContactUnreachable):
             tx.execute(ENDED, failed | {"status": "failed"})
             tx.execute(UNREACHABLE, {"no": False, "contact_id": item.recipient.contact_id})
             self._set_delivery(tx, item, "undeliverable")
         else:
             self._bury(tx, item, outcome, now)
+        return None
 
     def _bury(self, tx: Tx, item: _Claimed, outcome: SendError, now: datetime) -> None:
         """Give up on a row: permanent refusal, or retries exhausted."""
@@ -318,6 +370,22 @@ class OutboxSender:
         if item.case_message_id is not None:
             notice = delivery.is_notice(Outbound.from_json(item.payload))
             delivery.advance(tx, item.case_message_id, status, notice=notice)
+
+
+def fair_share(due: Sequence[Row], size: int) -> list[int]:
+    """At most `size` of the `due` rows (id, contact id; in queue order): every
+    contact's first row, then every contact's second, and so on.
+
+    Under a channel-wide rate limit, citizens' first answers then go out
+    before anyone's fourth message; with fewer rows than `size` all are taken.
+    """
+    ranks: dict[int, int] = {}
+    ranked = []
+    for position, (row_id, contact_id) in enumerate(due):
+        rank = ranks.get(contact_id, 0)
+        ranks[contact_id] = rank + 1
+        ranked.append((rank, position, row_id))
+    return [row_id for _, _, row_id in sorted(ranked)[:size]]
 
 
 def _claimed(row: Row) -> _Claimed:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import html
 import itertools
 import json
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.support.loopback import until_client_hangs_up
+from tests.support.platform_limits import PlatformLimits
 
 BOT_ID = 700000001
 
@@ -48,6 +51,8 @@ class FakeBotAPI:
     script: dict[str, list[Scripted]] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     url: str = ""
+    limits: PlatformLimits | None = None  # answer sends over the rate limits with 429
+    on_sent: Callable[[int, dict[str, Any]], None] | None = None  # chat id, params: accepted
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     # -- what tests use -----------------------------------------------------------
@@ -94,6 +99,16 @@ class FakeBotAPI:
                 await until_client_hangs_up(request)
             if answer.status != 200:
                 return self._error(answer.status, answer.description, answer.retry_after)
+        if method == "sendMessage":
+            refused = self.limits and self.limits.refuse(str(params["chat_id"]))
+            if refused:
+                call.status = 429
+                retry_after = max(1, math.ceil(refused[1]))
+                return self._error(
+                    429, f"Too Many Requests: retry after {retry_after}", retry_after
+                )
+            if self.on_sent is not None:
+                self.on_sent(int(params["chat_id"]), params)
         return JSONResponse({"ok": True, "result": self._result(method, params)})
 
     async def _params(self, request: Request) -> dict[str, Any]:

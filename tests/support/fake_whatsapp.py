@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import itertools
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.support.loopback import until_client_hangs_up
+from tests.support.platform_limits import PlatformLimits
 
 PHONE_NUMBER_ID = "106540352242922"
 DISPLAY_NUMBER = "15550783881"
@@ -59,6 +60,8 @@ class FakeGraphAPI:
     script: list[Scripted] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     url: str = ""
+    limits: PlatformLimits | None = None  # refuse sends over the rate limits as Graph does
+    on_sent: Callable[[str, dict[str, Any]], None] | None = None  # "to" or BSUID, body
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     # -- what tests use -------------------------------------------------------------
@@ -122,6 +125,16 @@ class FakeGraphAPI:
                 return graph_error(answer.status, answer.code, answer.message, answer.subcode)
         body = call.body
         recipient = body.get("to") or body.get("recipient")
+        refused = self.limits and self.limits.refuse(str(recipient))
+        if refused:
+            call.status = 400
+            if refused[0] == "chat":
+                return graph_error(
+                    400, 131056, "(Business Account, Consumer Account) pair rate limit hit"
+                )
+            return graph_error(400, 130429, "Rate limit hit")
+        if self.on_sent is not None:
+            self.on_sent(str(recipient), body)
         call.message_id = f"wamid.OUT{next(self._ids):06d}"
         return JSONResponse(
             {
