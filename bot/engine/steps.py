@@ -175,6 +175,8 @@ class FlowSteps:
         self.state.flow = name
         self.state.flow_data = dict(data or {})
         self.state.answers = Answers(given)
+        if given:  # answered in advance: never asked, even after the steps before them
+            self.state.flow_data[TOLD] = list(given.keys())
         if announce:
             self.say(N_("flow.started"), flow=self.t(flow.title))
         asked = flow.asked(self.state.answers)

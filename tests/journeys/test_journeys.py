@@ -175,3 +175,11 @@ async def test_a_complaint_with_forgiving_answers_then_a_second_one(
 
 async def test_status_typed_loosely(chat: Chat, office: Office) -> None:
     await journeys.status_typed_loosely(chat, office)
+
+
+async def test_own_words_first(chat: Chat, office: Office) -> None:
+    await journeys.own_words_first(chat, office)
+
+
+async def test_an_open_case_does_not_swallow(chat: Chat, office: Office) -> None:
+    await journeys.open_case_does_not_swallow(chat, office)

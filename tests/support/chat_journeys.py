@@ -508,3 +508,63 @@ async def status_typed_loosely(chat: Chat, office: Office) -> None:
     shown = said(await ask_status(chat, "SKCK", "skck 123 xi 2026", "17 agustus 90"))
     assert f"SKCK nomor {SKCK_NUMBER}" in shown
     assert "Status: Berkas sedang diverifikasi" in shown
+
+
+# -- 10. the citizen's own words, and an open case that does not swallow (issue 10) ---------
+
+
+async def own_words_first(chat: Chat, office: Office) -> None:
+    """A first message that names the wish and tells the story starts the complaint with
+    the story kept (not asked again, shown in the summary); "ga jadi lapor" is a cancel,
+    "unsubscribe" an opt-out, "MENU UTAMA" the menu; a theft told loosely starts a report."""
+    story = (
+        "kemarin sore petugas satlantas minta duit damai 200rb pas tilang "
+        "di jalan sudirman depan pasar cinde"
+    )
+    [started] = await chat.say(f"mau ngadu pak, {story}")
+    assert "Pengaduan Anda tentang apa?" in started
+    [photo] = await chat.press("Perilaku petugas")
+    assert "Ada foto pendukung?" in photo  # the story was not asked for again
+    await chat.press("Lewati")
+    summary = said(await chat.press("Tidak, tampilkan nama saya"))
+    assert f"Uraian: {story[0].upper()}{story[1:]}" in summary
+    await chat.command("batal")
+    [nothing] = await chat.say("stop dulu, ga jadi lapor")
+    assert "Tidak ada formulir yang sedang diisi." in nothing
+    [stopped] = await chat.say("unsubscribe")
+    assert "tidak akan menerima survei dan siaran lagi" in stopped
+    assert (await office.contact(chat.channel))["broadcast_opted_out_at"] is not None
+    [menu] = await chat.say("MENU UTAMA")
+    assert "Apa yang bisa kami bantu?" in menu
+    [theft] = await chat.say("dompet sy kecopetan di bus trans musi tadi siang")
+    assert "laporan kejadian" in theft
+    assert "Apakah ada orang yang dalam bahaya saat ini?" in theft
+
+
+async def open_case_does_not_swallow(chat: Chat, office: Office) -> None:
+    """After filing, questions and wishes are answered, thanks get thanks; a loose message
+    asks add-or-new; after the close notice a message still reaches the officers."""
+    ref = await file_complaint(chat)
+    skck = said(await chat.say("syarat skck apa aja"))
+    assert "Syarat SKCK baru" in skck
+    assert "ditambahkan" not in skck
+    hours = said(await chat.say("jam buka kantor polres"))
+    assert "Jam pelayanan" in hours
+    thanks = said(await chat.say("makasih ya pak"))
+    assert "Sama-sama" in thanks
+    mine = said(await chat.say("kasus saya"))
+    assert ref in mine
+    await chat.command("menu")
+    asked = said(await chat.say("oh iya satu hal lagi yang penting"))
+    assert f"tambahan untuk {ref}, atau hal baru?" in asked
+    added = said(await chat.press(f"Tambahkan ke {ref}"))
+    assert f"sudah ditambahkan ke {ref}" in added
+
+    await office.close(ref, "Petugas sudah ditegur.")
+    assert f"{ref} telah selesai ditangani dan ditutup" in said(await chat.read())
+    after = said(await chat.say("masalahnya belum selesai pak"))
+    assert "belum mengerti" not in after
+    assert f"untuk {ref} sudah kami teruskan ke petugas" in after
+    case = await office.case(ref)
+    texts = [m["text"] for m in await office.messages_of(case["id"])]
+    assert "masalahnya belum selesai pak" in texts

@@ -75,6 +75,14 @@ class Office:
         assert response.status_code in (200, 201), response.text
         return response.status_code
 
+    async def close(self, ref: str, resolution: str) -> None:
+        response = await self.http.post(
+            f"/api/v1/cases/{ref}/close",
+            json={"resolution": resolution},
+            headers=await self.headers(),
+        )
+        assert response.status_code == 200, response.text
+
 
 async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
     response = await client.post(
