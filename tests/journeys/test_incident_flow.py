@@ -61,7 +61,7 @@ async def test_accident_reported_earlier_by_buttons_and_typing(
     assert 'Anda menulis: "tadi malam jam 9"' in shown
     assert "26 Nov 2026 21.00" in shown  # the evening before START (27 Nov, 10:00 WIB)
     assert "Simpang Jakabaring" in shown
-    assert "2 file" in shown
+    assert "Foto: 2 terlampir" in shown
     done = await citizen.press("Kirim")
     ref = reference(done)
     assert ref.startswith("LPR-")

@@ -109,7 +109,7 @@ async def incident_with_someone_in_danger(chat: Chat, office: Office) -> str:
     summary = said(await chat.press("Selesai"))
     assert "Ada bahaya saat ini: Ya, ada bahaya" in summary
     assert "Tempat: -2.97610, 104.77540" in summary
-    assert "Foto: 2 file" in summary
+    assert "Foto: 2 terlampir" in summary
     chat.shows_buttons(["Kirim", "Ubah", "Batal"])
 
     done = await chat.press("Kirim")
@@ -161,7 +161,7 @@ async def incident_with_wrong_turns(chat: Chat, office: Office, *, when: str) ->
     assert "Ceritakan apa yang terjadi" in said(asked)
 
     photo = await chat.send_photo(jpeg(3))  # a photo where the story was asked
-    assert "Di langkah ini mohon jawab dengan mengetik teks." in said(photo)
+    assert "Mohon jawab dengan mengetik teks." in said(photo)
     assert "Ceritakan apa yang terjadi" in photo[-1]
     back = await chat.say("kembali")
     assert "Di mana kejadiannya?" in said(back)
