@@ -28,7 +28,9 @@ from bot.storage.tables import conversations
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SCREENSHOT = Path("/tmp/pintu-chat.png")
+# Kept after the run for people to look at (ignored by git); CI may upload the folder.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+EMERGENCY = "tolong ada begal di jalan sudirman sekarang"
 REFERENCE = re.compile(r"PGD-[23456789A-HJ-NP-Z]{6}")
 HOSTILE = "<img src=x onerror=alert(1)>"
 DESCRIPTION = f"Petugas loket SKCK meminta uang tambahan tanpa kuitansi {HOSTILE} kemarin pagi."
@@ -95,6 +97,12 @@ async def page(chromium: Path, base_url: str) -> AsyncIterator[Page]:
         yield opened
 
 
+async def screenshot(page: Page, name: str) -> None:
+    """Save what the phone shows as `SCREENSHOTS/<name>.png`."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+
 async def say(page: Page, text: str) -> None:
     """Type into the composer and send with Enter, as a citizen would."""
     await page.locator("#text").fill(text)
@@ -142,7 +150,7 @@ async def test_citizen_files_a_complaint_in_the_browser(page: Page) -> None:
     await expect(page.locator("img")).to_have_count(0)  # the markup stayed text
     assert dialogs == []
     assert await page.locator("#log .choice.pressed").count() == 5
-    await page.screenshot(path=SCREENSHOT)
+    await screenshot(page, "complaint-filed")
 
     transcript = await log.locator(".msg").all_inner_texts()
     await page.reload()  # same conversation: history fetched again, own messages in place
@@ -198,3 +206,56 @@ async def test_page_has_no_inline_code(base_url: str) -> None:
     assert "script-src 'self'" in page
     assert [asset.status_code for asset in assets] == [200, 200]
     assert "innerHTML" not in assets[0].text
+
+
+async def file_complaint(page: Page, story: str) -> None:
+    """From the category question to the reference, anonymously, without a photo."""
+    await page.locator("#log .choice:enabled").first.click()
+    await say(page, story)
+    await press(page, "Lewati")
+    await press(page, "Ya, anonim")
+    await press(page, "Kirim")
+    await expect(page.locator("#log .bot").last).to_contain_text(REFERENCE)
+
+
+async def test_an_emergency_first_message_keeps_110_in_view_and_dialable(page: Page) -> None:
+    log = page.locator("#log")
+    await page.goto("/chat")
+    await say(page, EMERGENCY)
+
+    urgent = log.locator(".bot.urgent")
+    await expect(urgent).to_have_count(1)
+    await expect(log.locator(".choice:enabled").first).to_be_attached()  # the report goes on
+    await page.wait_for_timeout(300)  # let the last messages settle as a phone would show them
+    emergency = urgent.get_by_role("link", name="110")
+    await expect(emergency).to_have_attribute("href", "tel:110")
+    await expect(emergency).to_be_in_viewport()
+    desk = urgent.get_by_role("link", name="(0711) 555-0100")  # the default duty desk
+    await expect(desk).to_have_attribute("href", "tel:07115550100")
+    await expect(desk).to_be_in_viewport()
+    await screenshot(page, "emergency-first-message")
+
+
+async def test_a_second_complaint_at_360_px(page: Page) -> None:
+    await page.goto("/chat")
+    await say(page, "halo")
+    await press(page, "Pengaduan")
+    await file_complaint(page, DESCRIPTION)
+    await say(page, "pengaduan")
+    await file_complaint(page, "Antrean SIM di Satpas sangat panjang dan tidak ada nomor urut.")
+    done = page.locator("#log .bot").filter(has_text=REFERENCE)
+    await expect(done).to_have_count(2)
+    await expect(done.last).to_be_in_viewport()
+    await screenshot(page, "second-complaint")
+
+
+async def test_page_labels_follow_the_conversation_language(page: Page) -> None:
+    await page.goto("/chat")
+    await expect(page.locator("#send")).to_have_text("Kirim")
+    await say(page, "bahasa")
+    await press(page, "English")
+    await expect(page.locator("#send")).to_have_text("Send")
+    await expect(page.locator("#text")).to_have_attribute("placeholder", "Type a message…")
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await page.reload()  # the conversation's language, not the browser's (id-ID), wins
+    await expect(page.locator("#send")).to_have_text("Send")
