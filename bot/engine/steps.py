@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from bot.domain.i18n import N_
 from bot.domain.messages import REQUEST_LOCATION, Choice, Expect, Inbound, Outbound
-from bot.engine.answers import Answer, Answers, ChoiceAnswer, MediaAnswer, Place
+from bot.engine.answers import (
+    CHANNEL_KEY,
+    Answer,
+    Answers,
+    ChoiceAnswer,
+    MediaAnswer,
+    Place,
+    TextAnswer,
+)
 from bot.engine.effects import PlaceAnswer, RaiseAlarm, ShareLocation
 from bot.engine.flow import AnythingElse, CaseActions, Flow, FlowInput, Reading, StartFlow, Step
 from bot.engine.reading import DONE_ID, SKIP_ID, describe, file_count, place_of, read_answer
@@ -133,6 +141,7 @@ class FlowSteps:
         self.state.leave_flow()
         self.state.flow = name
         self.state.flow_data = dict(data or {})
+        self.state.answers.put(CHANNEL_KEY, TextAnswer(self.turn.channel))
         first = flow.asked(Answers())[0]
         self.state.step = first.key
         if announce:

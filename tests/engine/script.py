@@ -55,6 +55,7 @@ class Citizen:
     engine: Engine = field(default_factory=engine)
     state: ConversationState = field(default_factory=ConversationState)
     locale: str = "en"
+    channel: str = "script"
     open_cases: tuple[str, ...] = ()
     now: datetime = START
     replies: list[Outbound] = field(default_factory=list)  # since the last input
@@ -65,7 +66,7 @@ class Citizen:
     def send(self, kind: InboundKind, **given: object) -> None:
         self.now += timedelta(seconds=20)
         inbound = Inbound(
-            "script",
+            self.channel,
             "citizen-1",
             str(next(self._events)),
             kind,
@@ -79,6 +80,7 @@ class Citizen:
             new_reference=lambda prefix: f"{prefix}-{next(self._refs)}",
             faq=FAQ,
             lookup=lookup,
+            channel=self.channel,
         )
         reply = self.engine.handle(self.state, inbound, turn)
         self.state = reply.state

@@ -142,6 +142,10 @@ async def test_citizen_files_a_complaint_in_the_browser(page: Page) -> None:
     await expect(page.locator("#attach")).to_have_class(re.compile(r"\bwanted\b"))
     await press(page, "Lewati")
     await press(page, "Tidak, tampilkan nama saya")
+    await say(page, "Siti Rahma")  # the web knows no name: a named citizen gives it
+    await say(page, "0812 3456 7890")
+    phone = page.locator("#log .bot").last.get_by_role("link", name="081234567890")
+    await expect(phone).to_have_attribute("href", "tel:081234567890")
     await press(page, "Kirim")
 
     await expect(log.locator(".bot").last).to_contain_text(REFERENCE)

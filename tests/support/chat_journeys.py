@@ -13,7 +13,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.domain.references import REFERENCE_PATTERN
-from tests.support.chat import Chat, jpeg, said
+from tests.support.chat import Chat, jpeg, named, said
 from tests.support.office import Office
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -106,7 +106,7 @@ async def incident_with_someone_in_danger(chat: Chat, office: Office) -> str:
     chat.shows_buttons(["Selesai"])
     second = await chat.send_photo(jpeg(2))
     assert "Foto 2 dari maksimal 5 diterima" in said(second)
-    summary = said(await chat.press("Selesai"))
+    summary = said(await named(chat, await chat.press("Selesai")))
     assert "Ada bahaya saat ini: Ya, ada bahaya" in summary
     assert "Tempat: -2.97610, 104.77540" in summary
     assert "Foto: 2 terlampir" in summary
@@ -280,7 +280,7 @@ async def file_complaint(chat: Chat) -> str:
     await chat.press("Perilaku petugas")
     await chat.say(COMPLAINT)
     await chat.press("Lewati")
-    await chat.press("Tidak, tampilkan nama saya")
+    await named(chat, await chat.press("Tidak, tampilkan nama saya"))
     return reference(await chat.press("Kirim"))
 
 
@@ -291,7 +291,7 @@ async def report_theft(chat: Chat) -> str:
     await chat.press("Sedang/baru terjadi")
     await chat.say("Jl. Merdeka No. 10, depan Masjid Agung")
     await chat.say(THEFT)
-    await chat.press("Lewati")
+    await named(chat, await chat.press("Lewati"))
     return reference(await chat.press("Kirim"))
 
 
@@ -402,15 +402,15 @@ async def in_english_from_then_on(chat: Chat, office: Office) -> None:
     chat.shows_location_request()
     await chat.share_location(*PASAR_16)
     await chat.say("A truck hit a motorbike and drove off towards Plaju; the rider was injured.")
-    summary = said(await chat.press("Skip"))
+    summary = said(await named(chat, await chat.press("Skip")))
     assert "Traffic accident" in summary
     assert 'Approximate time: around Nov 27, 2026 (you wrote: "last night")' in summary
     which = await chat.press("Edit")
     assert "Which part do you want to change?" in said(which)
     when = ["When", "Approximate time"]  # two questions, told apart
-    chat.shows_list(
-        ["Danger right now", "Kind of incident", *when, "Place", "What happened", "Photos"]
-    )
+    named_on_web = ["Name", "Phone"] if chat.channel == "web" else []
+    steps = ["Danger right now", "Kind of incident", *when, "Place", "What happened", "Photos"]
+    chat.shows_list([*steps, *named_on_web])
     again = await chat.say("back")
     assert "Please check your incident report:" in said(again)
     done = await chat.press("Send")
