@@ -74,14 +74,19 @@ def chromium() -> Path:
 
 
 @asynccontextmanager
-async def phone(chromium: Path, base_url: str, **context: Any) -> AsyncIterator[Page]:
-    """A phone-sized page, in Indonesian, talking to the served app."""
+async def phone(
+    chromium: Path, base_url: str, size: tuple[int, int] = (360, 740), **context: Any
+) -> AsyncIterator[Page]:
+    """A phone-sized page (`size` in CSS pixels), in Indonesian, talking to the served app."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=str(chromium), args=CHROMIUM_ARGS
         )
         opened = await browser.new_context(
-            base_url=base_url, locale="id-ID", viewport={"width": 360, "height": 740}, **context
+            base_url=base_url,
+            locale="id-ID",
+            viewport={"width": size[0], "height": size[1]},
+            **context,
         )
         page = await opened.new_page()
         try:
@@ -222,7 +227,15 @@ async def file_complaint(page: Page, story: str) -> None:
     await expect(page.locator("#log .bot").last).to_contain_text(REFERENCE)
 
 
-async def test_an_emergency_first_message_keeps_110_in_view_and_dialable(page: Page) -> None:
+@pytest.mark.parametrize("size", [(360, 740), (320, 568)], ids=["360px", "320px"])
+async def test_an_emergency_first_message_keeps_110_in_view_and_dialable(
+    chromium: Path, base_url: str, size: tuple[int, int]
+) -> None:
+    async with phone(chromium, base_url, size) as page:
+        await emergency_first_message(page, f"emergency-first-message-{size[0]}px")
+
+
+async def emergency_first_message(page: Page, name: str) -> None:
     log = page.locator("#log")
     await page.goto("/chat")
     await say(page, EMERGENCY)
@@ -237,7 +250,7 @@ async def test_an_emergency_first_message_keeps_110_in_view_and_dialable(page: P
     desk = urgent.get_by_role("link", name="(0711) 555-0100")  # the default duty desk
     await expect(desk).to_have_attribute("href", "tel:07115550100")
     await expect(desk).to_be_in_viewport()
-    await screenshot(page, "emergency-first-message")
+    await screenshot(page, name)
 
 
 async def test_a_second_complaint_at_360_px(page: Page) -> None:
@@ -250,7 +263,7 @@ async def test_a_second_complaint_at_360_px(page: Page) -> None:
     done = page.locator("#log .bot").filter(has_text=REFERENCE)
     await expect(done).to_have_count(2)
     await expect(done.last).to_be_in_viewport()
-    await screenshot(page, "second-complaint")
+    await screenshot(page, "second-complaint-360px")
 
 
 async def test_page_labels_follow_the_conversation_language(page: Page) -> None:

@@ -27,7 +27,10 @@ const REQUEST_LOCATION = "_location"; // a choice asking for the browser's locat
 // mobile prefix (spaces, dashes, brackets allowed), and +62 numbers. Not a
 // number inside a word, a reference or an application number (SKCK/110/XI).
 const PHONE =
-  /(?<![\w/.-])(?:11[02]|\+62[\d\s-]{8,14}\d|\(0\d{2,3}\)\s?\d{3,4}[\s-]?\d{3,5}|0\d{2,3}[\s-]?\d{3,4}[\s-]?\d{3,5})(?![\w/-])/g;
+  /(?<![\w/.-])(?:11[02]|\+62[\d\s-]{8,14}\d|\(0\d{2,3}\)\s?\d{3,4}[\s-]?\d{3,5}|0\d{2,3}[\s-]?\d{3,4}[\s-]?\d{3,5})(?![\w/-])/;
+// A case reference (PGD-AB2CD3), kept on one line: a phone breaks it at the dash.
+const REF = /\b[A-Z]{3}-[2-9A-HJ-NP-Z]{6}\b/;
+const TOKENS = new RegExp(`(?<ref>${REF.source})|${PHONE.source}`, "g");
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -279,23 +282,27 @@ function rich(text) {
   text.split(/\*([^*\n]+)\*/).forEach((part, i) => {
     if (i % 2) {
       const strong = el("strong");
-      linkPhones(strong, part);
+      appendTokens(strong, part);
       paragraph.append(strong);
     } else {
-      linkPhones(paragraph, part);
+      appendTokens(paragraph, part);
     }
   });
   return paragraph;
 }
 
-/** Appends `text` to `parent`, each phone number in it a link that dials it. */
-function linkPhones(parent, text) {
+/** Appends `text` to `parent`: each phone number a link that dials it, each case reference whole. */
+function appendTokens(parent, text) {
   let from = 0;
-  for (const found of text.matchAll(PHONE)) {
+  for (const found of text.matchAll(TOKENS)) {
     parent.append(text.slice(from, found.index));
-    const link = el("a", "tel", found[0]);
-    link.href = `tel:${found[0].replace(/[^\d+]/g, "")}`;
-    parent.append(link);
+    if (found.groups.ref) {
+      parent.append(el("span", "ref", found[0]));
+    } else {
+      const link = el("a", "tel", found[0]);
+      link.href = `tel:${found[0].replace(/[^\d+]/g, "")}`;
+      parent.append(link);
+    }
     from = found.index + found[0].length;
   }
   parent.append(text.slice(from));
