@@ -158,7 +158,7 @@ async def chat_loop(runtime: Runtime, sender_id: str, lines: TextIO, out: TextIO
     def t(key: str, **params: object) -> str:
         return runtime.translator.text(runtime.translator.default_locale, key, **params)
 
-    out.write(t(N_("console.banner")) + "\n")
+    out.write("\n".join(wrapped(t(N_("console.banner")), terminal_width(out))) + "\n")
     while True:
         out.write(t(N_("console.you")) + " › ")
         out.flush()

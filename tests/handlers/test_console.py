@@ -60,6 +60,7 @@ async def test_an_incident_in_the_terminal_never_asks_to_press_a_button(
     shown = screen.getvalue().lower()
     assert "kemarin" in shown  # the conversation went through the time question
     assert "tekan" not in shown  # the console has no buttons: numbers are typed
+    assert max(len(line) for line in screen.getvalue().splitlines()) <= 80
     assert "ketik nomornya" in shown  # the banner says how to choose
 
 

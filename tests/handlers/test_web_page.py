@@ -132,6 +132,7 @@ async def test_citizen_files_a_complaint_in_the_browser(page: Page) -> None:
 
     await page.goto("/chat")
     await expect(page.locator("#send")).to_have_text("Kirim")  # labels came from the catalog
+    await expect(page.locator("#intro a[href='tel:110']")).to_have_text("110")
 
     await say(page, "halo")
     await expect(log.locator(".bot").first).to_be_visible()

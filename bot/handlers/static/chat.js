@@ -155,7 +155,8 @@ function applyStrings() {
   ui.attach.title = t("web.attach");
   ui.attach.setAttribute("aria-label", t("web.attach"));
   ui.status.textContent = t("web.offline");
-  ui.intro.textContent = t("web.intro");
+  ui.intro.replaceChildren();
+  appendTokens(ui.intro, t("web.intro")); // "telepon 110" dials here too
 }
 
 /** Follows the conversation's language (reported by each poll) with the page's labels. */
