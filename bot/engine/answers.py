@@ -19,6 +19,9 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 JSON = dict[str, Any]
+# Not a step: the channel a flow was started on, put among its answers by the
+# engine so that a step's condition can ask for it (`Answers.channel`).
+CHANNEL_KEY = "_channel"
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +232,14 @@ class Answers(Mapping[str, Answer]):
     def place(self, key: str) -> Place | None:
         answer = self._by_key.get(key)
         return answer if isinstance(answer, LocationAnswer | AddressAnswer) else None
+
+    def channel(self) -> str:
+        """The channel the flow was started on ("" when not known)."""
+        return self.text(CHANNEL_KEY)
+
+    def citizen_gave_any(self) -> bool:
+        """Whether the citizen answered anything yet (the channel is the engine's note)."""
+        return any(key != CHANNEL_KEY for key in self._by_key)
 
     def to_json(self) -> dict[str, JSON]:
         return {key: answer.to_json() for key, answer in self._by_key.items()}

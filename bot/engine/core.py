@@ -269,7 +269,7 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases, Routing):
             return False
         if action == "start" and argument in self.engine.flow_commands:
             self.start_flow(self.engine.flow_commands[argument])  # a deep link's payload
-        elif action in ("start", "menu") and self.state.answers:
+        elif action in ("start", "menu") and self.state.answers.citizen_gave_any():
             self.wait_for(ConfirmingLeave())  # asked before a half-filled form is lost
         elif action in ("start", "menu"):
             self.abandon_flow()

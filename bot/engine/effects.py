@@ -68,6 +68,14 @@ class Subscribe:
 
 
 @dataclass(frozen=True, slots=True)
+class NameContact:
+    """The name and phone number a citizen gave (the web chat knows neither otherwise)."""
+
+    name: str
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SetLocale:
     locale: str
 
@@ -78,5 +86,12 @@ class SetBroadcastOptIn:
 
 
 Effect = (
-    OpenCase | RaiseAlarm | ShareLocation | AddToCase | Subscribe | SetLocale | SetBroadcastOptIn
+    OpenCase
+    | RaiseAlarm
+    | ShareLocation
+    | AddToCase
+    | Subscribe
+    | NameContact
+    | SetLocale
+    | SetBroadcastOptIn
 )

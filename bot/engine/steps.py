@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from bot.domain.i18n import N_
 from bot.domain.messages import REQUEST_LOCATION, Choice, Expect, Inbound, InboundKind, Outbound
-from bot.engine.answers import Answer, Answers, ChoiceAnswer, MediaAnswer, Place, TextAnswer
+from bot.engine.answers import (
+    CHANNEL_KEY,
+    Answer,
+    Answers,
+    ChoiceAnswer,
+    MediaAnswer,
+    Place,
+    TextAnswer,
+)
 from bot.engine.effects import PlaceAnswer, RaiseAlarm, ShareLocation
 from bot.engine.emergencies import dialable
 from bot.engine.flow import AnythingElse, CaseActions, Flow, FlowInput, Reading, StartFlow, Step
@@ -177,6 +185,7 @@ class FlowSteps:
         self.state.answers = Answers(given)
         if given:  # answered in advance: never asked, even after the steps before them
             self.state.flow_data[TOLD] = list(given.keys())
+        self.state.answers.put(CHANNEL_KEY, TextAnswer(self.turn.channel))
         if announce:
             self.say(N_("flow.started"), flow=self.t(flow.title))
         asked = flow.asked(self.state.answers)

@@ -40,6 +40,7 @@ class Turn:
     faq: FaqSnapshot  # the FAQ of this moment and the intent classifier built with it
     lookup: Lookup  # application statuses, for this citizen
     cases: tuple[CaseBrief, ...] = ()  # the citizen's recent cases, newest first
+    channel: str = ""  # where the citizen writes from (a step may be asked on one channel only)
 
 
 @dataclass

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 from bot.domain.i18n import N_
 from bot.domain.messages import Expect
+from bot.engine.answers import Answers
 from bot.engine.effects import OpenCase
 from bot.engine.flow import Finished, Flow, FlowInput, MenuEntry, Option, Step
+from bot.flows.web_contact import contact_steps, name_contact
 
 MIN_DESCRIPTION_CHARS = 20
 SLA_HOURS = 72.0  # a first answer within three working days
 MAX_DESCRIPTION_CHARS = 4000
 YES = ("ya", "iya", "y", "yes", "anonim", "anonymous", "rahasia")
 NO = ("tidak", "tdk", "gak", "nggak", "enggak", "no", "n", "bukan")
+
+
+def _anonymous(answers: Answers) -> bool:
+    return answers.choice("anonymous") != "no"
 
 
 def open_complaint(given: FlowInput) -> Finished:
@@ -29,7 +35,7 @@ def open_complaint(given: FlowInput) -> Finished:
         sla_hours=SLA_HOURS,
     )
     text = given.text(N_("complaint.done"), ref=ref, time=given.time(given.now))
-    return Finished(effects=(case,), texts=(text,))
+    return Finished(effects=(case, *name_contact(answers)), texts=(text,))
 
 
 COMPLAINT = Flow(
@@ -75,6 +81,7 @@ COMPLAINT = Flow(
                 Option("no", N_("complaint.anonymous.no"), NO),
             ),
         ),
+        *contact_steps(anonymous=_anonymous),
     ),
     finish=open_complaint,
 )

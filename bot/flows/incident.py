@@ -16,6 +16,7 @@ from bot.engine.effects import OpenCase
 from bot.engine.flow import Finished, Flow, FlowInput, MenuEntry, Option, Step
 from bot.engine.reading import place_of
 from bot.flows.readers import any_time, typed_time
+from bot.flows.web_contact import contact_steps, name_contact
 
 MIN_DESCRIPTION_CHARS = 10
 MAX_DESCRIPTION_CHARS = 4000
@@ -73,7 +74,8 @@ def open_incident(given: FlowInput) -> Finished:
         draft=given.draft_ref is not None,
     )
     done = N_("incident.done_urgent") if priority == URGENT else N_("incident.done")
-    return Finished(effects=(case,), texts=(given.text(done, ref=ref, time=given.time(given.now)),))
+    text = given.text(done, ref=ref, time=given.time(given.now))
+    return Finished(effects=(case, *name_contact(answers)), texts=(text,))
 
 
 INCIDENT = Flow(
@@ -162,6 +164,7 @@ INCIDENT = Flow(
             skippable=True,
             max_files=MAX_PHOTOS,
         ),
+        *contact_steps(),
     ),
     finish=open_incident,
 )

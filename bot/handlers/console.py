@@ -4,13 +4,19 @@ Its citizen is the machine's user (one id kept in the var directory), so a
 conversation survives restarts like any other. Officers' replies reach the
 terminal through this process's own outbox sender, which sends only console
 rows. Text is stripped of control characters before it is printed, so no
-message can move the cursor or recolour the terminal.
+message can move the cursor or recolour the terminal; only the channel's own
+emphasis (``*bold*`` as ANSI bold, on a terminal) is added afterwards. Lines
+wrap on words at the terminal's width, and choices are numbered: the console
+has no buttons, the citizen types the number.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
+import shutil
+import textwrap
 import unicodedata
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +31,15 @@ from bot.runtime import Runtime
 CHANNEL = "console"
 QUIT_WORDS = ("/quit", "/exit", "/keluar")
 PHOTO_COMMAND = "/foto"
+SPEAKER = "pintu › "
+CHOICE_INDENT = "   "
+MAX_WIDTH = 100  # long lines tire the eye even on a wide terminal
+EMPHASIS = re.compile(r"\*([^*\n]+)\*")
+# Emphasis is marked with two private-use characters while lines are wrapped
+# (`printable` has removed any such character a message carried), so a bold
+# phrase may wrap and each of its lines still closes what it opens.
+START, END = "\ue000", "\ue001"
+BOLD, PLAIN = "\x1b[1m", "\x1b[0m"
 
 
 def printable(text: str) -> str:
@@ -34,11 +49,64 @@ def printable(text: str) -> str:
     )
 
 
+def emphasised(lines: list[str], *, ansi: bool) -> list[str]:
+    """Wrapped `lines` of marked text with emphasis as ANSI bold (`ansi`) or plain."""
+    shown, inside = [], False
+    for line in lines:
+        if inside:  # reopened after the indent
+            text = line.lstrip(" ")
+            line = line[: len(line) - len(text)] + START + text
+        inside = line.rfind(START) > line.rfind(END)
+        line += END if inside else ""
+        bold, plain = (BOLD, PLAIN) if ansi else ("", "")
+        shown.append(line.replace(START, bold).replace(END, plain))
+    return shown
+
+
+def wrapped(text: str, width: int, *, first: str = "", rest: str = "") -> list[str]:
+    """`text` wrapped on words to `width`, paragraph by paragraph (its newlines kept)."""
+    lines: list[str] = []
+    for number, paragraph in enumerate(text.split("\n")):
+        lead = first if number == 0 else rest
+        lines += textwrap.wrap(
+            paragraph,
+            width,
+            initial_indent=lead,
+            subsequent_indent=rest,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [lead.rstrip()]
+    return lines
+
+
+def terminal_width(stream: TextIO) -> int:
+    """The width to wrap at: the terminal's, at most `MAX_WIDTH` (80 when not a terminal)."""
+    columns = shutil.get_terminal_size().columns if _is_tty(stream) else 80
+    return max(20, min(columns, MAX_WIDTH))
+
+
+def _is_tty(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
 class ConsoleChannel:
     channel = CHANNEL
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
+
+    def render(self, message: Outbound) -> str:
+        """`message` as the terminal shows it: wrapped, emphasised, its choices numbered."""
+        width, ansi = terminal_width(self.stream), _is_tty(self.stream)
+        pad = " " * len(SPEAKER)
+        marked = EMPHASIS.sub(rf"{START}\1{END}", printable(message.text))
+        lines = wrapped(marked, width, first=SPEAKER, rest=pad)
+        for number, choice in enumerate(message.choices, 1):  # numbered by the engine, or here
+            prefix, label = split_number(choice.label)
+            lead = f"{CHOICE_INDENT}{prefix or f'{number}. '}"
+            lines += wrapped(printable(label), width, first=lead, rest=" " * len(lead))
+        return "\n" + "\n".join(emphasised(lines, ansi=ansi)) + "\n"
 
     def parse(self, raw: bytes, *, sender_id: str | None = None) -> list[Said]:
         """One typed line of `sender_id` (this terminal's user)."""
@@ -49,11 +117,7 @@ class ConsoleChannel:
         return attachment.data
 
     async def send(self, recipient: Recipient, message: Outbound) -> SendReceipt:
-        lines = [f"\npintu › {printable(message.text)}"]
-        for n, choice in enumerate(message.choices, 1):  # numbered by the engine, or here
-            label = choice.label if split_number(choice.label)[0] else f"{n}. {choice.label}"
-            lines.append(f"   {printable(label)}")
-        self.stream.write("\n".join(lines) + "\n")
+        self.stream.write(self.render(message))
         self.stream.flush()
         return SendReceipt(external_id=None)
 
@@ -95,7 +159,7 @@ async def chat_loop(runtime: Runtime, sender_id: str, lines: TextIO, out: TextIO
     def t(key: str, **params: object) -> str:
         return runtime.translator.text(runtime.translator.default_locale, key, **params)
 
-    out.write(t(N_("console.banner")) + "\n")
+    out.write("\n".join(wrapped(t(N_("console.banner")), terminal_width(out))) + "\n")
     while True:
         out.write(t(N_("console.you")) + " › ")
         out.flush()

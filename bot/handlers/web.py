@@ -36,7 +36,7 @@ from bot.domain.channel import Attachment, Recipient, Said, SendReceipt, Unreada
 from bot.domain.i18n import N_
 from bot.domain.messages import Inbound, InboundKind, Location, Outbound
 from bot.media.store import RejectedFile
-from bot.outbox.pickup import sent_to
+from bot.outbox.pickup import Collected, sent_to
 from bot.runtime import Runtime
 
 CHANNEL = "web"
@@ -138,11 +138,13 @@ class MessagePublic(BaseModel):
     choices: list[ChoicePublic]
     expects: str
     prompt_token: str | None
+    urgent: bool = False  # an emergency answer (110), which the page sets apart
 
 
 class MessagesPublic(BaseModel):
     messages: list[MessagePublic]
     last_id: int
+    locale: str | None = None  # the conversation's language, which the page's labels follow
 
 
 class WebChannel:
@@ -277,23 +279,19 @@ def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
             wait, runtime.settings.web_poll_wait_seconds
         )
         while True:
-            contact_id, sent = await sent_to(
-                runtime.db, channel=CHANNEL, external_id=browser, after=after
-            )
+            found = await sent_to(runtime.db, channel=CHANNEL, external_id=browser, after=after)
             remaining = deadline - asyncio.get_running_loop().time()
-            if sent or remaining <= 0:
-                return _page(sent, after)
-            if contact_id is None:  # nothing said yet: nobody can wake us
+            if found.sent or remaining <= 0:
+                return _page(found, after)
+            if found.contact_id is None:  # nothing said yet: nobody can wake us
                 await asyncio.sleep(min(remaining, 1.0))
                 continue
-            with hub.listening(contact_id) as woken:
+            with hub.listening(found.contact_id) as woken:
                 # Look again once listening: a send that landed during the first
                 # look woke nobody, and would otherwise wait out the deadline.
-                _, sent = await sent_to(
-                    runtime.db, channel=CHANNEL, external_id=browser, after=after
-                )
-                if sent:
-                    return _page(sent, after)
+                found = await sent_to(runtime.db, channel=CHANNEL, external_id=browser, after=after)
+                if found.sent:
+                    return _page(found, after)
                 with contextlib.suppress(TimeoutError):
                     # not `wait_for`: see `OutboxSender.run_forever`
                     async with asyncio.timeout(remaining):
@@ -302,9 +300,10 @@ def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
     return router
 
 
-def _page(sent: list[tuple[int, Outbound]], after: int) -> MessagesPublic:
-    found = [_public(row_id, message) for row_id, message in sent]
-    return MessagesPublic(messages=found, last_id=found[-1].id if found else after)
+def _page(found: Collected, after: int) -> MessagesPublic:
+    messages = [_public(row_id, message) for row_id, message in found.sent]
+    last_id = messages[-1].id if messages else after
+    return MessagesPublic(messages=messages, last_id=last_id, locale=found.locale)
 
 
 def _public(row_id: int, message: Outbound) -> MessagePublic:
@@ -315,4 +314,5 @@ def _public(row_id: int, message: Outbound) -> MessagePublic:
         choices=choices,
         expects=message.expects.value,
         prompt_token=message.prompt_token,
+        urgent=message.urgent,
     )

@@ -21,6 +21,7 @@ from bot.domain.references import new_reference
 from bot.engine.core import Engine
 from bot.engine.effects import (
     AddToCase,
+    NameContact,
     OpenCase,
     PlaceAnswer,
     RaiseAlarm,
@@ -88,6 +89,8 @@ OWN_CASE = "SELECT id, status FROM cases WHERE ref = :ref AND contact_id = :cont
 CITIZEN_MESSAGE = """INSERT INTO case_messages (case_id, direction, author, text, media_id,
 delivery_status, created_at) VALUES (:case_id, 'in', :author, :text, :media_id, 'received',
 :now)"""
+NAME_CONTACT = """UPDATE contacts SET display_name = :name, phone = COALESCE(:phone, phone)
+WHERE id = :contact_id"""
 SET_LOCALE = "UPDATE contacts SET locale = :locale, locale_chosen = :yes WHERE id = :contact_id"
 SET_OPT_IN = """UPDATE contacts SET broadcast_opt_in = :opt_in, broadcast_opted_out_at = :at
 WHERE id = :contact_id"""
@@ -180,6 +183,7 @@ def process(
         faq=faq,
         lookup=lookup,
         cases=cases,
+        channel=inbound.channel,
     )
     reply = engine.handle(state, inbound, turn)
     _Effects(tx, contact.id, inbound.channel, now, duty).apply(reply)
@@ -271,6 +275,9 @@ class _Effects:
                 application_lookup.subscribe(
                     tx, contact_id=contact, application_id=effect.application_id, now=self.now
                 )
+            elif isinstance(effect, NameContact):
+                values = {"name": effect.name, "phone": effect.phone, "contact_id": contact}
+                tx.execute(NAME_CONTACT, values)
             elif isinstance(effect, SetLocale):
                 tx.execute(
                     SET_LOCALE, {"locale": effect.locale, "yes": True, "contact_id": contact}

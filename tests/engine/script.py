@@ -57,6 +57,7 @@ class Citizen:
     state: ConversationState = field(default_factory=ConversationState)
     locale: str = "en"
     first_contact: bool = False  # the next message is this citizen's first
+    channel: str = "script"
     open_cases: tuple[str, ...] = ()
     cases: tuple[CaseBrief, ...] = ()  # the citizen's recent cases, newest first
     now: datetime = START
@@ -68,7 +69,7 @@ class Citizen:
     def send(self, kind: InboundKind, **given: object) -> None:
         self.now += timedelta(seconds=20)
         inbound = Inbound(
-            "script",
+            self.channel,
             "citizen-1",
             str(next(self._events)),
             kind,
@@ -83,6 +84,7 @@ class Citizen:
             faq=FAQ,
             lookup=lookup,
             cases=self.cases,
+            channel=self.channel,
         )
         reply = self.engine.handle(self.state, inbound, turn)
         self.first_contact = False

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from bot.engine.effects import AddToCase, OpenCase, RaiseAlarm
+import pytest
+
+from bot.engine.effects import AddToCase, NameContact, OpenCase, RaiseAlarm
 from bot.engine.waits.case_note import WritingCaseNote
 from tests.engine.script import Citizen, run
+
+COMPLAINT_UP_TO_ANONYMITY = """
+    > pengaduan
+    [public_service]
+    > The office was closed during its posted opening hours all week long.
+    [_skip]
+"""
 
 
 def test_a_complaint_from_menu_to_reference() -> None:
@@ -182,3 +191,73 @@ def test_back_cancel_and_menu_interrupt_a_flow() -> None:
         < How can we help
     """)
     assert citizen.state.flow is None
+
+
+def test_a_named_web_citizen_is_asked_a_name_and_a_phone_number() -> None:
+    citizen = run(
+        COMPLAINT_UP_TO_ANONYMITY
+        + """
+        [no]
+        < May we have your name?
+        > S
+        < at least 2 letters
+        > Siti Rahma
+        < A phone number officers can call?
+        > call me maybe
+        < We could not read that number
+        > +62 812-3456-7890
+        < Name: Siti Rahma
+        < Phone: +6281234567890
+        [submit]
+        ! OpenCase
+        ! NameContact
+    """,
+        Citizen(channel="web"),
+    )
+    case, named = citizen.effects
+    assert isinstance(case, OpenCase)
+    assert not case.anonymous
+    assert named == NameContact(name="Siti Rahma", phone="+6281234567890")
+    assert case.answers["phone"] == {"kind": "text", "value": "+6281234567890"}
+
+
+def test_a_web_incident_may_skip_the_phone_number() -> None:
+    citizen = run(
+        """
+        > lapor
+        [no]
+        [theft]
+        [now]
+        > Jl. Merdeka 10, depan Masjid Agung
+        > My phone was snatched by two men on a black scooter.
+        [_skip]
+        < May we have your name?
+        > Budi
+        [_skip]
+        < Send it now?
+        [submit]
+    """,
+        Citizen(channel="web"),
+    )
+    assert NameContact(name="Budi", phone=None) in citizen.effects
+
+
+@pytest.mark.parametrize(
+    ("channel", "anonymous"), [("web", "yes"), ("telegram", "no"), ("whatsapp", "no")]
+)
+def test_no_name_is_asked_of_anonymous_web_citizens_nor_on_other_channels(
+    channel: str, anonymous: str
+) -> None:
+    citizen = run(
+        COMPLAINT_UP_TO_ANONYMITY
+        + f"""
+        [{anonymous}]
+        < Send it now?
+        [submit]
+        ! OpenCase
+    """,
+        Citizen(channel=channel),
+    )
+    [case] = citizen.effects  # no NameContact
+    assert isinstance(case, OpenCase)
+    assert "name" not in case.answers

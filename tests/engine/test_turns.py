@@ -179,7 +179,7 @@ def test_slang_after_photos_means_done() -> None:
         > Pasar 16 Ilir, lantai 2
         > Two men took a phone from a stall and ran towards the river.
         # photo
-        < Photo 1 of at most 5 received
+        < photo 1 received (at most 5)
         > ga ada
         < Send it now?
     """
@@ -241,7 +241,7 @@ def test_menu_in_the_middle_of_a_form_asks_before_it_discards() -> None:
         """
         > menu
         [leave]
-        < The form you were filling in was discarded
+        < We set the earlier form aside; nothing was sent
         < How can we help
     """,
         citizen,

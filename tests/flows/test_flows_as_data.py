@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 
 from bot.domain.i18n import LOCALES
 from bot.domain.messages import Expect
-from bot.engine.answers import Answers, ChoiceAnswer
+from bot.engine.answers import CHANNEL_KEY, Answers, ChoiceAnswer, TextAnswer
 from bot.engine.flow import Flow, Step
 from bot.engine.turn import INCIDENT_FLOW
 from bot.flows import FLOWS, MENU
@@ -43,9 +43,19 @@ def choice_answers(flow: Flow) -> list[Answers]:
     ]
 
 
+def on_channel(channel: str, answers: Answers) -> Answers:
+    """`answers` of a flow started on `channel` (some steps are asked on one channel only)."""
+    return Answers({**answers, CHANNEL_KEY: TextAnswer(channel)})
+
+
 @pytest.mark.parametrize("flow", FLOWS.values(), ids=list(FLOWS))
 def test_every_step_can_be_reached(flow: Flow) -> None:
-    reached = {step.key for answers in choice_answers(flow) for step in flow.asked(answers)}
+    reached = {
+        step.key
+        for answers in choice_answers(flow)
+        for channel in ("telegram", "web")
+        for step in flow.asked(on_channel(channel, answers))
+    }
     assert reached == {step.key for step in flow.steps}
 
 

@@ -65,7 +65,8 @@ async def test_emoji_sql_and_markup_are_kept_verbatim(citizen: WebCitizen) -> No
     text = "Robert'); DROP TABLE cases;-- 🚓🙏 <b>tebal</b> petugas tidak datang sama sekali"
     await citizen.say(text)
     await citizen.press("Lewati")
-    summary = await citizen.press("Tidak, tampilkan nama saya")
+    await citizen.press("Tidak, tampilkan nama saya")
+    summary = await citizen.give_name()
     assert text in texts(summary)
 
 

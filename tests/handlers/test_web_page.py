@@ -28,7 +28,9 @@ from bot.storage.tables import conversations
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SCREENSHOT = Path("/tmp/pintu-chat.png")
+# Kept after the run for people to look at (ignored by git); CI may upload the folder.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+EMERGENCY = "tolong ada begal di jalan sudirman sekarang"
 REFERENCE = re.compile(r"PGD-[23456789A-HJ-NP-Z]{6}")
 HOSTILE = "<img src=x onerror=alert(1)>"
 DESCRIPTION = f"Petugas loket SKCK meminta uang tambahan tanpa kuitansi {HOSTILE} kemarin pagi."
@@ -72,14 +74,19 @@ def chromium() -> Path:
 
 
 @asynccontextmanager
-async def phone(chromium: Path, base_url: str, **context: Any) -> AsyncIterator[Page]:
-    """A phone-sized page, in Indonesian, talking to the served app."""
+async def phone(
+    chromium: Path, base_url: str, size: tuple[int, int] = (360, 740), **context: Any
+) -> AsyncIterator[Page]:
+    """A phone-sized page (`size` in CSS pixels), in Indonesian, talking to the served app."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=str(chromium), args=CHROMIUM_ARGS
         )
         opened = await browser.new_context(
-            base_url=base_url, locale="id-ID", viewport={"width": 360, "height": 740}, **context
+            base_url=base_url,
+            locale="id-ID",
+            viewport={"width": size[0], "height": size[1]},
+            **context,
         )
         page = await opened.new_page()
         try:
@@ -93,6 +100,12 @@ async def phone(chromium: Path, base_url: str, **context: Any) -> AsyncIterator[
 async def page(chromium: Path, base_url: str) -> AsyncIterator[Page]:
     async with phone(chromium, base_url) as opened:
         yield opened
+
+
+async def screenshot(page: Page, name: str) -> None:
+    """Save what the phone shows as `SCREENSHOTS/<name>.png`."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=SCREENSHOTS / f"{name}.png")
 
 
 async def say(page: Page, text: str) -> None:
@@ -119,6 +132,7 @@ async def test_citizen_files_a_complaint_in_the_browser(page: Page) -> None:
 
     await page.goto("/chat")
     await expect(page.locator("#send")).to_have_text("Kirim")  # labels came from the catalog
+    await expect(page.locator("#intro a[href='tel:110']")).to_have_text("110")
 
     await say(page, "halo")
     await expect(log.locator(".bot").first).to_be_visible()
@@ -134,6 +148,10 @@ async def test_citizen_files_a_complaint_in_the_browser(page: Page) -> None:
     await expect(page.locator("#attach")).to_have_class(re.compile(r"\bwanted\b"))
     await press(page, "Lewati")
     await press(page, "Tidak, tampilkan nama saya")
+    await say(page, "Siti Rahma")  # the web knows no name: a named citizen gives it
+    await say(page, "0812 3456 7890")
+    phone = page.locator("#log .bot").last.get_by_role("link", name="081234567890")
+    await expect(phone).to_have_attribute("href", "tel:081234567890")
     await press(page, "Kirim")
 
     await expect(log.locator(".bot").last).to_contain_text(REFERENCE)
@@ -142,7 +160,7 @@ async def test_citizen_files_a_complaint_in_the_browser(page: Page) -> None:
     await expect(page.locator("img")).to_have_count(0)  # the markup stayed text
     assert dialogs == []
     assert await page.locator("#log .choice.pressed").count() == 5
-    await page.screenshot(path=SCREENSHOT)
+    await screenshot(page, "complaint-filed")
 
     transcript = await log.locator(".msg").all_inner_texts()
     await page.reload()  # same conversation: history fetched again, own messages in place
@@ -198,3 +216,64 @@ async def test_page_has_no_inline_code(base_url: str) -> None:
     assert "script-src 'self'" in page
     assert [asset.status_code for asset in assets] == [200, 200]
     assert "innerHTML" not in assets[0].text
+
+
+async def file_complaint(page: Page, story: str) -> None:
+    """From the category question to the reference, anonymously, without a photo."""
+    await page.locator("#log .choice:enabled").first.click()
+    await say(page, story)
+    await press(page, "Lewati")
+    await press(page, "Ya, anonim")
+    await press(page, "Kirim")
+    await expect(page.locator("#log .bot").last).to_contain_text(REFERENCE)
+
+
+@pytest.mark.parametrize("size", [(360, 740), (320, 568)], ids=["360px", "320px"])
+async def test_an_emergency_first_message_keeps_110_in_view_and_dialable(
+    chromium: Path, base_url: str, size: tuple[int, int]
+) -> None:
+    async with phone(chromium, base_url, size) as page:
+        await emergency_first_message(page, f"emergency-first-message-{size[0]}px")
+
+
+async def emergency_first_message(page: Page, name: str) -> None:
+    log = page.locator("#log")
+    await page.goto("/chat")
+    await say(page, EMERGENCY)
+
+    urgent = log.locator(".bot.urgent")
+    await expect(urgent).to_have_count(1)
+    await expect(log.locator(".choice:enabled").first).to_be_attached()  # the report goes on
+    await page.wait_for_timeout(300)  # let the last messages settle as a phone would show them
+    emergency = urgent.get_by_role("link", name="110")
+    await expect(emergency).to_have_attribute("href", "tel:110")
+    await expect(emergency).to_be_in_viewport()
+    desk = urgent.get_by_role("link", name="07115550100")  # the default duty desk, dialable
+    await expect(desk).to_have_attribute("href", "tel:07115550100")
+    await expect(desk).to_be_in_viewport()
+    await screenshot(page, name)
+
+
+async def test_a_second_complaint_at_360_px(page: Page) -> None:
+    await page.goto("/chat")
+    await say(page, "halo")
+    await press(page, "Pengaduan")
+    await file_complaint(page, DESCRIPTION)
+    await say(page, "pengaduan")
+    await file_complaint(page, "Antrean SIM di Satpas sangat panjang dan tidak ada nomor urut.")
+    done = page.locator("#log .bot").filter(has_text=REFERENCE)
+    await expect(done).to_have_count(2)
+    await expect(done.last).to_be_in_viewport()
+    await screenshot(page, "second-complaint-360px")
+
+
+async def test_page_labels_follow_the_conversation_language(page: Page) -> None:
+    await page.goto("/chat")
+    await expect(page.locator("#send")).to_have_text("Kirim")
+    await say(page, "bahasa")
+    await press(page, "English")
+    await expect(page.locator("#send")).to_have_text("Send")
+    await expect(page.locator("#text")).to_have_attribute("placeholder", "Type a message…")
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await page.reload()  # the conversation's language, not the browser's (id-ID), wins
+    await expect(page.locator("#send")).to_have_text("Send")

@@ -19,7 +19,7 @@ from bot.settings import Settings
 from bot.storage.tables import cases, contacts, conversations, inbound_events, media
 from tests.support.journeys import DESCRIPTION, file_complaint
 from tests.support.outbox import settle
-from tests.support.web import WebCitizen, texts
+from tests.support.web import NAME, PHONE, WebCitizen, texts
 
 
 async def stored_cases(runtime: Runtime) -> list[dict[str, object]]:
@@ -54,6 +54,41 @@ async def test_complaint_by_buttons_gets_reference_and_next_steps(
     assert case["description"] == DESCRIPTION
     assert case["anonymous"] is False
     assert case["channel"] == "web"
+
+
+async def test_a_named_web_citizen_gives_a_name_and_phone_the_office_sees(
+    citizen: WebCitizen, runtime: Runtime
+) -> None:
+    await citizen.say("pengaduan")
+    await citizen.press("Perilaku petugas")
+    await citizen.say(DESCRIPTION)
+    await citizen.press("Lewati")
+    asked = await citizen.press("Tidak, tampilkan nama saya")
+    assert "Boleh kami tahu nama Bapak/Ibu?" in texts(asked)
+    await citizen.say(NAME)
+    summary = await citizen.say(PHONE)
+    assert f"Nama: {NAME}" in texts(summary)
+    assert "Nomor HP: 081234567890" in texts(summary)
+    await citizen.press("Kirim")
+    async with runtime.db.connect() as conn:
+        contact = (await conn.execute(select(contacts))).one()
+    assert (contact.display_name, contact.phone) == (NAME, "081234567890")
+
+
+async def test_an_anonymous_web_citizen_is_not_asked_a_name(
+    citizen: WebCitizen, runtime: Runtime
+) -> None:
+    await citizen.say("pengaduan")
+    await citizen.press("Perilaku petugas")
+    await citizen.say(DESCRIPTION)
+    await citizen.press("Lewati")
+    summary = await citizen.press("Ya, anonim")
+    assert "Kirim sekarang?" in texts(summary)
+    assert "nama Bapak/Ibu" not in texts(summary)
+    await citizen.press("Kirim")
+    async with runtime.db.connect() as conn:
+        contact = (await conn.execute(select(contacts))).one()
+    assert (contact.display_name, contact.phone) == (None, None)
 
 
 async def test_complaint_by_typing_with_typos_numbers_and_words(
@@ -138,12 +173,16 @@ async def test_edit_from_summary_changes_one_answer(citizen: WebCitizen, runtime
     await citizen.say(DESCRIPTION)
     await citizen.press("Lewati")
     await citizen.press("Tidak, tampilkan nama saya")
+    await citizen.give_name()
     which = await citizen.press("Ubah")
-    assert [c["label"] for c in which[-1]["choices"]] == [
+    labels = [c["label"] for c in which[-1]["choices"]]
+    assert labels == [
         "1. Kategori",
         "2. Uraian",
         "3. Foto",
         "4. Anonim",
+        "5. Nama",
+        "6. Nomor HP",
     ]
     await citizen.press("Anonim")
     summary = await citizen.press("Ya, anonim")
@@ -190,6 +229,7 @@ async def test_photo_is_stored_hashed_and_linked_to_the_case(
     summary = await citizen.read()
     assert "anonim" in texts(summary)
     await citizen.press("Tidak, tampilkan nama saya")
+    await citizen.give_name()
     await citizen.press("Kirim")
     async with runtime.db.connect() as conn:
         [row] = (await conn.execute(select(media))).all()
@@ -230,7 +270,8 @@ async def test_restart_in_the_middle_of_a_flow_keeps_the_form(
         citizen = WebCitizen(http=http, token=token)
         await citizen.read(wait=0)
         await citizen.say("lewati")
-        summary = await citizen.say("tidak")
+        await citizen.say("tidak")
+        summary = await citizen.give_name()
         assert DESCRIPTION in texts(summary)
         done = await citizen.say("kirim")
         assert REFERENCE_PATTERN.search(texts(done))

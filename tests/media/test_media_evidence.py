@@ -60,6 +60,8 @@ async def file_with_photo(client: httpx.AsyncClient, photo: bytes, *, anonymous:
     assert uploaded.status_code == 202, uploaded.text
     await citizen.read()
     await citizen.press("Ya, anonim" if anonymous else "Tidak, tampilkan nama saya")
+    if not anonymous:
+        await citizen.give_name()
     done = await citizen.press("Kirim")
     found = REFERENCE_PATTERN.search(texts(done))
     assert found, texts(done)

@@ -29,6 +29,8 @@ from bot.runtime import Runtime
 from tests.support.fake_telegram import FakeBotAPI, message_update
 from tests.support.outbox import settle
 from tests.support.telegram_citizen import TelegramCitizen, next_update_id
+from tests.support.web import NAME as WEB_NAME
+from tests.support.web import PHONE as WEB_PHONE
 from tests.support.web import WebCitizen
 from tests.support.whatsapp_citizen import WhatsAppCitizen
 
@@ -96,6 +98,16 @@ class Chat(Protocol):
 
 
 # -- Telegram ---------------------------------------------------------------------------
+
+
+async def named(chat: Chat, answer: list[str]) -> list[str]:
+    """`answer`, the reply to a named report's last common step; on the web chat the
+    citizen is then asked a name and a phone number (issue 10), and the reply to
+    those is the one that follows."""
+    if chat.channel != "web":
+        return answer
+    await chat.say(WEB_NAME)
+    return await chat.say(WEB_PHONE)
 
 
 def telegram_plain(text: str) -> str:

@@ -21,6 +21,8 @@ async def file_complaint(
     await citizen.say(description)
     await citizen.press("Lewati")
     await citizen.press("Ya, anonim" if anonymous else "Tidak, tampilkan nama saya")
+    if not anonymous:
+        await citizen.give_name()
     done = await citizen.press("Kirim")
     found = REFERENCE_PATTERN.search(texts(done))
     assert found, texts(done)

@@ -11,6 +11,7 @@ import httpx
 from bot.domain.messages import plain_label
 
 _ids = itertools.count(1)
+NAME, PHONE = "Siti Rahma", "0812 3456 7890"  # what a named web citizen gives (issue 10)
 
 
 @dataclass
@@ -49,6 +50,11 @@ class WebCitizen:
         response = await self.post(body)
         assert response.status_code == 202, response.text
         return await self.read()
+
+    async def give_name(self) -> list[dict[str, Any]]:
+        """Answer the two questions a named report ends with on the web: name, then phone."""
+        await self.say(NAME)
+        return await self.say(PHONE)
 
     async def upload(self, data: bytes, name: str = "photo.jpg") -> httpx.Response:
         files = {"file": (name, data, "image/jpeg")}

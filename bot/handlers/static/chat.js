@@ -9,8 +9,11 @@
  * - What the citizen sends goes through one ordered queue, persisted, and each
  *   message is retried with the same client_id until the server has it: the
  *   server deduplicates, so nothing typed is lost and nothing arrives twice.
- * - Message text is data: it reaches the page only as text nodes, never as HTML.
- * - Every label comes from /chat/api/strings; the HTML holds the fallbacks.
+ * - Message text is data: it reaches the page only as text nodes, never as HTML;
+ *   *bold* becomes <strong> and a phone number a tel: link, built node by node.
+ * - Every label comes from /chat/api/strings; the HTML holds the fallbacks. The
+ *   labels follow the conversation's language, which each poll reports: the
+ *   browser's language only until the conversation has one.
  */
 "use strict";
 
@@ -20,7 +23,14 @@ const MINE_KEY = "pintu.mine";
 const KEEP_MINE = 200; // own messages remembered for the transcript
 const POLL_WAIT = 25; // seconds the server may hold a long poll
 const REQUEST_LOCATION = "_location"; // a choice asking for the browser's location
-const locale = (navigator.language || "").toLowerCase().startsWith("en") ? "en" : "id";
+// Emergency numbers standing alone, Indonesian numbers with an area code or a
+// mobile prefix (spaces, dashes, brackets allowed), and +62 numbers. Not a
+// number inside a word, a reference or an application number (SKCK/110/XI).
+const PHONE =
+  /(?<![\w/.-])(?:11[02]|\+62[\d\s-]{8,14}\d|\(0\d{2,3}\)\s?\d{3,4}[\s-]?\d{3,5}|0\d{2,3}[\s-]?\d{3,4}[\s-]?\d{3,5})(?![\w/-])/;
+// A case reference (PGD-AB2CD3), kept on one line: a phone breaks it at the dash.
+const REF = /\b[A-Z]{3}-[2-9A-HJ-NP-Z]{6}\b/;
+const TOKENS = new RegExp(`(?<ref>${REF.source})|${PHONE.source}`, "g");
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -36,12 +46,14 @@ const ui = {
   title: $("title"),
 };
 
+let locale = (navigator.language || "").toLowerCase().startsWith("en") ? "en" : "id";
 let strings = {};
 let token = storage("get", TOKEN_KEY);
 let renewing = null;
 let lastId = 0;
 let mine = parse(storage("get", MINE_KEY)) ?? [];
 let pumping = false;
+let held = null; // the emergency answer kept in view (see `append`)
 const files = new Map(); // client_id -> File still to upload (kept in memory only)
 const bubbles = new Map(); // client_id -> the citizen's bubble
 
@@ -116,12 +128,15 @@ async function api(path, init = {}) {
   }
 }
 
-async function loadStrings() {
-  for (let attempt = 0; ; attempt++) {
+/** The labels in `wanted`, applied unless the language changed again meanwhile. */
+async function loadStrings(wanted) {
+  for (let attempt = 0; wanted === locale; attempt++) {
     try {
-      const response = await fetch(`${API}/strings?locale=${locale}`);
+      const response = await fetch(`${API}/strings?locale=${encodeURIComponent(wanted)}`);
       if (response.ok) {
-        strings = await response.json();
+        const loaded = await response.json();
+        if (wanted !== locale) return;
+        strings = loaded;
         applyStrings();
         return;
       }
@@ -140,7 +155,15 @@ function applyStrings() {
   ui.attach.title = t("web.attach");
   ui.attach.setAttribute("aria-label", t("web.attach"));
   ui.status.textContent = t("web.offline");
-  ui.intro.textContent = t("web.intro");
+  ui.intro.replaceChildren();
+  appendTokens(ui.intro, t("web.intro")); // "telepon 110" dials here too
+}
+
+/** Follows the conversation's language (reported by each poll) with the page's labels. */
+function followLocale(spoken) {
+  if (!spoken || spoken === locale) return;
+  locale = spoken;
+  loadStrings(locale);
 }
 
 function setOffline(offline) {
@@ -160,6 +183,7 @@ async function poll() {
       const body = await response.json();
       setOffline(false);
       failures = 0;
+      followLocale(body.locale);
       body.messages.forEach(showBot);
       lastId = body.last_id;
       if (catchingUp && body.messages.length === 0) {
@@ -232,26 +256,71 @@ function setState(entry, state) {
 
 // -- the log -----------------------------------------------------------------
 
+/**
+ * Adds `node` to the log and follows it down, as chats do; but an emergency
+ * answer stays in view until the citizen says something: what follows it
+ * (a welcome, the next question) never scrolls 110 off a small screen.
+ */
 function append(node) {
   const log = ui.log;
+  if (held && log.scrollTop > holdAt(log) + 8) held = null; // the citizen read on
   const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+  const following = atBottom || log.scrollTop >= holdAt(log);
   log.append(node);
-  if (atBottom || node.classList.contains("me")) log.scrollTop = log.scrollHeight;
+  if (node.classList.contains("me")) held = null;
+  if (node.classList.contains("urgent")) held = node;
+  if (following || node.classList.contains("me")) log.scrollTop = holdAt(log);
 }
 
-/** Text with *bold* segments as <strong>, built from text nodes only. */
+/**
+ * How far down the log may follow new messages: to the end, or until a held
+ * emergency answer's last line (where 110 and the duty desk's number are) is
+ * at the bottom of the screen (its answer buttons follow below).
+ */
+function holdAt(log) {
+  if (!held) return log.scrollHeight;
+  const text = held.firstElementChild || held; // the words, above the answer buttons
+  const bottom = text.getBoundingClientRect().bottom - log.getBoundingClientRect().top;
+  const end = log.scrollTop + bottom + 8 - log.clientHeight;
+  return Math.max(0, Math.min(log.scrollHeight, end));
+}
+
+/** Text with *bold* segments as <strong> and phone numbers as tel: links, from text nodes only. */
 function rich(text) {
   const paragraph = el("p", "text");
   text.split(/\*([^*\n]+)\*/).forEach((part, i) => {
-    paragraph.append(i % 2 ? el("strong", "", part) : part);
+    if (i % 2) {
+      const strong = el("strong");
+      appendTokens(strong, part);
+      paragraph.append(strong);
+    } else {
+      appendTokens(paragraph, part);
+    }
   });
   return paragraph;
+}
+
+/** Appends `text` to `parent`: each phone number a link that dials it, each case reference whole. */
+function appendTokens(parent, text) {
+  let from = 0;
+  for (const found of text.matchAll(TOKENS)) {
+    parent.append(text.slice(from, found.index));
+    if (found.groups.ref) {
+      parent.append(el("span", "ref", found[0]));
+    } else {
+      const link = el("a", "tel", found[0]);
+      link.href = `tel:${found[0].replace(/[^\d+]/g, "")}`;
+      parent.append(link);
+    }
+    from = found.index + found[0].length;
+  }
+  parent.append(text.slice(from));
 }
 
 function showBot(message) {
   showMine(message.id);
   if (message.expects !== "nothing") retireChoices();
-  const item = el("div", "msg bot");
+  const item = el("div", message.urgent ? "msg bot urgent" : "msg bot");
   item.append(rich(message.text));
   if (message.choices.length) item.append(choiceGroup(message));
   append(item);
@@ -370,5 +439,5 @@ ui.photo.addEventListener("change", () => {
   ui.photo.value = "";
 });
 
-loadStrings();
+loadStrings(locale);
 poll();
