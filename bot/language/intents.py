@@ -93,7 +93,7 @@ class Tuning:
     coverage_share: float = 0.5  # the rest of a score is the best phrase's match
     unknown_weight: float = 1.0  # of a word no phrase uses, against a word all intents use
     ngram_share: float = 0.3  # of a score, the character n-gram model's cosine (`ngrams`)
-    agreed_margin: float = 0.0  # both models agree on the best: act when it is this far ahead
+    agreed_margin: float = 0.0  # both readers agree on the best: act when it is this far ahead
 
 
 # -- reading text ----------------------------------------------------------
