@@ -21,6 +21,13 @@ How a message is read:
 4. Each intent scores how much of the message's weight its vocabulary
    explains, each word counting by how specific it is to that intent, and
    how well its single best phrase matches (weighted Dice).
+5. A second reader, blind to words, scores the same message by its 3- to
+   5-letter pieces against the same phrase lists (`bot.language.ngrams`):
+   it places a spelling or a word form the steps above cannot. An intent's
+   score mixes both (`Tuning.ngram_share`); when both readers put the same
+   intent first, the classifier acts on it at once unless another is as
+   close (`Tuning.agreed_margin`): two independent readings agreeing is
+   worth more than one reading's margin.
 
 The `Classification` carries a confidence `Tier`: confident (act at once),
 weak (offer the top three candidates) or none (offer the menu).
@@ -38,6 +45,7 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 
+from bot.language.ngrams import NgramModel
 from bot.language.wordlists import pairs, sections, variant_table, word_sets
 
 NONE = "none"
@@ -84,6 +92,8 @@ class Tuning:
     weak: float = 0.3  # below this nothing fits
     coverage_share: float = 0.5  # the rest of a score is the best phrase's match
     unknown_weight: float = 1.0  # of a word no phrase uses, against a word all intents use
+    ngram_share: float = 0.3  # of a score, the character n-gram model's cosine (`ngrams`)
+    agreed_margin: float = 0.0  # both readers agree on the best: act when it is this far ahead
 
 
 # -- reading text ----------------------------------------------------------
@@ -106,7 +116,7 @@ _REDUPLICATION = re.compile(r"(?<=[a-z])2\b")
 _PREFIXES = (
     ("meng", "k"), ("peng", "k"), ("meny", "s"), ("peny", "s"), ("mem", "p"), ("pem", "p"),
     ("men", "t"), ("pen", "t"), ("per", ""), ("ber", ""), ("ter", ""), ("me", ""), ("pe", ""),
-    ("di", ""), ("ke", ""), ("se", ""), ("ng", ""),
+    ("di", ""), ("ke", ""), ("se", ""), ("ny", "s"), ("ng", ""),
 )  # fmt: skip
 _SUFFIXES = ("nya", "kan", "lah", "kah", "an", "in", "i")
 _EN_SUFFIXES = ("ing", "ed", "es", "s")
@@ -199,6 +209,12 @@ class IntentClassifier:
                     self._phrase_intent.append(intent)
                     parsed.append(words)
         self.intents = tuple(dict.fromkeys(self._phrase_intent))
+        self._ngrams = NgramModel(
+            {
+                intent: [" ".join(content_words(phrase)) for phrase in found]
+                for intent, found in phrases.items()
+            }
+        )
         self._index_features(parsed)
         self._phrase_weight = [sum(self._weight(w) for w in words) for words in parsed]
         self._typos: dict[str, frozenset[str] | None] = {}
@@ -246,7 +262,25 @@ class IntentClassifier:
 
     def classify(self, text: str) -> Classification:
         """The intents `text` most likely expresses, best first, with a confidence tier."""
-        words = [self._spelled(word) for word in content_words(text)]
+        said = content_words(text)
+        by_words = self._word_scores(said)
+        by_pieces = self._ngrams.scores(" ".join(said))
+        share = self.tuning.ngram_share
+        scores = sorted(
+            (
+                ((1 - share) * by_words.get(i, 0.0) + share * by_pieces.get(i, 0.0), i)
+                for i in by_words.keys() | by_pieces.keys()
+            ),
+            reverse=True,
+        )
+        agreed = bool(by_words and by_pieces) and (
+            max(by_words, key=by_words.__getitem__) == max(by_pieces, key=by_pieces.__getitem__)
+        )
+        return self._tiered(scores, agreed)
+
+    def _word_scores(self, said: list[str]) -> dict[str, float]:
+        """Per intent, the word-level score: coverage of the message and best phrase match."""
+        words = [self._spelled(word) for word in said]
         weights = [self._weight(word) for word in words]
         coverage, shared = self._evidence(words, weights)
         total = sum(weights)
@@ -256,10 +290,7 @@ class IntentClassifier:
             intent = self._phrase_intent[number]
             best[intent] = max(best[intent], dice)
         share = self.tuning.coverage_share
-        scores = sorted(
-            ((share * coverage[i] + (1 - share) * best[i], i) for i in coverage), reverse=True
-        )
-        return self._tiered(scores)
+        return {i: share * coverage[i] + (1 - share) * best[i] for i in coverage}
 
     def _evidence(
         self, words: list[frozenset[str]], weights: list[float]
@@ -282,7 +313,7 @@ class IntentClassifier:
                 shared[number] += weight
         return coverage, shared
 
-    def _tiered(self, scores: list[tuple[float, str]]) -> Classification:
+    def _tiered(self, scores: list[tuple[float, str]], agreed: bool) -> Classification:
         tuning = self.tuning
         if not scores or scores[0][0] < tuning.weak:
             return Classification(Tier.NONE, ())
@@ -292,7 +323,9 @@ class IntentClassifier:
             Candidate(intent, round(score, 3)) for score, intent in scores if intent != NONE
         )[:MAX_CANDIDATES]
         runner_up = scores[1][0] if len(scores) > 1 else 0.0
-        confident = scores[0][0] >= tuning.confident and scores[0][0] - runner_up >= tuning.margin
+        ahead = scores[0][0] - runner_up
+        confident = scores[0][0] >= tuning.confident and ahead >= tuning.margin
+        confident = confident or (agreed and ahead >= tuning.agreed_margin)
         return Classification(Tier.CONFIDENT if confident else Tier.WEAK, candidates)
 
 
