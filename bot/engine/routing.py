@@ -47,6 +47,7 @@ WISH_LABELS = {
     "opt_out": N_("intent.opt_out"),
 }
 WISHES = tuple(WISH_LABELS)
+ONLY_WHEN_SURE = ("subscribe", "opt_out")  # they change what the citizen is sent: never a guess
 CLOSE_MARGIN = 0.08  # two readings closer than this are asked about ("skck": fee or requirements?)
 WITHIN_WORDS = 4  # the longest run of words a time is looked for in
 MIN_SAYING = 3  # content words of a message that may be more about a case
@@ -209,7 +210,11 @@ def _clear(found: Classification, runnable: list[str]) -> str | None:
     """The one wish `found` reads, or None when nothing fits or two are truly close."""
     if found.tier is Tier.NONE or not runnable or runnable[0] != found.intent:
         return None
-    if found.tier is Tier.CONFIDENT or len(found.candidates) < 2:
+    if found.tier is Tier.CONFIDENT:
+        return found.intent
+    if found.intent in ONLY_WHEN_SURE:
+        return None  # offered as a choice instead
+    if len(found.candidates) < 2:
         return found.intent
     best, second = found.candidates[0].score, found.candidates[1].score
     return found.intent if best - second >= CLOSE_MARGIN else None

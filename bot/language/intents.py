@@ -94,6 +94,7 @@ class Tuning:
     unknown_weight: float = 1.0  # of a word no phrase uses, against a word all intents use
     ngram_share: float = 0.3  # of a score, the character n-gram model's cosine (`ngrams`)
     agreed_margin: float = 0.0  # both readers agree on the best: act when it is this far ahead
+    agreed_floor: float = 0.4  # ... and its score is at least this (a loose remark is no wish)
 
 
 # -- reading text ----------------------------------------------------------
@@ -325,7 +326,8 @@ class IntentClassifier:
         runner_up = scores[1][0] if len(scores) > 1 else 0.0
         ahead = scores[0][0] - runner_up
         confident = scores[0][0] >= tuning.confident and ahead >= tuning.margin
-        confident = confident or (agreed and ahead >= tuning.agreed_margin)
+        agreed_enough = agreed and scores[0][0] >= tuning.agreed_floor
+        confident = confident or (agreed_enough and ahead >= tuning.agreed_margin)
         return Classification(Tier.CONFIDENT if confident else Tier.WEAK, candidates)
 
 

@@ -51,8 +51,10 @@ def test_no_eval_line_is_in_the_phrase_lists(lines: list[Line]) -> None:
 
 HELDOUT_SHORT = pytest.mark.xfail(
     strict=True,
-    reason="issue #10: heldout at 82.6 % right, 6.0 % asks idle (6.6 % after filing)",
+    reason="issue #10 not met yet: heldout at 80.2 % right, 8.4 % asks idle (9.0 % after filing)",
 )
+HELDOUT_REACHED = 0.80
+"""What the held-out split reaches today: it may not fall back while the 90 % is worked on."""
 
 
 @pytest.mark.parametrize("situation", list(SITUATIONS))
@@ -67,3 +69,14 @@ def test_the_first_reply_is_right(
     shown = "\n".join(wrong) if split == "tune" else f"{len(wrong)} heldout lines (not shown)"
     assert right >= MIN_RIGHT, f"{situation}, {split}: {right:.1%} right\n{shown}"
     assert asks <= MAX_ASKS, f"{situation}, {split}: {asks:.1%} clarifications\n{shown}"
+
+
+@pytest.mark.parametrize("situation", list(SITUATIONS))
+def test_the_heldout_split_does_not_fall_back(
+    results: dict[str, list[Result]], situation: str
+) -> None:
+    found = [r for r in results[situation] if r.line.split == "heldout"]
+    right = sum(r.right for r in found) / len(found)
+    asks = sum(r.asks and not r.right for r in found) / len(found)
+    assert right >= HELDOUT_REACHED, f"{situation}: heldout {right:.1%} right (lines not shown)"
+    assert asks <= MAX_ASKS, f"{situation}: heldout {asks:.1%} clarifications (lines not shown)"
