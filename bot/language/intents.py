@@ -35,6 +35,7 @@ weak (offer the top three candidates) or none (offer the menu).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -348,7 +349,19 @@ BUILTIN_PHRASES: Mapping[str, tuple[str, ...]] = {
 def build_classifier(
     faq_phrases: Mapping[str, Iterable[str]], tuning: Tuning | None = None
 ) -> IntentClassifier:
-    """The classifier for the built-in intents plus FAQ entries (`faq:<id>`), keyed by entry id."""
+    """The classifier for the built-in intents plus FAQ entries (`faq:<id>`), keyed by entry id.
+
+    Building one takes tens of milliseconds (the n-gram model), so the same phrases
+    and tuning give the same classifier again: it changes only in its typo memo.
+    """
+    given = tuple((faq_id, tuple(found)) for faq_id, found in faq_phrases.items())
+    return _classifier_for(given, tuning)
+
+
+@functools.lru_cache(maxsize=8)
+def _classifier_for(
+    faq_phrases: tuple[tuple[str, tuple[str, ...]], ...], tuning: Tuning | None
+) -> IntentClassifier:
     phrases: dict[str, Iterable[str]] = dict(BUILTIN_PHRASES)
-    phrases |= {FAQ_PREFIX + faq_id: found for faq_id, found in faq_phrases.items()}
+    phrases |= {FAQ_PREFIX + faq_id: found for faq_id, found in faq_phrases}
     return IntentClassifier(phrases, tuning)
