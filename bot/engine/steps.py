@@ -205,7 +205,8 @@ class FlowSteps:
             text = self.t(N_("step.files_received"), count=files, limit=step.max_files)
             self.ask(text, [Choice(DONE_ID, self.t(N_("step.done")))], step.expects)
             return
-        asked = [s.key for s in flow.asked(self.state.answers)]
+        told = {str(key) for key in self.state.flow_data.get(TOLD, [])} - {step.key}
+        asked = [s.key for s in flow.asked(self.state.answers) if s.key not in told]
         text = self.t(step.prompt)
         if len(asked) > 1:
             footer = self.t(

@@ -525,6 +525,7 @@ async def own_words_first(chat: Chat, office: Office) -> None:
     assert "Pengaduan Anda tentang apa?" in started
     [photo] = await chat.press("Perilaku petugas")
     assert "Ada foto pendukung?" in photo  # the story was not asked for again
+    assert "Langkah 2 dari 3" in photo  # and it is not counted as a step still to come
     await chat.press("Lewati")
     summary = said(await named(chat, await chat.press("Tidak, tampilkan nama saya")))
     assert f"Uraian: {story[0].upper()}{story[1:]}" in summary
