@@ -47,10 +47,8 @@ async def telegram(
     )
     channel = telegram_from(paced)
     assert channel is not None
-    channel.pacer.clock = lambda: clock.now().timestamp()
     async with serving(settings, clock, channel) as runtime:
         yield runtime
-    await channel.close()
 
 
 @pytest.fixture
@@ -67,23 +65,24 @@ async def whatsapp(
     )
     channel = whatsapp_from(paced)
     assert channel is not None
-    channel.pacer.clock = lambda: clock.now().timestamp()
     async with serving(settings, clock, channel) as runtime:
         yield runtime
-    await channel.close()
 
 
 @asynccontextmanager
 async def serving(
     settings: Settings, clock: ManualClock, channel: TelegramChannel | WhatsAppChannel
 ) -> AsyncIterator[Runtime]:
-    """The outbox sender and its database, sending through `channel` alone."""
+    """The outbox sender and its database, sending through `channel` alone, whose
+    pacer reads the manual clock."""
+    channel.pacer.clock = lambda: clock.now().timestamp()
     runtime = build_runtime(settings, clock, {channel.channel: channel})
     await upgrade_database(runtime.db)
     try:
         yield runtime
     finally:
         await runtime.close()
+        await channel.close()
 
 
 async def add_contact(runtime: Runtime, channel: str, external_id: str) -> int:
