@@ -312,3 +312,108 @@ class ApplicationSubscription(SQLModel, table=True):
     contact_id: int = Field(foreign_key="contacts.id")
     application_id: int = Field(foreign_key="applications.id", index=True)
     created_at: datetime
+
+
+class SurveyInvitation(SQLModel, table=True):
+    """A citizen asked (or about to be asked) to take a survey, and why.
+
+    `case_id` is unique: a case's service is rated at most once. Invitations
+    due later (after a case's closing) wait here for the scheduler, so they
+    survive restarts and every worker sees them.
+    """
+
+    __tablename__ = "survey_invitations"
+    __table_args__ = (Index("ix_survey_invitations_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contacts.id", index=True)
+    survey_code: str = Field(max_length=32)
+    service: str = Field(
+        max_length=32
+    )  # complaints | incidents | skck | crowd_permits | sp2hp | general
+    reason: str = Field(max_length=16)  # case_closed | application | command | broadcast
+    case_id: int | None = Field(default=None, foreign_key="cases.id", unique=True)
+    application_id: int | None = Field(default=None, foreign_key="applications.id")
+    broadcast_id: int | None = Field(default=None, foreign_key="broadcasts.id")
+    status: str = Field(default="scheduled", max_length=16)  # scheduled | sent | skipped
+    due_at: datetime
+    sent_at: datetime | None = None
+    created_at: datetime
+
+
+class SurveyResponse(SQLModel, table=True):
+    """One citizen's answers to one survey about one service; complete once `completed_at`."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        Index("ix_survey_responses_results", "survey_code", "service", "completed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_code: str = Field(max_length=32)
+    service: str = Field(max_length=32)
+    contact_id: int = Field(foreign_key="contacts.id", index=True)
+    invitation_id: int | None = Field(default=None, foreign_key="survey_invitations.id")
+    channel: str = Field(max_length=16)
+    locale: str = Field(max_length=8)
+    started_at: datetime
+    completed_at: datetime | None = None
+
+
+class SurveyAnswer(SQLModel, table=True):
+    """One answer: a mark on the 1-4 scale, a choice, or free text (the suggestion)."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (UniqueConstraint("response_id", "question"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="survey_responses.id", index=True)
+    question: str = Field(max_length=32)
+    mark: int | None = None
+    choice: str | None = Field(default=None, max_length=64)
+    text: str | None = Field(default=None, sa_type=Text)
+    answered_at: datetime
+
+
+class Broadcast(SQLModel, table=True):
+    """An announcement and/or survey invitation to the citizens who opted in.
+
+    `message` maps a locale to its text (JSON), `audience` holds the optional
+    `channel`, `locale` and `active_within_days` (JSON). A cron broadcast runs
+    again and again: `run` counts its runs, `next_run_at` is the next one.
+    `cursor` is the highest contact id already enqueued in the current run,
+    so a restart goes on where it stopped.
+    """
+
+    __tablename__ = "broadcasts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    author_id: int = Field(foreign_key="officers.id")
+    approved_by_id: int | None = Field(default=None, foreign_key="officers.id")
+    status: str = Field(max_length=24, index=True)
+    message: str = Field(sa_type=Text)
+    survey_code: str | None = Field(default=None, max_length=32)
+    audience: str = Field(default="{}", sa_type=Text)
+    audience_size: int = 0
+    send_at: datetime | None = None
+    cron: str | None = Field(default=None, max_length=100)
+    next_run_at: datetime | None = Field(default=None, index=True)
+    run: int = 0
+    cursor: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class BroadcastRecipient(SQLModel, table=True):
+    """One citizen's copy of one run of a broadcast; unique, so nobody gets a run twice."""
+
+    __tablename__ = "broadcast_recipients"
+    __table_args__ = (UniqueConstraint("broadcast_id", "run", "contact_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int = Field(foreign_key="broadcasts.id")
+    run: int
+    contact_id: int = Field(foreign_key="contacts.id", index=True)
+    outbox_id: int | None = Field(default=None, foreign_key="outbox.id", index=True)
+    status: str = Field(default="queued", max_length=16)  # queued | opted_out | skipped
+    created_at: datetime

@@ -16,6 +16,8 @@ from bot.storage.models import (
     ApplicationLookup,
     ApplicationSubscription,
     AuditEntry,
+    Broadcast,
+    BroadcastRecipient,
     Case,
     CaseLink,
     CaseMessage,
@@ -30,6 +32,9 @@ from bot.storage.models import (
     Officer,
     OfficerToken,
     OutboxMessage,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyResponse,
 )
 
 
@@ -59,3 +64,8 @@ media = table_of(Media)
 officers = table_of(Officer)
 officer_tokens = table_of(OfficerToken)
 outbox = table_of(OutboxMessage)
+broadcasts = table_of(Broadcast)
+broadcast_recipients = table_of(BroadcastRecipient)
+survey_invitations = table_of(SurveyInvitation)
+survey_responses = table_of(SurveyResponse)
+survey_answers = table_of(SurveyAnswer)
