@@ -17,10 +17,12 @@ from bot.duty.desks import load_desks
 from bot.duty.service import DutyService
 from bot.engine.core import Engine
 from bot.flows import FLOWS, MENU
+from bot.flows.survey import survey_flows
 from bot.ingress.intake import Intake
 from bot.ingress.runner import ConversationRunner
 from bot.media.store import MediaStore
 from bot.outbox.sender import OutboxSender, RetryPolicy
+from bot.services.surveys import load_surveys
 from bot.settings import Settings
 from bot.storage.database import WriteGate, create_engine
 from bot.storage.direct import writer_for
@@ -66,7 +68,7 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
     )
     duty = build_duty(settings, db, gate, translator, clock, handlers, on_committed=sender.wake)
     engine = Engine(
-        flows=FLOWS,
+        flows=FLOWS | survey_flows(load_surveys()),
         menu=MENU,
         translator=translator,
         idle_seconds=settings.conversation_idle_seconds,

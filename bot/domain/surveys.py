@@ -9,13 +9,15 @@ broadcast never needs the conversation's state to be touched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from bot.domain.i18n import N_, Translator
 from bot.domain.messages import Choice, Expect, Outbound
 
 START_PREFIX = "survey:"
 LATER_ID = "survey-later"
+DEFAULT_SURVEY = "ikm"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,37 @@ class StartSurvey:
 
     code: str
     invitation_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyProgress:
+    """The survey a citizen is to take now, and what they already answered of it.
+
+    `answers` maps a question code to its stored answer (a scale's mark as its
+    option id, "1"-"4"; a choice's id; a text). `completed`: this invitation
+    was answered to the end already.
+    """
+
+    code: str
+    service: str
+    invitation_id: int | None = None
+    answers: Mapping[str, str] = field(default_factory=dict)
+    completed: bool = False
+
+
+SurveyLookup = Callable[[StartSurvey | None], SurveyProgress]
+"""What a press of `StartSurvey` (None: the survey command) leads to, for this citizen."""
+
+
+def fresh_survey(start: StartSurvey | None) -> SurveyProgress:
+    """A survey nobody began: the one pressed, or the default, about the service in general."""
+    code = start.code if start is not None else DEFAULT_SURVEY
+    return SurveyProgress(code, "general", start.invitation_id if start else None)
+
+
+def survey_flow_name(code: str) -> str:
+    """The engine's name of the flow that asks survey `code`."""
+    return f"survey_{code}"
 
 
 def start_choice_id(code: str, invitation_id: int | None = None) -> str:

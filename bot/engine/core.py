@@ -23,6 +23,7 @@ from bot.domain.messages import (
     Outbound,
     number_choices,
 )
+from bot.domain.surveys import LATER_ID, read_start_choice
 from bot.engine.compose import compose
 from bot.engine.effects import (
     SetBroadcastOptIn,
@@ -40,6 +41,7 @@ from bot.engine.reading import DONE_ID, DONE_WORDS, SKIP_ID, SKIP_WORDS, file_co
 from bot.engine.routing import Routing
 from bot.engine.state import CONFIRM_STEP, ConversationState, OptionWords, Wait, question_key
 from bot.engine.steps import FlowSteps
+from bot.engine.surveying import Surveying
 from bot.engine.turn import CONFIRM_OPTIONS, INCIDENT_FLOW, Reply, Turn
 from bot.engine.waits.language import LANGUAGE_WORDS, ChoosingLanguage
 from bot.engine.waits.leave import ConfirmingLeave
@@ -61,6 +63,8 @@ NAVIGATION = {
     "stop": "stop",
     "privasi": "privacy",
     "privacy": "privacy",
+    "survei": "survey",
+    "survey": "survey",
 }
 FLOOD_WINDOW = timedelta(minutes=1)
 
@@ -122,7 +126,7 @@ class Engine:
         return run.reply
 
 
-class _TurnRun(Emergencies, FlowSteps, OwnCases, Routing):
+class _TurnRun(Emergencies, FlowSteps, OwnCases, Routing, Surveying):
     """One turn's working set: the state being changed and the replies being built."""
 
     def __init__(self, engine: Engine, state: ConversationState, turn: Turn) -> None:
@@ -208,12 +212,20 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases, Routing):
         self.state.leave_flow()
         self.state.choice_ids = []
         if flow is not None:
-            self.say(N_("flow.expired"), flow=self.t(flow.title))
+            self.say(flow.kept or N_("flow.expired"), flow=self.t(flow.title))
         if draft:
             self.say(N_("incident.urgent_stays"), ref=draft)
 
     def on_choice(self, inbound: Inbound) -> None:
         choice_id = inbound.choice_id or ""
+        # An invitation's buttons work at any moment, whatever prompt they came with.
+        if (start := read_start_choice(choice_id)) is not None:
+            self.survey_pressed(start)
+            return
+        if choice_id == LATER_ID:
+            self.say(N_("survey.later_reply"))
+            self.prompt_again(or_menu=False)
+            return
         stale = inbound.prompt_token is not None and not self.state.is_live(inbound.prompt_token)
         in_progress = self.state.flow is not None or self.state.wait is not None
         if stale and (in_progress or choice_id not in self.state.choice_ids + self.menu_ids()):
@@ -269,13 +281,15 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases, Routing):
             return False
         if action == "start" and argument in self.engine.flow_commands:
             self.start_flow(self.engine.flow_commands[argument])  # a deep link's payload
-        elif action in ("start", "menu") and self.state.answers.citizen_gave_any():
+        elif action in ("start", "menu") and self.form_would_be_lost():
             self.wait_for(ConfirmingLeave())  # asked before a half-filled form is lost
         elif action in ("start", "menu"):
             self.abandon_flow()
             self.show_menu()
         elif action == "cancel":
             self.cancel()
+        elif action == "survey":
+            self.survey_pressed(None)
         elif action == "back":
             self.back()
         elif action == "help":
@@ -291,19 +305,31 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases, Routing):
             self.prompt_again(or_menu=False)
         return True
 
+    def form_would_be_lost(self) -> bool:
+        """A form has answers that leaving it now would drop (a survey's are kept)."""
+        flow = self.current_flow()
+        keeps = flow is not None and flow.keeps_answers
+        return self.state.answers.citizen_gave_any() and not keeps
+
+    def left_note(self) -> str:
+        """What to say of the form being left unfinished: dropped, or (a survey) kept."""
+        flow = self.current_flow()
+        return flow.kept if flow is not None and flow.kept else N_("flow.abandoned")
+
     def abandon_flow(self) -> None:
         if self.state.draft_ref:
             self.say(N_("flow.cancelled_urgent_stays"), ref=self.state.draft_ref)
         elif self.state.flow:
-            self.say(N_("flow.abandoned"))
+            self.say(self.left_note())
         self.state.leave_flow()
 
     def cancel(self) -> None:
         if self.state.draft_ref:  # the alarm went out: only the form is dropped
             self.abandon_flow()
         elif self.state.flow or self.state.wait:
+            flow = self.current_flow()
             self.state.leave_flow()
-            self.say(N_("flow.cancelled"))
+            self.say(flow.kept if flow is not None and flow.kept else N_("flow.cancelled"))
         else:
             self.say(N_("flow.nothing_to_cancel"))
         self.show_menu()
@@ -381,7 +407,15 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases, Routing):
     def typed_choice(self, text: str) -> str | None:
         """Read a typed answer to a prompt with buttons: a number, a label, an alias."""
         options = self.current_options()
-        return pick_option(text, options) if options else None
+        return pick_option(text, options, fuzzy=not self.exact_step()) if options else None
+
+    def exact_step(self) -> bool:
+        """The question now asked takes typed options only exactly (`Step.exact`)."""
+        flow = self.current_flow()
+        state = self.state
+        if flow is None or state.wait is not None or state.step in (None, CONFIRM_STEP):
+            return False
+        return flow.step(state.step or "").exact
 
     def current_options(self) -> list[OptionWords]:
         state = self.state

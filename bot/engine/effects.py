@@ -85,6 +85,28 @@ class SetBroadcastOptIn:
     opt_in: bool
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerSurvey:
+    """One survey answer, stored as it is given (a mark, a choice id, or a text)."""
+
+    survey: str
+    service: str
+    invitation_id: int | None
+    question: str
+    mark: int | None = None
+    choice: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompleteSurvey:
+    """The citizen reached the end of the survey."""
+
+    survey: str
+    service: str
+    invitation_id: int | None
+
+
 Effect = (
     OpenCase
     | RaiseAlarm
@@ -94,4 +116,6 @@ Effect = (
     | NameContact
     | SetLocale
     | SetBroadcastOptIn
+    | AnswerSurvey
+    | CompleteSurvey
 )

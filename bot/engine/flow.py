@@ -7,7 +7,7 @@ complete, its `finish` function turns the answers into effects and a reply.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -59,6 +59,7 @@ class Step:
     reader: TextReader | None = None  # typed text, read into an answer (also on choice steps)
     shown: Condition | None = None  # asked only when this holds (None: always)
     max_files: int = 1  # media steps: files it takes before moving on
+    exact: bool = False  # typed text names an option only exactly: its labels differ by a "not"
 
     def asked(self, answers: Answers) -> bool:
         return self.shown is None or self.shown(answers)
@@ -132,6 +133,13 @@ class FlowInput:
         return self.translator.datetime(self.locale, moment)
 
 
+AnswerEffects = Callable[[str, Answer, Mapping[str, Any]], tuple[Effect, ...]]
+"""What one answer (to the step keyed so, in a flow started with that data) records at once."""
+
+PromptParams = Callable[[Mapping[str, Any]], Mapping[str, str]]
+"""Catalog keys that fill the prompts' placeholders, from the data the flow was started with."""
+
+
 @dataclass(frozen=True, slots=True)
 class Flow:
     name: str
@@ -139,6 +147,14 @@ class Flow:
     steps: tuple[Step, ...]
     finish: Callable[[FlowInput], Finished]
     confirm: bool = True  # show a summary and ask before finishing (not for a lookup)
+    on_answer: AnswerEffects | None = None  # each answer recorded as it is given (a survey)
+    prompt_params: PromptParams | None = None
+    kept: str | None = None  # catalog key said when it is left unfinished: what stays
+
+    @property
+    def keeps_answers(self) -> bool:
+        """Its answers are recorded as they come: leaving it half-way loses nothing."""
+        return self.on_answer is not None
 
     def step(self, key: str) -> Step:
         for step in self.steps:

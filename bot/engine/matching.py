@@ -41,8 +41,11 @@ def names_word(text: str, words: Iterable[str]) -> bool:
     )
 
 
-def pick_option(text: str, options: Sequence[tuple[str, str, Iterable[str]]]) -> str | None:
-    """The id of the option that `text` names: by number, label, alias or a close spelling.
+def pick_option(
+    text: str, options: Sequence[tuple[str, str, Iterable[str]]], *, fuzzy: bool = True
+) -> str | None:
+    """The id of the option that `text` names: by number, label, alias or (`fuzzy`)
+    a close spelling.
 
     `options` holds (id, label as shown, alias words) in the order shown.
     """
@@ -52,7 +55,7 @@ def pick_option(text: str, options: Sequence[tuple[str, str, Iterable[str]]]) ->
     for option_id, label, aliases in options:
         if wanted == normalize(label) or wanted in {normalize(a) for a in aliases}:
             return option_id
-    if len(wanted) < MIN_FUZZY_CHARS:
+    if len(wanted) < MIN_FUZZY_CHARS or not fuzzy:
         return None  # "ya" is no misspelt "Pelayanan publik"
     # A label is named only by text of about its length: a whole sentence that
     # merely shares a few words with a short label ("... for an skck" and

@@ -92,7 +92,11 @@ class FlowSteps:
         return True
 
     def on_answered(self: TurnSpace, step: Step, answer: Answer) -> None:
-        """What an answer sets off at once: the alarm, the place of an urgent case."""
+        """What an answer sets off at once: the alarm, the place of an urgent case,
+        the record of a survey answer."""
+        flow = self.current_flow()
+        if flow is not None and flow.on_answer is not None:
+            self.reply.effects.extend(flow.on_answer(step.key, answer, self.state.flow_data))
         chosen = next((o for o in step.options if ChoiceAnswer(o.id) == answer), None)
         if chosen is not None and chosen.alarm:
             if not self.state.draft_ref:
@@ -178,7 +182,7 @@ class FlowSteps:
         message, `bot.engine.routing`) are kept, and their steps not asked."""
         flow = self.engine.flows[name]
         if self.state.flow and self.state.flow != name:
-            self.say(N_("flow.abandoned"))
+            self.say(self.left_note())
         self.state.leave_flow()
         self.state.flow = name
         self.state.flow_data = dict(data or {})
@@ -207,7 +211,8 @@ class FlowSteps:
             return
         told = {str(key) for key in self.state.flow_data.get(TOLD, [])} - {step.key}
         asked = [s.key for s in flow.asked(self.state.answers) if s.key not in told]
-        text = self.t(step.prompt)
+        params = flow.prompt_params(self.state.flow_data) if flow.prompt_params else {}
+        text = self.t(step.prompt, **{name: self.t(key) for name, key in params.items()})
         if len(asked) > 1:
             footer = self.t(
                 N_("flow.step_footer"), position=asked.index(step.key) + 1, total=len(asked)

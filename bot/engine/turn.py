@@ -13,6 +13,7 @@ from typing import Protocol
 from bot.domain.desks import DutyDesks
 from bot.domain.i18n import N_, Translator
 from bot.domain.messages import Inbound, Outbound
+from bot.domain.surveys import StartSurvey, SurveyLookup, fresh_survey
 from bot.engine.answers import Answer, Answers
 from bot.engine.effects import Effect, PlaceAnswer
 from bot.engine.faq import FaqSnapshot
@@ -41,6 +42,7 @@ class Turn:
     lookup: Lookup  # application statuses, for this citizen
     cases: tuple[CaseBrief, ...] = ()  # the citizen's recent cases, newest first
     channel: str = ""  # where the citizen writes from (a step may be asked on one channel only)
+    surveys: SurveyLookup = fresh_survey  # which survey a start leads to, and its answers so far
 
 
 @dataclass
@@ -83,6 +85,8 @@ class TurnSpace(Host, Protocol):
     def engine(self) -> Setup: ...
 
     def cancel(self) -> None: ...
+    def survey_pressed(self, start: StartSurvey | None) -> None: ...
+    def left_note(self) -> str: ...
     def say_alone(self, key: str, **params: object) -> None: ...
     def emergency_answer(self, ref: str) -> None: ...
     def alarm_jumps(self) -> bool: ...

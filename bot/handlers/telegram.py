@@ -446,6 +446,7 @@ COMMANDS = (
     ("pengaduan", "complaint", N_("command.complaint")),
     ("lapor", "report", N_("command.report")),
     ("status", "status", N_("command.status")),
+    ("survei", "survey", N_("command.survey")),
     ("bahasa", "language", N_("command.language")),
     ("batal", "cancel", N_("command.cancel")),
     ("bantuan", "help", N_("command.help")),

@@ -18,9 +18,12 @@ from typing import Any, Protocol
 from bot.domain.applications import ApplicationKind, LookupResult
 from bot.domain.messages import Inbound, MediaRef
 from bot.domain.references import new_reference
+from bot.domain.surveys import StartSurvey, SurveyProgress
 from bot.engine.core import Engine
 from bot.engine.effects import (
     AddToCase,
+    AnswerSurvey,
+    CompleteSurvey,
     NameContact,
     OpenCase,
     PlaceAnswer,
@@ -36,7 +39,7 @@ from bot.engine.stored import state_from_json, state_to_json
 from bot.engine.turn import Reply, Turn
 from bot.media.store import StoredFile
 from bot.outbox.queue import outbox_rows
-from bot.services import application_lookup
+from bot.services import application_lookup, surveys
 from bot.services.casework import CITIZEN, OPEN_STATUSES, CaseStatus
 from bot.services.duplicates import link_duplicates
 from bot.storage.direct import Tx, stored_time
@@ -174,6 +177,9 @@ def process(
             tx, contact_id=contact.id, kind=kind, number=number, birth_date=born, now=now
         )
 
+    def survey_progress(start: StartSurvey | None) -> SurveyProgress:
+        return surveys.progress(tx, contact_id=contact.id, start=start, now=now)
+
     turn = Turn(
         now=now,
         locale=contact.locale,
@@ -184,6 +190,7 @@ def process(
         lookup=lookup,
         cases=cases,
         channel=inbound.channel,
+        surveys=survey_progress,
     )
     reply = engine.handle(state, inbound, turn)
     _Effects(tx, contact.id, inbound.channel, now, duty).apply(reply)
@@ -286,6 +293,20 @@ class _Effects:
                 opted_out = None if effect.opt_in else self.at
                 values = {"opt_in": effect.opt_in, "at": opted_out, "contact_id": contact}
                 tx.execute(SET_OPT_IN, values)
+            elif isinstance(effect, AnswerSurvey | CompleteSurvey):
+                self.survey(effect, reply.locale)
+
+    def survey(self, effect: AnswerSurvey | CompleteSurvey, locale: str) -> None:
+        """A survey answer is stored the moment it is given (`bot.services.surveys`)."""
+        tx, contact, channel, now = self.tx, self.contact_id, self.channel, self.now
+        if isinstance(effect, AnswerSurvey):
+            surveys.record_answer(
+                tx, contact_id=contact, channel=channel, locale=locale, answer=effect, now=now
+            )
+        else:
+            surveys.complete(
+                tx, contact_id=contact, channel=channel, locale=locale, done=effect, now=now
+            )
 
     def open_case(self, effect: OpenCase) -> None:
         place = effect.place

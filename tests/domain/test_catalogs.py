@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 
 from bot.domain.i18n import LOCALES
 from bot.domain.references import REFERENCE_PATTERN
+from bot.services.surveys import load_surveys
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,6 +25,8 @@ def used_keys() -> set[str]:
             ROOT / package, keywords={"N_": None}, comment_tags=()
         ):
             keys.add(str(message))
+    for survey in load_surveys().values():  # survey texts are catalog keys named in data
+        keys |= survey.catalog_keys()
     return keys
 
 
