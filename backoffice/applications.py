@@ -9,16 +9,16 @@ applicant's name, date of birth or the status wording. The domain itself
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backoffice import audit
 from backoffice.officers import SignedInOfficer
-from backoffice.schemas.applications import ApplicationBase, ApplicationPublic
+from backoffice.schemas.applications import ApplicationPublic, ApplicationPut
 from bot.domain.applications import ApplicationKind
 from bot.domain.i18n import Translator
-from bot.services import applications
+from bot.services import applications, survey_invitations
 from bot.services.applications import ApplicationRecord
 
 
@@ -28,13 +28,15 @@ async def put_application(
     officer: SignedInOfficer,
     kind: ApplicationKind,
     number: str,
-    body: ApplicationBase,
+    body: ApplicationPut,
     translator: Translator,
     now: datetime,
+    survey_delay: timedelta,
 ) -> tuple[ApplicationPublic, bool]:
     """Create or replace the application; what is stored and whether it is new.
     A changed status queues a message to every subscribed citizen (wake the
-    sender after committing)."""
+    sender after committing); with `completed`, it also schedules their invitations
+    to rate the service, `survey_delay` later."""
     conn = await session.connection()
     result = await applications.put_application(
         conn,
@@ -48,17 +50,22 @@ async def put_application(
         now=now,
     )
     stored = result.application
+    detail: dict[str, audit.AuditValue] = {
+        "created": result.created,
+        "status_changed": result.status_changed,
+        "notified": result.notified,
+    }
+    if body.completed and result.status_changed:  # the service is over: rate it
+        detail["survey_invitations"] = await survey_invitations.schedule_after_application(
+            conn, application_id=stored.id, now=now, delay=survey_delay
+        )
     await audit.record(
         session,
         actor=officer.username,
         officer_id=officer.id,
         action=audit.AuditAction.APPLICATION_PUT,
         target=_target(stored),
-        detail={
-            "created": result.created,
-            "status_changed": result.status_changed,
-            "notified": result.notified,
-        },
+        detail=detail,
         now=now,
     )
     subscribers = await applications.subscriber_count(conn, application_id=stored.id)

@@ -39,6 +39,8 @@ class AuditAction(StrEnum):
     APPLICATION_LOOKUP_PAUSED = "application.lookup_paused"  # written by the bot, no officer
     ALERT_ACK = "alert.ack"  # also written by the bot for a press in the duty group
     ALERT_ESCALATED = "alert.escalated"  # written by the bot, no officer
+    SURVEY_RESULTS = "survey.results"
+    SURVEY_SUGGESTIONS = "survey.suggestions"
 
 
 async def record(

@@ -8,7 +8,7 @@ query here honours the same rule.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Subquery, exists, func, or_, sql, union_all
 from sqlmodel import col, select
@@ -179,6 +179,7 @@ async def close_case(
     resolution: str,
     translator: Translator,
     now: datetime,
+    survey_delay: timedelta,
 ) -> CasePublic:
     """Close the case and queue the citizen's notice; raises `casework.CaseClosedError`
     for a case already closed (the domain service would quietly do nothing)."""
@@ -193,6 +194,7 @@ async def close_case(
         resolution=resolution,
         translator=translator,
         now=now,
+        survey_delay=survey_delay,
     )
     await session.refresh(case)
     await _record(

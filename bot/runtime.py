@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.domain.channel import ChannelHandler
 from bot.domain.clock import Clock
 from bot.domain.i18n import Translator
+from bot.domain.survey_forms import Survey
 from bot.duty.desks import load_desks
 from bot.duty.service import DutyService
 from bot.engine.core import Engine
@@ -41,6 +42,7 @@ class Runtime:
     intake: Intake
     secret_key: bytes
     duty: DutyService
+    surveys: dict[str, Survey]  # the survey definitions (`bot/data/surveys.json`)
 
     async def close(self) -> None:
         await self.runner.close()
@@ -67,8 +69,9 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
         gate=gate,
     )
     duty = build_duty(settings, db, gate, translator, clock, handlers, on_committed=sender.wake)
+    surveys = load_surveys()
     engine = Engine(
-        flows=FLOWS | survey_flows(load_surveys()),
+        flows=FLOWS | survey_flows(surveys),
         menu=MENU,
         translator=translator,
         idle_seconds=settings.conversation_idle_seconds,
@@ -96,6 +99,7 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
         intake=Intake(db=db, runner=runner, sender=sender, clock=clock),
         secret_key=load_secret_key(settings),
         duty=duty,
+        surveys=surveys,
     )
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.runtime import Runtime
+from bot.services import survey_invitations
 from bot.storage.database import is_postgresql
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,20 @@ class Scheduler:
             max_instances=1,
             coalesce=True,
         )
+
+        self._aps.add_job(
+            self.send_survey_invitations,
+            "interval",
+            seconds=runtime.settings.survey_sweep_seconds,
+            id="send-survey-invitations",
+            max_instances=1,
+            coalesce=True,
+        )
+
+    async def send_survey_invitations(self) -> None:
+        sent = await send_survey_invitations(self.runtime)
+        if sent:
+            log.info("sent %d survey invitations", sent)
 
     async def expire_idle_conversations(self) -> None:
         expired = await self.runtime.runner.expire_idle(
@@ -78,3 +94,19 @@ class Scheduler:
             self._aps.shutdown(wait=False)
         if self._leader_conn is not None:
             await self._leader_conn.close()
+
+
+async def send_survey_invitations(runtime: Runtime) -> int:
+    """Send the survey invitations due now (`bot.services.survey_invitations`); the count."""
+    settings = runtime.settings
+    rules = survey_invitations.SendingRules(
+        min_interval=timedelta(days=settings.survey_min_interval_days),
+        whatsapp_template=bool(settings.whatsapp_survey_template),
+    )
+    async with runtime.db.begin() as conn:
+        sent = await survey_invitations.send_due(
+            conn, now=runtime.clock.now(), translator=runtime.translator, rules=rules
+        )
+    if sent:
+        runtime.sender.wake()
+    return sent

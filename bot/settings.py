@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     admin_username: str = "admin"
     admin_password: SecretStr | None = None
     survey_delay_seconds: int = 3600
+    survey_min_interval_days: int = Field(
+        default=7,
+        ge=0,
+        description="No citizen gets more than one survey invitation in this many days "
+        "(a case's own after-close survey excepted).",
+    )
     duty_telegram_chat_id: str | None = None
     timezone: str = "Asia/Jakarta"
     default_locale: str = "id"
@@ -92,6 +98,15 @@ class Settings(BaseSettings):
     whatsapp_template_parameter: str | None = Field(
         default=None,
         description="Name of the templates' reference parameter; unset: positional ({{1}}).",
+    )
+    whatsapp_survey_template: str | None = Field(
+        default=None,
+        description="Approved template inviting a citizen outside the 24-hour window to a "
+        "survey; its one body parameter is the case reference or application number (or the "
+        "survey's code). Unset: such invitations are skipped.",
+    )
+    survey_sweep_seconds: float = Field(
+        default=60.0, gt=0, description="How often the scheduler sends the survey invitations due."
     )
     duty_desks_file: Path | None = Field(
         default=None,

@@ -62,6 +62,14 @@ class ApplicationBase(BaseModel):
     note: Note = None
 
 
+class ApplicationPut(ApplicationBase):
+    """What the front office sends. `completed`: the service is over (the SKCK is ready,
+    the permit issued); with a changed status it invites the subscribed citizens to rate
+    the service. The status wording is free text, so completion is said, never guessed."""
+
+    completed: bool = False
+
+
 class ApplicationPublic(ApplicationBase):
     kind: ApplicationKind
     number: str

@@ -34,6 +34,19 @@ CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
+class Tally:
+    """The marks given for one element: their sum and how many there are."""
+
+    total: int
+    answers: int
+
+
+def tally(marks: Iterable[int]) -> Tally:
+    given = list(marks)
+    return Tally(sum(given), len(given))
+
+
+@dataclass(frozen=True, slots=True)
 class ElementScore:
     code: str
     answers: int
@@ -62,18 +75,18 @@ def grade(index: Decimal) -> str:
     return GRADES[-1][1]
 
 
-def compute(marks: Mapping[str, Iterable[int]], elements: Iterable[str]) -> IkmResult:
-    """The index from every mark given per element code, over the survey's `elements`."""
+def compute(tallies: Mapping[str, Tally], elements: Iterable[str]) -> IkmResult:
+    """The index from the marks given per element code, over the survey's `elements`."""
     scores: list[ElementScore] = []
     averages: list[Fraction] = []
     for code in elements:
-        given = list(marks.get(code, ()))
-        if not given:
+        given = tallies.get(code, Tally(0, 0))
+        if not given.answers:
             scores.append(ElementScore(code, 0, None))
             continue
-        nrr = Fraction(sum(given), len(given))
+        nrr = Fraction(given.total, given.answers)
         averages.append(nrr)
-        scores.append(ElementScore(code, len(given), rounded(nrr)))
+        scores.append(ElementScore(code, given.answers, rounded(nrr)))
     if not averages:
         return IkmResult(tuple(scores), None, None)
     index = rounded(sum(averages, Fraction(0)) / len(averages) * CONVERSION)

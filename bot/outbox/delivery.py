@@ -91,6 +91,7 @@ WAITING_FOR_NONE = WAITING.format(same="IS NULL")
 class Notice(StrEnum):
     REPLY = "case_reply"  # an officer replied
     UPDATE = "case_update"  # the case changed (closed, …)
+    SURVEY = "survey_invitation"  # an invitation to rate a service
 
 
 def is_notice(message: Outbound) -> bool:

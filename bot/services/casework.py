@@ -7,7 +7,7 @@ so a case change and the message that tells the citizen commit together.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import insert, select, update
@@ -17,6 +17,7 @@ from bot.domain.i18n import N_, Translator
 from bot.domain.messages import Outbound
 from bot.outbox import delivery
 from bot.outbox.delivery import Notice
+from bot.services.survey_invitations import schedule_after_close
 from bot.storage.direct import run_on
 from bot.storage.tables import case_messages, cases, contacts, status_changes
 
@@ -107,8 +108,10 @@ async def close(
     resolution: str,
     translator: Translator,
     now: datetime,
+    survey_delay: timedelta,
 ) -> None:
-    """Close a case with its resolution and tell the citizen (idempotent on closed cases)."""
+    """Close a case with its resolution and tell the citizen (idempotent on closed cases);
+    `survey_delay` later, the citizen is invited to rate the service (once per case)."""
     case = await _case_with_contact(conn, case_id)
     if case.status == CaseStatus.CLOSED:
         return
@@ -139,6 +142,7 @@ async def close(
             now=now,
         ),
     )
+    await schedule_after_close(conn, case_id=case_id, now=now, delay=survey_delay)
 
 
 async def _case_with_contact(conn: AsyncConnection, case_id: int) -> _CaseContact:

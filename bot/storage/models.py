@@ -336,6 +336,7 @@ class SurveyInvitation(SQLModel, table=True):
     application_id: int | None = Field(default=None, foreign_key="applications.id")
     broadcast_id: int | None = Field(default=None, foreign_key="broadcasts.id")
     status: str = Field(default="scheduled", max_length=16)  # scheduled | sent | skipped
+    skip_reason: str | None = Field(default=None, max_length=32)  # why it was not sent
     due_at: datetime
     sent_at: datetime | None = None
     created_at: datetime
@@ -353,7 +354,7 @@ class SurveyResponse(SQLModel, table=True):
     survey_code: str = Field(max_length=32)
     service: str = Field(max_length=32)
     contact_id: int = Field(foreign_key="contacts.id", index=True)
-    invitation_id: int | None = Field(default=None, foreign_key="survey_invitations.id")
+    invitation_id: int | None = Field(default=None, foreign_key="survey_invitations.id", index=True)
     channel: str = Field(max_length=16)
     locale: str = Field(max_length=8)
     started_at: datetime

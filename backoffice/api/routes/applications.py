@@ -14,7 +14,7 @@ rest of the path). They are stored in upper case, so `skck/123` and
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
@@ -23,7 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from backoffice import applications
 from backoffice.api.deps import CurrentOfficer, RuntimeDep, SessionDep
 from backoffice.officers import Role, SignedInOfficer
-from backoffice.schemas.applications import ApplicationBase, ApplicationPublic
+from backoffice.schemas.applications import ApplicationPublic, ApplicationPut
 from bot.domain.applications import MAX_NUMBER_CHARS, NUMBER_PATTERN, ApplicationKind
 from bot.runtime import Runtime
 
@@ -65,7 +65,7 @@ WriterOfficer = Annotated[SignedInOfficer, Depends(require_writer)]
 async def put_application(
     kind: ApplicationKind,
     number: Number,
-    body: ApplicationBase,
+    body: ApplicationPut,
     response: Response,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -83,6 +83,7 @@ async def put_application(
         body=body,
         translator=runtime.translator,
         now=runtime.clock.now(),
+        survey_delay=timedelta(seconds=runtime.settings.survey_delay_seconds),
     )
     await session.commit()
     runtime.sender.wake()

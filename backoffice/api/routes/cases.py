@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -128,6 +129,7 @@ async def close_case(
             resolution=body.resolution,
             translator=runtime.translator,
             now=runtime.clock.now(),
+            survey_delay=timedelta(seconds=runtime.settings.survey_delay_seconds),
         )
     except CaseClosedError:
         raise HTTPException(
