@@ -30,7 +30,9 @@ from bot.engine.flow import CaseBrief
 from bot.engine.state import ConversationState
 from bot.engine.turn import Turn
 from bot.flows import FLOWS, MENU
+from bot.flows.survey import survey_flows
 from bot.services.faq import load_shipped
+from bot.services.surveys import load_surveys
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
@@ -41,7 +43,11 @@ FAQ = snapshot(load_shipped())
 def engine() -> Engine:
     translator = Translator(ROOT / "locales", "id", "Asia/Jakarta")
     return Engine(
-        flows=FLOWS, menu=MENU, translator=translator, idle_seconds=1800, desks=load_desks()
+        flows=FLOWS | survey_flows(load_surveys()),
+        menu=MENU,
+        translator=translator,
+        idle_seconds=1800,
+        desks=load_desks(),
     )
 
 
