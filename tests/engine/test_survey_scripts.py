@@ -102,7 +102,8 @@ def test_an_invitation_pressed_at_any_moment_starts_its_survey() -> None:
     assert citizen.state.flow_data["invitation_id"] == 42
     run("> 4", citizen)
     [answer] = citizen.effects
-    assert isinstance(answer, AnswerSurvey) and answer.invitation_id == 42
+    assert isinstance(answer, AnswerSurvey)
+    assert answer.invitation_id == 42
 
 
 def test_a_half_filled_form_is_not_dropped_without_asking() -> None:

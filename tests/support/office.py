@@ -61,13 +61,20 @@ class Office:
         return self._auth
 
     async def put_application(
-        self, kind: str, number: str, *, status: str, note: str | None = None
+        self,
+        kind: str,
+        number: str,
+        *,
+        status: str,
+        note: str | None = None,
+        completed: bool = False,
     ) -> int:
         body = {
             "status": status,
             "applicant_name": "Budi Santoso",
             "birth_date": "1990-08-17",
             "note": note,
+            "completed": completed,
         }
         response = await self.http.put(
             f"/api/v1/applications/{kind}/{number}", json=body, headers=await self.headers()

@@ -56,7 +56,7 @@ def _survey(runtime: Runtime, code: str) -> Survey:
 
 def _period(first: date | None, last: date | None) -> surveys.Period:
     if first is not None and last is not None and first > last:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail="'from' is after 'to'")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="'from' is after 'to'")
     return surveys.Period(first, last)
 
 
