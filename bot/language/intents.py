@@ -17,7 +17,9 @@ How a message is read:
    remaining word stands for itself, its rough Indonesian or English stems
    ("pencurian", "dicuri", "kecurian" all reach "curi") and a few synonyms.
 3. A word the phrase lists never use is replaced by the closest one they do
-   use, when it is close enough (rapidfuzz), which absorbs typos.
+   use that starts with the same letter, when it is close enough (rapidfuzz),
+   which absorbs typos (a typo rarely hits the first letter, and "window" is
+   then no misspelt "indo").
 4. Each intent scores how much of the message's weight its vocabulary
    explains, each word counting by how specific it is to that intent, and
    how well its single best phrase matches (weighted Dice).
@@ -267,7 +269,9 @@ class IntentClassifier:
             top = max(share.values())
             self._affinity[feature] = {intent: value / top for intent, value in share.items()}
             self._idf[feature] = math.log(1 + len(self.intents) / len(share))
-        self._vocabulary = sorted(self._idf)
+        self._vocabulary: dict[str, list[str]] = defaultdict(list)
+        for feature in sorted(self._idf):
+            self._vocabulary[feature[0]].append(feature)
 
     def _weight(self, word: frozenset[str]) -> float:
         known = [self._idf[f] for f in word if f in self._idf]
@@ -282,7 +286,10 @@ class IntentClassifier:
             if len(self._typos) >= TYPO_CACHE_SIZE:
                 self._typos.clear()
             match = process.extractOne(
-                word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=_typo_cutoff(word)
+                word,
+                self._vocabulary.get(word[0], ()),
+                scorer=fuzz.ratio,
+                score_cutoff=_typo_cutoff(word),
             )
             self._typos[word] = features(match[0]) if match else None
         return self._typos[word] or found
