@@ -47,7 +47,9 @@ WISH_LABELS = {
     "opt_out": N_("intent.opt_out"),
 }
 WISHES = tuple(WISH_LABELS)
-ONLY_WHEN_SURE = ("subscribe", "opt_out")  # they change what the citizen is sent: never a guess
+# Subscribing sends the citizen more: never on a guess. An opt-out is honoured on a
+# clear reading too (ahead by CLOSE_MARGIN): sending less is the safe side of a doubt.
+ONLY_WHEN_SURE = ("subscribe",)
 CLOSE_MARGIN = 0.08  # two readings closer than this are asked about ("skck": fee or requirements?)
 WITHIN_WORDS = 4  # the longest run of words a time is looked for in
 MIN_SAYING = 3  # content words of a message that may be more about a case

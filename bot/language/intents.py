@@ -17,7 +17,9 @@ How a message is read:
    remaining word stands for itself, its rough Indonesian or English stems
    ("pencurian", "dicuri", "kecurian" all reach "curi") and a few synonyms.
 3. A word the phrase lists never use is replaced by the closest one they do
-   use, when it is close enough (rapidfuzz), which absorbs typos.
+   use that starts with the same letter, when it is close enough (rapidfuzz),
+   which absorbs typos (a typo rarely hits the first letter, and "window" is
+   then no misspelt "indo").
 4. Each intent scores how much of the message's weight its vocabulary
    explains, each word counting by how specific it is to that intent, and
    how well its single best phrase matches (weighted Dice).
@@ -28,6 +30,14 @@ How a message is read:
    intent first, the classifier acts on it at once unless another is as
    close (`Tuning.agreed_margin`): two independent readings agreeing is
    worth more than one reading's margin.
+6. A third reader, naive Bayes over the same word features (`NaiveBayes`),
+   counts a word an intent never uses against it; its posterior shares out
+   the best score (`Tuning.bayes_share`), so it may reorder the readings but
+   never makes thin evidence surer.
+
+A word right after a negation ("tidak", "jangan", "stop", …) stands for its
+negated features ("jangan kirim" reads "~kirim"), in the phrase lists and in
+a message alike: "gak mau terima info lagi" is no wish to receive it.
 
 The `Classification` carries a confidence `Tier`: confident (act at once),
 weak (offer the top three candidates) or none (offer the menu).
@@ -60,6 +70,7 @@ TYPO_SHORT_CUTOFF = 85.0  # shorter: one wrong letter (80) is another word
 TYPO_MIN_CHARS = 4
 TYPO_SHORT_CHARS = 5
 TYPO_CACHE_SIZE = 10_000
+FEATURE_CACHE_SIZE = 20_000  # words' features: the phrase lists use some 3,000 words
 
 
 class Tier(StrEnum):
@@ -96,6 +107,8 @@ class Tuning:
     ngram_share: float = 0.3  # of a score, the character n-gram model's cosine (`ngrams`)
     agreed_margin: float = 0.0  # both readers agree on the best: act when it is this far ahead
     agreed_floor: float = 0.4  # ... and its score is at least this (a loose remark is no wish)
+    bayes_share: float = 0.1  # of a score, the naive Bayes posterior times the best score
+    bayes_smoothing: float = 0.1  # added to each feature's count per intent (`NaiveBayes`)
 
 
 # -- reading text ----------------------------------------------------------
@@ -107,6 +120,8 @@ PHRASE_SLANG = pairs(_DATA["phrase_slang"])
 SYNONYMS = variant_table(_DATA["synonyms"])
 _WORDS = word_sets(_DATA["words"])
 STOPWORDS = _WORDS["stopwords"]
+NEGATIONS = _WORDS["negations"]
+NEGATED = "~"  # marks a negated feature: "jangan kirim" reads "jangan", "~kirim"
 _LAUGHTER = re.compile(r"^(?:(?:wk)+w?|(?:ha)+h?|(?:he)+h?|(?:hi)+h?|(?:xi)+|lol|lmao)$")
 _MONEY = re.compile(r"\b(?:rp\s*\d[\d.,]*|\d+(?:[.,]\d+)?\s*(?:rb|ribu|rbu|k|jt|juta))\b")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
@@ -172,6 +187,7 @@ def _without_prefix(word: str) -> set[str]:
     return set()
 
 
+@functools.lru_cache(maxsize=FEATURE_CACHE_SIZE)
 def features(word: str) -> frozenset[str]:
     """What `word` can match: itself, its stems, and their synonyms' canonical forms."""
     found = stems(word)
@@ -190,6 +206,17 @@ def content_words(text: str) -> list[str]:
 # -- the classifier --------------------------------------------------------
 
 
+def _negated(words: list[frozenset[str]], said: list[str]) -> list[frozenset[str]]:
+    """`words`, the features of the content words `said`, with each word right after a
+    negation ("tidak mau terima", "jangan kirim") standing for its negated features only."""
+    found = []
+    negated = False
+    for word, said_word in zip(words, said, strict=True):
+        found.append(frozenset(NEGATED + f for f in word) if negated else word)
+        negated = said_word in NEGATIONS
+    return found
+
+
 def _typo_cutoff(word: str) -> float:
     return TYPO_SHORT_CUTOFF if len(word) <= TYPO_SHORT_CHARS else TYPO_CUTOFF
 
@@ -205,19 +232,18 @@ class IntentClassifier:
         self.tuning = tuning or Tuning()
         self._phrase_intent: list[str] = []
         parsed: list[list[frozenset[str]]] = []
+        normalized: dict[str, list[str]] = defaultdict(list)
         for intent, found in phrases.items():
             for phrase in found:
-                if words := [features(word) for word in content_words(phrase)]:
+                said = content_words(phrase)
+                normalized[intent].append(" ".join(said))
+                if words := _negated([features(word) for word in said], said):
                     self._phrase_intent.append(intent)
                     parsed.append(words)
         self.intents = tuple(dict.fromkeys(self._phrase_intent))
-        self._ngrams = NgramModel(
-            {
-                intent: [" ".join(content_words(phrase)) for phrase in found]
-                for intent, found in phrases.items()
-            }
-        )
+        self._ngrams = NgramModel(normalized)
         self._index_features(parsed)
+        self._bayes = NaiveBayes(self._phrase_intent, parsed, self.tuning.bayes_smoothing)
         self._phrase_weight = [sum(self._weight(w) for w in words) for words in parsed]
         self._typos: dict[str, frozenset[str] | None] = {}
 
@@ -242,7 +268,9 @@ class IntentClassifier:
             top = max(share.values())
             self._affinity[feature] = {intent: value / top for intent, value in share.items()}
             self._idf[feature] = math.log(1 + len(self.intents) / len(share))
-        self._vocabulary = sorted(self._idf)
+        self._vocabulary: dict[str, list[str]] = defaultdict(list)
+        for feature in sorted(self._idf):
+            self._vocabulary[feature[0]].append(feature)
 
     def _weight(self, word: frozenset[str]) -> float:
         known = [self._idf[f] for f in word if f in self._idf]
@@ -257,7 +285,10 @@ class IntentClassifier:
             if len(self._typos) >= TYPO_CACHE_SIZE:
                 self._typos.clear()
             match = process.extractOne(
-                word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=_typo_cutoff(word)
+                word,
+                self._vocabulary.get(word[0], ()),
+                scorer=fuzz.ratio,
+                score_cutoff=_typo_cutoff(word),
             )
             self._typos[word] = features(match[0]) if match else None
         return self._typos[word] or found
@@ -265,13 +296,22 @@ class IntentClassifier:
     def classify(self, text: str) -> Classification:
         """The intents `text` most likely expresses, best first, with a confidence tier."""
         said = content_words(text)
-        by_words = self._word_scores(said)
+        words = _negated([self._spelled(word) for word in said], said)
+        by_words = self._word_scores(words)
         by_pieces = self._ngrams.scores(" ".join(said))
-        share = self.tuning.ngram_share
+        share, bayes = self.tuning.ngram_share, self.tuning.bayes_share
+        mixed = {
+            i: (1 - share) * by_words.get(i, 0.0) + share * by_pieces.get(i, 0.0)
+            for i in by_words.keys() | by_pieces.keys()
+        }
+        # The posterior only shares out the best score among the intents: thin evidence
+        # ("pelaku", "kabur") may reorder the readings but never makes one surer.
+        ceiling = max(mixed.values(), default=0.0)
+        by_bayes = self._bayes.posterior(words)
         scores = sorted(
             (
-                ((1 - share) * by_words.get(i, 0.0) + share * by_pieces.get(i, 0.0), i)
-                for i in by_words.keys() | by_pieces.keys()
+                ((1 - bayes) * v + bayes * ceiling * by_bayes.get(i, 0.0), i)
+                for i, v in mixed.items()
             ),
             reverse=True,
         )
@@ -280,9 +320,8 @@ class IntentClassifier:
         )
         return self._tiered(scores, agreed)
 
-    def _word_scores(self, said: list[str]) -> dict[str, float]:
+    def _word_scores(self, words: list[frozenset[str]]) -> dict[str, float]:
         """Per intent, the word-level score: coverage of the message and best phrase match."""
-        words = [self._spelled(word) for word in said]
         weights = [self._weight(word) for word in words]
         coverage, shared = self._evidence(words, weights)
         total = sum(weights)
@@ -332,6 +371,51 @@ class IntentClassifier:
         return Classification(Tier.CONFIDENT if confident else Tier.WEAK, candidates)
 
 
+class NaiveBayes:
+    """Multinomial naive Bayes over the same word features: per intent, how likely each
+    feature is among its phrases' words (smoothed, over the mean intent's word count),
+    and for a message the posterior over intents with equal priors. Unlike the coverage
+    score, a word an intent never uses counts against it ("hapus ... daftar" is no wish
+    to subscribe)."""
+
+    def __init__(
+        self, intents: list[str], parsed: list[list[frozenset[str]]], smoothing: float
+    ) -> None:
+        counts: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for intent, words in zip(intents, parsed, strict=True):
+            for word in words:
+                for feature in word:
+                    counts[intent][feature] += 1 / len(word)
+        vocabulary = {f for found in counts.values() for f in found}
+        # One denominator for all: an intent of few, alike phrases ("terima kasih …")
+        # would otherwise claim its words far more surely than a varied one (`none`).
+        size = sum(sum(found.values()) for found in counts.values()) / max(1, len(counts))
+        total = size + smoothing * len(vocabulary)
+        self._log: dict[str, dict[str, float]] = defaultdict(dict)
+        self._floor = dict.fromkeys(counts, math.log(smoothing / total))  # a word never used
+        for intent, found in counts.items():
+            for feature, count in found.items():
+                self._log[feature][intent] = math.log((count + smoothing) / total)
+
+    def posterior(self, words: list[frozenset[str]]) -> dict[str, float]:
+        """Per intent, its probability given the words (each by its likeliest feature);
+        empty when no word is known."""
+        logs = dict.fromkeys(self._floor, 0.0)
+        known = False
+        for word in words:
+            found = [self._log[f] for f in word if f in self._log]
+            known = known or bool(found)
+            if found:
+                for intent, floor in self._floor.items():
+                    logs[intent] += max(by.get(intent, floor) for by in found)
+        if not known:
+            return {}
+        top = max(logs.values())
+        weights = {intent: math.exp(value - top) for intent, value in logs.items()}
+        total = sum(weights.values())
+        return {intent: weight / total for intent, weight in weights.items()}
+
+
 # -- the built-in intents --------------------------------------------------
 
 
@@ -351,7 +435,7 @@ def build_classifier(
 ) -> IntentClassifier:
     """The classifier for the built-in intents plus FAQ entries (`faq:<id>`), keyed by entry id.
 
-    Building one takes tens of milliseconds (the n-gram model), so the same phrases
+    Building one takes some 0.15 s (mostly the n-gram model), so the same phrases
     and tuning give the same classifier again: it changes only in its typo memo.
     """
     given = tuple((faq_id, tuple(found)) for faq_id, found in faq_phrases.items())

@@ -10,7 +10,8 @@ import pytest
 from bot.engine.answers import ChoiceAnswer, TextAnswer
 from bot.engine.effects import AddToCase, SetBroadcastOptIn
 from bot.engine.flow import CaseBrief
-from tests.engine.script import START, Citizen, run
+from bot.language.intents import Tier
+from tests.engine.script import FAQ, START, Citizen, run
 
 OPEN = ("PGD-8",)
 
@@ -79,6 +80,21 @@ def test_negation_cancels(text: str) -> None:
 def test_subscribe_records_the_opt_in() -> None:
     citizen = run("> mau langganan info polres")
     assert citizen.effects == [SetBroadcastOptIn(opt_in=True)]
+
+
+def test_an_opt_out_read_clearly_but_not_surely_is_honoured() -> None:
+    """Sending less is the safe side of a doubt: a clear lead is enough to stop."""
+    assert FAQ.classify("off notif").tier is Tier.WEAK  # well ahead of subscribing, though
+    citizen = run("> off notif")
+    assert citizen.effects == [SetBroadcastOptIn(opt_in=False)]
+
+
+@pytest.mark.parametrize(
+    "text", ["sy ga mau nerima pengumuman lagi", "jgn kirimin sy berita lg ya", "ga mau info lagi"]
+)
+def test_a_negated_wish_to_receive_opts_out(text: str) -> None:
+    citizen = run(f"> {text}")
+    assert citizen.effects == [SetBroadcastOptIn(opt_in=False)]
 
 
 def test_a_first_message_with_the_story_starts_the_complaint_with_it() -> None:
