@@ -70,6 +70,9 @@ class Case(SQLModel, table=True):
     occurred_at: datetime | None = None  # incidents: the start of when it happened, if understood
     occurred_text: str | None = Field(default=None, sa_type=Text)  # the citizen's own words
     sla_due_at: datetime | None = Field(default=None, index=True)  # first answer due by
+    unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)  # None: the root
+    assignee_id: int | None = Field(default=None, foreign_key="officers.id", index=True)
+    confidential: bool = False  # rahasia: only the unit's supervisors, the assignee and admins
     created_at: datetime = Field(index=True)
     updated_at: datetime
     closed_at: datetime | None = None
@@ -204,6 +207,23 @@ class DeadLetter(SQLModel, table=True):
     replayed_at: datetime | None = None
 
 
+class Unit(SQLModel, table=True):
+    """A police unit: the root (Polda), Polres under it, Polsek under those.
+
+    `area` (JSON, optional) is where the unit's incidents happen: a polygon of
+    `[latitude, longitude]` points, or a centre and a radius in kilometres.
+    """
+
+    __tablename__ = "units"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=200)
+    parent_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    area: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime
+
+
 class Officer(SQLModel, table=True):
     __tablename__ = "officers"
 
@@ -212,6 +232,7 @@ class Officer(SQLModel, table=True):
     full_name: str = Field(default="", max_length=200)
     password_hash: str = Field(max_length=400)
     role: str = Field(default="officer", max_length=16)
+    unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)  # None: the root
     active: bool = True
     created_at: datetime
 

@@ -35,6 +35,7 @@ from bot.storage.models import (
     SurveyAnswer,
     SurveyInvitation,
     SurveyResponse,
+    Unit,
 )
 
 
@@ -69,3 +70,4 @@ broadcast_recipients = table_of(BroadcastRecipient)
 survey_invitations = table_of(SurveyInvitation)
 survey_responses = table_of(SurveyResponse)
 survey_answers = table_of(SurveyAnswer)
+units = table_of(Unit)
