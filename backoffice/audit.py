@@ -39,6 +39,11 @@ class AuditAction(StrEnum):
     APPLICATION_LOOKUP_PAUSED = "application.lookup_paused"  # written by the bot, no officer
     ALERT_ACK = "alert.ack"  # also written by the bot for a press in the duty group
     ALERT_ESCALATED = "alert.escalated"  # written by the bot, no officer
+    BROADCAST_CREATE = "broadcast.create"
+    BROADCAST_APPROVE = "broadcast.approve"
+    BROADCAST_PAUSE = "broadcast.pause"
+    BROADCAST_RESUME = "broadcast.resume"
+    BROADCAST_CANCEL = "broadcast.cancel"
 
 
 async def record(

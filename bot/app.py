@@ -176,6 +176,7 @@ def whatsapp_from(settings: Settings) -> whatsapp.WhatsAppChannel | None:
     names = {
         Notice.REPLY.value: settings.whatsapp_reply_template,
         Notice.UPDATE.value: settings.whatsapp_update_template,
+        Notice.BROADCAST.value: settings.whatsapp_broadcast_template,
     }
     templates = whatsapp.Templates(
         names={purpose: name for purpose, name in names.items() if name},

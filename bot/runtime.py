@@ -21,6 +21,7 @@ from bot.ingress.intake import Intake
 from bot.ingress.runner import ConversationRunner
 from bot.media.store import MediaStore
 from bot.outbox.sender import OutboxSender, RetryPolicy
+from bot.services.broadcasts import BroadcastSender
 from bot.settings import Settings
 from bot.storage.database import WriteGate, create_engine
 from bot.storage.direct import writer_for
@@ -39,6 +40,7 @@ class Runtime:
     intake: Intake
     secret_key: bytes
     duty: DutyService
+    broadcasts: BroadcastSender
 
     async def close(self) -> None:
         await self.runner.close()
@@ -94,6 +96,16 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
         intake=Intake(db=db, runner=runner, sender=sender, clock=clock),
         secret_key=load_secret_key(settings),
         duty=duty,
+        broadcasts=BroadcastSender(
+            writer=writer,
+            clock=clock,
+            translator=translator,
+            channels=tuple(handlers),
+            batch_size=settings.broadcast_batch_size,
+            whatsapp_template=settings.whatsapp_broadcast_template,
+            timezone=settings.timezone,
+            on_committed=sender.wake,
+        ),
     )
 
 

@@ -44,6 +44,20 @@ class Scheduler:
             max_instances=1,
             coalesce=True,
         )
+        self._aps.add_job(
+            self.send_broadcasts,
+            "interval",
+            seconds=runtime.settings.broadcast_sweep_seconds,
+            id="send-broadcasts",
+            max_instances=1,
+            coalesce=True,
+        )
+
+    async def send_broadcasts(self) -> None:
+        """Enqueue the broadcasts that are due (each claimed, so never by two schedulers)."""
+        enqueued = await self.runtime.broadcasts.run_due()
+        if enqueued:
+            log.info("enqueued %d broadcast copies", enqueued)
 
     async def expire_idle_conversations(self) -> None:
         expired = await self.runtime.runner.expire_idle(

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from backoffice.api.routes import alerts, applications, audit, auth, case_media, cases, faq
+from backoffice.api.routes import (
+    alerts,
+    applications,
+    audit,
+    auth,
+    broadcasts,
+    case_media,
+    cases,
+    faq,
+)
 
 
 def build_api_router() -> APIRouter:
@@ -17,4 +26,5 @@ def build_api_router() -> APIRouter:
     router.include_router(applications.router)
     router.include_router(alerts.router)
     router.include_router(audit.router)
+    router.include_router(broadcasts.router)
     return router
