@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backoffice.officers import Role, add_officer
 from bot.domain.clock import ManualClock
 from bot.runtime import Runtime
+from bot.services.broadcasts import BROADCAST_PRIORITY
 from bot.storage.tables import broadcast_recipients, outbox
 from tests.support.office import sign_in
 from tests.support.outbox import settle
@@ -73,14 +74,12 @@ async def send_all(runtime: Runtime) -> None:
         await settle(runtime)
 
 
-async def copies_per_contact(runtime: Runtime, broadcast_id: int) -> dict[int, int]:
-    """contact id -> outbox rows made for them by the broadcast (every run)."""
+async def copies_per_contact(runtime: Runtime) -> dict[int, int]:
+    """contact id -> outbox rows at the broadcasts' priority (every broadcast, every run),
+    whether or not a recipient row points at them."""
     query = (
         select(outbox.c.contact_id, func.count())
-        .select_from(
-            outbox.join(broadcast_recipients, broadcast_recipients.c.outbox_id == outbox.c.id)
-        )
-        .where(broadcast_recipients.c.broadcast_id == broadcast_id)
+        .where(outbox.c.priority == BROADCAST_PRIORITY)
         .group_by(outbox.c.contact_id)
     )
     async with runtime.db.connect() as conn:
