@@ -18,7 +18,7 @@ from bot.domain.clock import ManualClock
 from bot.runtime import Runtime
 from bot.services.broadcasts import LEASE
 from bot.settings import Settings
-from bot.storage.tables import broadcasts, survey_invitations
+from bot.storage.tables import broadcasts, contacts, survey_invitations
 from tests.conftest import ADMIN_PASSWORD
 from tests.support.broadcasts import Broadcasts, copies_per_contact, recipients, send_all
 from tests.support.fake_telegram import FakeBotAPI
@@ -368,3 +368,18 @@ async def report(citizen: WhatsAppCitizen, message_id: str, state: str) -> None:
     response = await citizen.post(notification(statuses=[status(message_id, state)]))
     assert response.status_code == 200
     await settle(citizen.runtime)
+
+
+@pytest.mark.parametrize(
+    ("on", "off"), [("/langganan", "/berhenti"), ("/subscribe", "/stop"), ("langganan", "stop")]
+)
+async def test_citizens_opt_in_and_out_with_the_commands(
+    client: httpx.AsyncClient, fake_api: FakeBotAPI, runtime: Runtime, on: str, off: str
+) -> None:
+    ani = on_telegram(client, fake_api, runtime, 7300)
+    assert any("pengumuman" in text for text in await ani.say(on))
+    async with runtime.db.connect() as conn:
+        assert (await conn.scalar(select(contacts.c.broadcast_opt_in))) is True
+    assert any("tidak akan menerima" in text for text in await ani.say(off))
+    async with runtime.db.connect() as conn:
+        assert (await conn.scalar(select(contacts.c.broadcast_opt_in))) is False
