@@ -1,4 +1,5 @@
-"""Who a broadcast reaches: citizens who opted in, narrowed by channel, language and activity.
+"""Who a broadcast reaches: citizens who opted in (and have not blocked pintu), narrowed
+by channel, language and activity.
 
 The same filter counts the audience when a broadcast is created and streams
 it, in batches by contact id, when the broadcast is sent; so `audience_size`
@@ -58,7 +59,8 @@ class Audience:
         if started is not None:
             opted = _OPTED_IN_OR_LATELY_OUT
             params["started"] = tx.time(started)
-        conditions = [opted, f"contacts.channel IN ({listed})"]
+        # Who blocked pintu cannot be reached (Telegram tells, and a send's 403 too).
+        conditions = [opted, "contacts.reachable = :yes", f"contacts.channel IN ({listed})"]
         if self.locale:
             conditions.append("contacts.locale = :locale")
             params["locale"] = self.locale

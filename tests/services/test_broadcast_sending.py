@@ -21,7 +21,7 @@ from bot.settings import Settings
 from bot.storage.tables import broadcasts, contacts, survey_invitations
 from tests.conftest import ADMIN_PASSWORD
 from tests.support.broadcasts import Broadcasts, copies_per_contact, recipients, send_all
-from tests.support.fake_telegram import FakeBotAPI
+from tests.support.fake_telegram import FakeBotAPI, text_update
 from tests.support.fake_whatsapp import FakeGraphAPI, notification, status
 from tests.support.office import sign_in
 from tests.support.outbox import settle
@@ -383,3 +383,21 @@ async def test_citizens_opt_in_and_out_with_the_commands(
     assert any("tidak akan menerima" in text for text in await ani.say(off))
     async with runtime.db.connect() as conn:
         assert (await conn.scalar(select(contacts.c.broadcast_opt_in))) is False
+
+
+@pytest.mark.parametrize("run_workers", [False])
+async def test_a_conversation_goes_before_the_broadcast_queued_ahead_of_it(
+    client: httpx.AsyncClient, fake_api: FakeBotAPI, runtime: Runtime
+) -> None:
+    await subscribed_on_telegram(client, fake_api, runtime, 4)
+    office = await admin(client)
+    await office.created(message={"id": NOTICE})
+    await runtime.broadcasts.run_due()  # four copies wait in the outbox
+    newcomer = on_telegram(client, fake_api, runtime, 7400)
+    response = await newcomer.post(text_update(990_001, newcomer.chat_id, "halo"))
+    assert response.status_code == 200
+    runtime.sender.batch_size = 1  # one send a pass: which goes first?
+    assert await runtime.sender.send_due_on("telegram") == 1
+    assert int(fake_api.sent()[-1]["chat_id"]) == newcomer.chat_id
+    await send_all(runtime)
+    assert sum(NOTICE in text for text in fake_api.texts_to(newcomer.chat_id)) == 0
