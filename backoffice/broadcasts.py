@@ -100,6 +100,9 @@ async def create_broadcast(
     when that audience is `approval_min` citizens or more."""
     if body.survey is not None and body.survey not in KNOWN_SURVEYS:
         raise BroadcastInvalid(f"unknown survey {body.survey!r}")
+    channel = body.audience.channel
+    if channel is not None and channel not in policy.channels:
+        raise BroadcastInvalid(f"the {channel} channel is not on in this service")
     first_run = _first_run(body, policy.timezone, now)
     audience = Audience(**body.audience.model_dump())
     size = await run_on(

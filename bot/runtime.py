@@ -23,7 +23,7 @@ from bot.media.store import MediaStore
 from bot.outbox.sender import OutboxSender, RetryPolicy
 from bot.services.broadcasts import BroadcastSender
 from bot.settings import Settings
-from bot.storage.database import WriteGate, create_engine
+from bot.storage.database import WriteGate, create_engine, is_postgresql
 from bot.storage.direct import writer_for
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
             whatsapp_template=settings.whatsapp_broadcast_template,
             timezone=settings.timezone,
             on_committed=sender.wake,
+            concurrent_writers=is_postgresql(db),
         ),
     )
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.storage.direct import Tx
+from bot.storage.direct import Row, Tx
 
 _COPIES = "SELECT outbox_id FROM broadcast_recipients WHERE broadcast_id = :broadcast_id"
 PAUSE = f"""UPDATE outbox SET status = 'paused'
@@ -26,6 +26,13 @@ WHERE status IN ('pending', 'paused', 'held') AND id IN ({_COPIES})"""  # noqa: 
 WITHDRAW = """UPDATE outbox SET status = 'cancelled'
 WHERE contact_id = :contact_id AND status IN ('pending', 'paused', 'held') AND id IN
 (SELECT outbox_id FROM broadcast_recipients WHERE contact_id = :contact_id AND status = 'queued')
+RETURNING id"""
+WITHDRAW_RANGE = """UPDATE outbox SET status = 'cancelled'
+WHERE status IN ('pending', 'paused', 'held') AND id IN (SELECT outbox_id FROM broadcast_recipients
+JOIN contacts ON contacts.id = broadcast_recipients.contact_id
+WHERE broadcast_recipients.broadcast_id = :broadcast_id AND broadcast_recipients.run = :run
+AND broadcast_recipients.contact_id BETWEEN :first AND :last
+AND broadcast_recipients.status = 'queued' AND contacts.broadcast_opt_in = :no)
 RETURNING id"""
 OPTED_OUT = "UPDATE broadcast_recipients SET status = 'opted_out' WHERE outbox_id = :outbox_id"
 COUNTS = """SELECT broadcast_recipients.status, outbox.status, broadcast_recipients.delivery,
@@ -68,7 +75,17 @@ def cancel(tx: Tx, broadcast_id: int) -> None:
 def withdraw(tx: Tx, contact_id: int) -> int:
     """The citizen opted out: their unsent copies of every broadcast are dropped
     and counted `opted_out`. The number dropped."""
-    dropped = tx.rows(WITHDRAW, {"contact_id": contact_id})
+    return _opted_out(tx, tx.rows(WITHDRAW, {"contact_id": contact_id}))
+
+
+def withdraw_range(tx: Tx, broadcast_id: int, run: int, *, first: int, last: int) -> int:
+    """`withdraw` for the recipients of one batch who have opted out by now."""
+    values = {"broadcast_id": broadcast_id, "run": run, "first": first, "last": last, "no": False}
+    return _opted_out(tx, tx.rows(WITHDRAW_RANGE, values))
+
+
+def _opted_out(tx: Tx, dropped: list[Row]) -> int:
+    """Count the dropped copies (outbox ids) as `opted_out`; how many."""
     if dropped:
         tx.execute_many(OPTED_OUT, [{"outbox_id": row[0]} for row in dropped])
     return len(dropped)

@@ -94,8 +94,11 @@ class _Run:
 
 @dataclass(frozen=True, slots=True)
 class _Batch:
+    """What one batch did: copies enqueued, for the contacts from `first` to `last` (ids)."""
+
     enqueued: int
-    cursor: int | None  # None: the audience is exhausted
+    first: int
+    last: int
 
 
 class BroadcastSender:
@@ -110,6 +113,7 @@ class BroadcastSender:
         whatsapp_template: str | None,
         timezone: str,
         on_committed: Callable[[], None],
+        concurrent_writers: bool = False,
     ) -> None:
         self.writer = writer
         self.clock = clock
@@ -119,6 +123,8 @@ class BroadcastSender:
         self.whatsapp_template = whatsapp_template
         self.timezone = timezone
         self.on_committed = on_committed
+        # PostgreSQL: other transactions commit while a batch runs (see `_recheck`).
+        self.concurrent_writers = concurrent_writers
 
     async def run_due(self, *, max_batches: int | None = None) -> int:
         """Enqueue every due broadcast (at most `max_batches` batches each); recipients enqueued."""
@@ -143,14 +149,16 @@ class BroadcastSender:
             except LostClaim:
                 log.info("broadcast %s: paused, cancelled or taken over", broadcast_id)
                 return enqueued
-            batches += 1
-            enqueued += batch.enqueued
-            if batch.enqueued:
-                self.on_committed()
-            if batch.cursor is None:
+            if batch is None:  # the audience is exhausted
                 await self.writer.run(partial(self._finish, run=run))
                 return enqueued
-            cursor = batch.cursor
+            batches += 1
+            enqueued += batch.enqueued
+            if batch.enqueued and self.concurrent_writers:
+                await self.writer.run(partial(self._recheck, run=run, batch=batch))
+            if batch.enqueued:
+                self.on_committed()
+            cursor = batch.last
         await self.writer.run(partial(_release, run=run))  # stopped early: free to go on
         return enqueued
 
@@ -173,7 +181,7 @@ class BroadcastSender:
         )
         return claimed, cursor
 
-    def _batch(self, tx: Tx, *, run: _Run, cursor: int) -> _Batch:
+    def _batch(self, tx: Tx, *, run: _Run, cursor: int) -> _Batch | None:
         now = self.clock.now()
         held = {"id": run.broadcast_id, "run": run.run, "cursor": cursor}
         if not tx.execute(HOLD, held | {"until": tx.time(now + LEASE)}):
@@ -188,11 +196,22 @@ class BroadcastSender:
             size=self.batch_size,
         )
         if not members:
-            return _Batch(0, None)
+            return None
         enqueued = sum(self._enqueue(tx, run, member, now) for member in members)
         last = members[-1].contact_id
         tx.execute(ADVANCE, {"id": run.broadcast_id, "cursor": last, "now": tx.time(now)})
-        return _Batch(enqueued, last)
+        return _Batch(enqueued, members[0].contact_id, last)
+
+    @staticmethod
+    def _recheck(tx: Tx, *, run: _Run, batch: _Batch) -> None:
+        """Withdraw the copies of who opted out while the batch was being written.
+
+        Their opt-out could not see the batch's rows, nor the batch their
+        opt-out; this later transaction sees both (before the copies are woken).
+        """
+        broadcast_control.withdraw_range(
+            tx, run.broadcast_id, run.run, first=batch.first, last=batch.last
+        )
 
     def _enqueue(self, tx: Tx, run: _Run, member: Member, now: datetime) -> bool:
         """One recipient's copy; False when they have it already, opted out, or are skipped."""

@@ -47,6 +47,7 @@ async def subscriber(client: httpx.AsyncClient) -> WebCitizen:
         ({"send_at": "2026-11-27T09:00:00+07:00"}, "in the past"),
         ({"send_at": "2026-12-01T09:00:00"}, "UTC offset"),
         ({"audience": {"channel": "sms"}}, "'telegram', 'whatsapp' or 'web'"),
+        ({"audience": {"channel": "telegram"}}, "not on in this service"),
         ({"audience": {"locale": "fr"}}, "'id' or 'en'"),
         ({"audience": {"active_within_days": 0}}, "greater than or equal to 1"),
         ({"audience": {"everyone": True}}, "Extra inputs"),
