@@ -41,6 +41,11 @@ class AuditAction(StrEnum):
     ALERT_ESCALATED = "alert.escalated"  # written by the bot, no officer
     SURVEY_RESULTS = "survey.results"
     SURVEY_SUGGESTIONS = "survey.suggestions"
+    BROADCAST_CREATE = "broadcast.create"
+    BROADCAST_APPROVE = "broadcast.approve"
+    BROADCAST_PAUSE = "broadcast.pause"
+    BROADCAST_RESUME = "broadcast.resume"
+    BROADCAST_CANCEL = "broadcast.cancel"
 
 
 async def record(

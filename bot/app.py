@@ -125,6 +125,18 @@ def create_app(
     return app
 
 
+def headroom(rate: float) -> float:
+    """The channel-wide burst pintu allows itself: half a second's worth.
+
+    The platform allows about a second's worth at once. Sending at the full
+    rate after spending all of it would leave the platform's budget empty,
+    and a few milliseconds of network jitter would then bring two sends
+    closer than it takes: a 429. Half the burst keeps the other half as slack
+    (measured in bench/broadcast.py: zero refusals at 99.9 % of the rate).
+    """
+    return max(1.0, rate / 2)
+
+
 def telegram_from(settings: Settings) -> telegram.TelegramChannel | None:
     """The Telegram channel when a bot token is configured (then a secret is required)."""
     if settings.telegram_bot_token is None:
@@ -133,7 +145,7 @@ def telegram_from(settings: Settings) -> telegram.TelegramChannel | None:
         raise ValueError("PINTU_TELEGRAM_WEBHOOK_SECRET is required when Telegram is on")
     pacer = Pacer(
         overall_rate=settings.telegram_messages_per_second,
-        overall_burst=settings.telegram_messages_per_second,
+        overall_burst=headroom(settings.telegram_messages_per_second),
         per_recipient_rate=settings.telegram_chat_messages_per_second,
         per_recipient_burst=settings.telegram_chat_burst,
     )
@@ -169,7 +181,7 @@ def whatsapp_from(settings: Settings) -> whatsapp.WhatsAppChannel | None:
     )
     pacer = Pacer(
         overall_rate=settings.whatsapp_messages_per_second,
-        overall_burst=settings.whatsapp_messages_per_second,
+        overall_burst=headroom(settings.whatsapp_messages_per_second),
         per_recipient_rate=1 / settings.whatsapp_pair_seconds,
         per_recipient_burst=settings.whatsapp_pair_burst,
     )
@@ -177,6 +189,7 @@ def whatsapp_from(settings: Settings) -> whatsapp.WhatsAppChannel | None:
         Notice.REPLY.value: settings.whatsapp_reply_template,
         Notice.UPDATE.value: settings.whatsapp_update_template,
         Notice.SURVEY.value: settings.whatsapp_survey_template,
+        Notice.BROADCAST.value: settings.whatsapp_broadcast_template,
     }
     templates = whatsapp.Templates(
         names={purpose: name for purpose, name in names.items() if name},

@@ -23,9 +23,10 @@ from bot.ingress.intake import Intake
 from bot.ingress.runner import ConversationRunner
 from bot.media.store import MediaStore
 from bot.outbox.sender import OutboxSender, RetryPolicy
+from bot.services.broadcasts import BroadcastSender
 from bot.services.surveys import load_surveys
 from bot.settings import Settings
-from bot.storage.database import WriteGate, create_engine
+from bot.storage.database import WriteGate, create_engine, is_postgresql
 from bot.storage.direct import writer_for
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class Runtime:
     secret_key: bytes
     duty: DutyService
     surveys: dict[str, Survey]  # the survey definitions (`bot/data/surveys.json`)
+    broadcasts: BroadcastSender
 
     async def close(self) -> None:
         await self.runner.close()
@@ -100,6 +102,17 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
         secret_key=load_secret_key(settings),
         duty=duty,
         surveys=surveys,
+        broadcasts=BroadcastSender(
+            writer=writer,
+            clock=clock,
+            translator=translator,
+            channels=tuple(handlers),
+            batch_size=settings.broadcast_batch_size,
+            whatsapp_template=settings.whatsapp_broadcast_template,
+            timezone=settings.timezone,
+            on_committed=sender.wake,
+            concurrent_writers=is_postgresql(db),
+        ),
     )
 
 

@@ -30,31 +30,28 @@ class Scheduler:
         self.runtime = runtime
         self._aps = AsyncIOScheduler(timezone=runtime.settings.timezone)
         self._leader_conn: AsyncConnection | None = None
-        self._aps.add_job(
-            self.expire_idle_conversations,
-            "interval",
-            seconds=runtime.settings.idle_sweep_seconds,
-            id="expire-idle-conversations",
-            max_instances=1,
-            coalesce=True,
+        settings = runtime.settings
+        jobs = (
+            (self.expire_idle_conversations, settings.idle_sweep_seconds),
+            (self.escalate_duty_alerts, settings.duty_sweep_seconds),
+            (self.send_broadcasts, settings.broadcast_sweep_seconds),
+            (self.send_survey_invitations, settings.survey_sweep_seconds),
         )
-        self._aps.add_job(
-            self.escalate_duty_alerts,
-            "interval",
-            seconds=runtime.settings.duty_sweep_seconds,
-            id="escalate-duty-alerts",
-            max_instances=1,
-            coalesce=True,
-        )
+        for job, seconds in jobs:
+            self._aps.add_job(
+                job,
+                "interval",
+                seconds=seconds,
+                id=job.__name__.replace("_", "-"),
+                max_instances=1,
+                coalesce=True,
+            )
 
-        self._aps.add_job(
-            self.send_survey_invitations,
-            "interval",
-            seconds=runtime.settings.survey_sweep_seconds,
-            id="send-survey-invitations",
-            max_instances=1,
-            coalesce=True,
-        )
+    async def send_broadcasts(self) -> None:
+        """Enqueue the broadcasts that are due (each claimed, so never by two schedulers)."""
+        enqueued = await self.runtime.broadcasts.run_due()
+        if enqueued:
+            log.info("enqueued %d broadcast copies", enqueued)
 
     async def send_survey_invitations(self) -> None:
         sent = await send_survey_invitations(self.runtime)

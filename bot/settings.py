@@ -124,6 +124,24 @@ class Settings(BaseSettings):
         default=15.0, gt=0, description="How often the scheduler looks for alerts to re-send."
     )
 
+    broadcast_approval_min: int = Field(
+        default=100,
+        ge=1,
+        description="A broadcast to at least this many citizens needs a second admin's approval.",
+    )
+    whatsapp_broadcast_template: str | None = Field(
+        default=None,
+        description="Approved template carrying a broadcast to a WhatsApp citizen outside the "
+        "24-hour window (its one body parameter is the announcement); unset: such citizens "
+        "are skipped.",
+    )
+    broadcast_batch_size: int = Field(
+        default=500, ge=1, description="Recipients enqueued per transaction of a broadcast."
+    )
+    broadcast_sweep_seconds: float = Field(
+        default=5.0, gt=0, description="How often the scheduler looks for broadcasts due."
+    )
+
     # The catalogs shipped in the package (in a checkout, a link to the top-level locales/).
     locales_dir: Path = Path(__file__).resolve().parent / "locales"
 

@@ -9,6 +9,7 @@ from backoffice.api.routes import (
     applications,
     audit,
     auth,
+    broadcasts,
     case_media,
     cases,
     faq,
@@ -27,4 +28,5 @@ def build_api_router() -> APIRouter:
     router.include_router(alerts.router)
     router.include_router(audit.router)
     router.include_router(surveys.router)
+    router.include_router(broadcasts.router)
     return router

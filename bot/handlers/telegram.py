@@ -451,6 +451,7 @@ COMMANDS = (
     ("batal", "cancel", N_("command.cancel")),
     ("bantuan", "help", N_("command.help")),
     ("berhenti", "stop", N_("command.stop")),
+    ("langganan", "subscribe", N_("command.subscribe")),
 )
 
 

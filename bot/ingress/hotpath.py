@@ -39,7 +39,7 @@ from bot.engine.stored import state_from_json, state_to_json
 from bot.engine.turn import Reply, Turn
 from bot.media.store import StoredFile
 from bot.outbox.queue import outbox_rows
-from bot.services import application_lookup, surveys
+from bot.services import application_lookup, broadcast_control, surveys
 from bot.services.casework import CITIZEN, OPEN_STATUSES, CaseStatus
 from bot.services.duplicates import link_duplicates
 from bot.storage.direct import Tx, stored_time
@@ -293,6 +293,8 @@ class _Effects:
                 opted_out = None if effect.opt_in else self.at
                 values = {"opt_in": effect.opt_in, "at": opted_out, "contact_id": contact}
                 tx.execute(SET_OPT_IN, values)
+                if not effect.opt_in:  # at once: not even a copy already queued goes out
+                    broadcast_control.withdraw(tx, contact)
             elif isinstance(effect, AnswerSurvey | CompleteSurvey):
                 self.survey(effect, reply.locale)
 

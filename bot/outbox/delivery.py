@@ -80,8 +80,15 @@ ADVANCE = {
     else SET_STATUS + " AND delivery_status IS NULL"
     for status, below in _BELOW.items()
 }
-REPORTED = """SELECT case_message_id, payload FROM outbox
+REPORTED = """SELECT case_message_id, payload, id FROM outbox
 WHERE channel = :channel AND external_message_id = :external_message_id LIMIT 1"""
+# A broadcast's copy: delivered, then read, never back.
+RECIPIENT_REPORTED = {
+    "delivered": """UPDATE broadcast_recipients SET delivery = 'delivered'
+WHERE outbox_id = :outbox_id AND delivery IS NULL""",
+    "read": """UPDATE broadcast_recipients SET delivery = 'read'
+WHERE outbox_id = :outbox_id AND (delivery IS NULL OR delivery = 'delivered')""",
+}
 WAITING = """SELECT payload FROM outbox WHERE contact_id = :contact_id
 AND status IN ('pending', 'sending') AND case_message_id {same}"""
 WAITING_FOR_MESSAGE = WAITING.format(same="= :case_message_id")
@@ -92,6 +99,7 @@ class Notice(StrEnum):
     REPLY = "case_reply"  # an officer replied
     UPDATE = "case_update"  # the case changed (closed, …)
     SURVEY = "survey_invitation"  # an invitation to rate a service
+    BROADCAST = "broadcast"  # an announcement to subscribers (the parameter is its text)
 
 
 def is_notice(message: Outbound) -> bool:
@@ -189,14 +197,19 @@ def advance(
 def record_report(tx: Tx, *, channel: str, external_message_id: str, status: str) -> None:
     """A platform's report that the message it knows as `external_message_id` was
     sent, delivered or read (failures go through the outbox sender, which knows
-    what to do about them)."""
+    what to do about them). A message that is no case message's may be a
+    broadcast's copy, whose recipient row keeps delivered and read."""
     platform = _PLATFORM.get(status)
     if platform is None:
         return
     found = tx.rows(REPORTED, {"channel": channel, "external_message_id": external_message_id})
-    if not found or found[0][0] is None:
+    if not found:
         return
-    case_message_id, payload = found[0]
+    case_message_id, payload, row_id = found[0]
+    if case_message_id is None:
+        if platform in RECIPIENT_REPORTED:
+            tx.execute(RECIPIENT_REPORTED[platform], {"outbox_id": row_id})
+        return
     advance(tx, case_message_id, platform, notice=is_notice(Outbound.from_json(payload)))
 
 

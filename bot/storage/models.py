@@ -422,6 +422,9 @@ class Broadcast(SQLModel, table=True):
     next_run_at: datetime | None = Field(default=None, index=True)
     run: int = 0
     cursor: int = 0
+    # The scheduler sending a run holds it until then (a lease), so no other one can.
+    claimed_until: datetime | None = None
+    run_started_at: datetime | None = None  # who opts out after this is counted `opted_out`
     created_at: datetime
     updated_at: datetime
 
@@ -438,4 +441,5 @@ class BroadcastRecipient(SQLModel, table=True):
     contact_id: int = Field(foreign_key="contacts.id", index=True)
     outbox_id: int | None = Field(default=None, foreign_key="outbox.id", index=True)
     status: str = Field(default="queued", max_length=16)  # queued | opted_out | skipped
+    delivery: str | None = Field(default=None, max_length=16)  # delivered | read (the platform's)
     created_at: datetime
