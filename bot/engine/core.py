@@ -162,6 +162,11 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases, Routing, Surveying):
             Outbound(text=text, choices=shown, expects=expects, prompt_token=token)
         )
 
+    def set_broadcasts(self, *, opt_in: bool, said: str) -> None:
+        """Opt in to announcements and surveys, or out of them, and say `said`."""
+        self.reply.effects.append(SetBroadcastOptIn(opt_in=opt_in))
+        self.say(said)
+
     def wait_for(self, wait: Wait) -> None:
         self.state.wait = wait
         wait.ask(self)
@@ -297,8 +302,7 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases, Routing, Surveying):
         elif action == "language":
             self.choose_language(argument)
         elif action == "stop":
-            self.reply.effects.append(SetBroadcastOptIn(opt_in=False))
-            self.say(N_("broadcast.stopped"))
+            self.set_broadcasts(opt_in=False, said=N_("broadcast.stopped"))
             self.prompt_again(or_menu=False)
         else:
             self.say(N_("privacy.full"))

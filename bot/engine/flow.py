@@ -83,9 +83,16 @@ class CaseActions:
     """Next, what to do with the citizen's own cases (add to one, or the menu)."""
 
 
-Next = StartFlow | AnythingElse | CaseActions
+@dataclass(frozen=True, slots=True)
+class OfferBroadcasts:
+    """Next, once a journey is done: offer announcements and surveys to a citizen who
+    has neither subscribed nor declined (`bot.engine.waits.broadcast_offer`)."""
+
+
+Next = StartFlow | AnythingElse | CaseActions | OfferBroadcasts
 ANYTHING_ELSE = AnythingElse()
 CASE_ACTIONS = CaseActions()
+OFFER_BROADCASTS = OfferBroadcasts()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from typing import Protocol
 from bot.domain.i18n import N_
 from bot.domain.messages import Choice, Expect, Outbound
 from bot.engine.answers import Answer, Answers, ChoiceAnswer, TextAnswer
-from bot.engine.effects import AddToCase, SetBroadcastOptIn
+from bot.engine.effects import AddToCase
 from bot.engine.flow import Flow, Reading, TextReader
 from bot.engine.matching import is_greeting, names_word
 from bot.engine.turn import TurnSpace
@@ -156,8 +156,9 @@ class Routing:
         elif intent == "thanks":
             self.say(N_("thanks.reply"))
         elif intent in ("subscribe", "opt_out"):
-            self.reply.effects.append(SetBroadcastOptIn(opt_in=intent == "subscribe"))
-            self.say(N_("broadcast.started") if intent == "subscribe" else N_("broadcast.stopped"))
+            subscribing = intent == "subscribe"
+            said = N_("broadcast.started") if subscribing else N_("broadcast.stopped")
+            self.set_broadcasts(opt_in=subscribing, said=said)
         elif intent.startswith(FAQ_PREFIX) and entry is not None:
             self.reply.messages.append(Outbound(text=entry.answer_in(self.reply.locale)))
             self.show_menu(N_("faq.anything_else"))

@@ -19,7 +19,16 @@ from bot.engine.answers import (
 )
 from bot.engine.effects import PlaceAnswer, RaiseAlarm, ShareLocation
 from bot.engine.emergencies import dialable
-from bot.engine.flow import AnythingElse, CaseActions, Flow, FlowInput, Reading, StartFlow, Step
+from bot.engine.flow import (
+    AnythingElse,
+    CaseActions,
+    Flow,
+    FlowInput,
+    OfferBroadcasts,
+    Reading,
+    StartFlow,
+    Step,
+)
 from bot.engine.reading import (
     DONE_ID,
     SKIP_ID,
@@ -32,6 +41,7 @@ from bot.engine.reading import (
 )
 from bot.engine.state import CONFIRM_STEP
 from bot.engine.turn import CONFIRM_OPTIONS, TurnSpace
+from bot.engine.waits.broadcast_offer import OfferingBroadcasts
 from bot.engine.waits.edit import ChoosingEdit
 
 TOLD = "told"  # flow data: keys of later steps a story already answered
@@ -169,6 +179,8 @@ class FlowSteps:
                 self.show_menu(N_("faq.anything_else"))
             case StartFlow(name, data):
                 self.start_flow(name, data=data, announce=False)
+            case OfferBroadcasts() if not self.turn.broadcasts_decided:
+                self.wait_for(OfferingBroadcasts())
 
     def start_flow(
         self: TurnSpace,

@@ -43,6 +43,7 @@ class Turn:
     cases: tuple[CaseBrief, ...] = ()  # the citizen's recent cases, newest first
     channel: str = ""  # where the citizen writes from (a step may be asked on one channel only)
     surveys: SurveyLookup = fresh_survey  # which survey a start leads to, and its answers so far
+    broadcasts_decided: bool = True  # subscribed or declined once: never offered again
 
 
 @dataclass

@@ -7,7 +7,7 @@ from bot.domain.i18n import N_
 from bot.domain.messages import Expect
 from bot.engine.answers import Answers
 from bot.engine.effects import OpenCase
-from bot.engine.flow import Finished, Flow, FlowInput, MenuEntry, Option, Step
+from bot.engine.flow import OFFER_BROADCASTS, Finished, Flow, FlowInput, MenuEntry, Option, Step
 from bot.flows.web_contact import contact_steps, name_contact
 
 MIN_DESCRIPTION_CHARS = 20
@@ -35,7 +35,7 @@ def open_complaint(given: FlowInput) -> Finished:
         sla_hours=SLA_HOURS,
     )
     text = given.text(N_("complaint.done"), ref=ref, time=given.time(given.now))
-    return Finished(effects=(case, *name_contact(answers)), texts=(text,))
+    return Finished(effects=(case, *name_contact(answers)), texts=(text,), then=OFFER_BROADCASTS)
 
 
 COMPLAINT = Flow(

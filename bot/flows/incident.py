@@ -13,7 +13,7 @@ from bot.domain.i18n import N_
 from bot.domain.messages import Expect
 from bot.engine.answers import Answers, TextAnswer
 from bot.engine.effects import OpenCase
-from bot.engine.flow import Finished, Flow, FlowInput, MenuEntry, Option, Step
+from bot.engine.flow import OFFER_BROADCASTS, Finished, Flow, FlowInput, MenuEntry, Option, Step
 from bot.engine.reading import place_of
 from bot.flows.readers import any_time, typed_time
 from bot.flows.web_contact import contact_steps, name_contact
@@ -75,7 +75,9 @@ def open_incident(given: FlowInput) -> Finished:
     )
     done = N_("incident.done_urgent") if priority == URGENT else N_("incident.done")
     text = given.text(done, ref=ref, time=given.time(given.now))
-    return Finished(effects=(case, *name_contact(answers)), texts=(text,))
+    # No offer after an urgent report: the citizen has other things on their mind.
+    then = None if priority == URGENT else OFFER_BROADCASTS
+    return Finished(effects=(case, *name_contact(answers)), texts=(text,), then=then)
 
 
 INCIDENT = Flow(

@@ -31,7 +31,16 @@ from bot.domain.survey_forms import (
 from bot.domain.surveys import survey_flow_name
 from bot.engine.answers import Answer, ChoiceAnswer, TextAnswer
 from bot.engine.effects import AnswerSurvey, CompleteSurvey, Effect
-from bot.engine.flow import Finished, Flow, FlowInput, Option, Reading, Step, TextReader
+from bot.engine.flow import (
+    OFFER_BROADCASTS,
+    Finished,
+    Flow,
+    FlowInput,
+    Option,
+    Reading,
+    Step,
+    TextReader,
+)
 from bot.engine.matching import normalize
 
 # "nilai 4", "4/4", "skor 3 dari 4": a mark with a few words around it.
@@ -62,7 +71,8 @@ def survey_flow(survey: Survey) -> Flow:
 
     def finish(given: FlowInput) -> Finished:
         done = CompleteSurvey(*_where(given.data))
-        return Finished(effects=(done,), texts=(given.text(N_("survey.thanks")),))
+        thanks = given.text(N_("survey.thanks"))
+        return Finished(effects=(done,), texts=(thanks,), then=OFFER_BROADCASTS)
 
     return Flow(
         name=survey_flow_name(survey.code),

@@ -53,7 +53,8 @@ ANYONE = """SELECT 1 FROM contacts WHERE channel = :channel
 AND (external_id = :external_id {or_phone})"""
 TOUCH_CONTACT = """UPDATE contacts SET last_inbound_at = :now, reachable = :yes,
 display_name = COALESCE(:name, display_name), phone = COALESCE(:phone, phone)
-WHERE channel = :channel AND external_id = :external_id RETURNING id, locale"""
+WHERE channel = :channel AND external_id = :external_id
+RETURNING id, locale, broadcast_opt_in, broadcast_opted_out_at"""
 NEW_CONTACT = """INSERT INTO contacts (channel, external_id, display_name, phone, locale,
 locale_chosen, privacy_noticed_at, broadcast_opt_in, reachable, last_inbound_at, created_at)
 VALUES (:channel, :external_id, :name, :phone, :locale, :no, :now, :no, :yes, :now, :now)
@@ -143,6 +144,7 @@ class _Contact:
     id: int
     locale: str
     is_new: bool
+    broadcasts_decided: bool  # subscribed, or declined or stopped them once
 
 
 def process(
@@ -191,6 +193,7 @@ def process(
         cases=cases,
         channel=inbound.channel,
         surveys=survey_progress,
+        broadcasts_decided=contact.broadcasts_decided,
     )
     reply = engine.handle(state, inbound, turn)
     _Effects(tx, contact.id, inbound.channel, now, duty).apply(reply)
@@ -233,13 +236,16 @@ def _contact(tx: Tx, inbound: Inbound, at: Any, default_locale: str) -> _Contact
         "locale": default_locale,
     }
     found = tx.rows(TOUCH_CONTACT, values)
-    if found:
-        return _Contact(found[0][0], found[0][1], is_new=False)
-    created = tx.rows(NEW_CONTACT, values)
-    if created:
-        return _Contact(created[0][0], created[0][1], is_new=True)
-    found = tx.rows(TOUCH_CONTACT, values)  # another worker created it a moment ago
-    return _Contact(found[0][0], found[0][1], is_new=False)
+    if not found:
+        created = tx.rows(NEW_CONTACT, values)
+        if created:
+            [(contact_id, locale)] = created
+            return _Contact(contact_id, locale, is_new=True, broadcasts_decided=False)
+        found = tx.rows(TOUCH_CONTACT, values)  # another worker created it a moment ago
+    # Decided in Python: SQLite 3.40 answers `opted_out_at IS NOT NULL` wrongly in RETURNING.
+    [(contact_id, locale, opted_in, opted_out_at)] = found
+    decided = bool(opted_in) or opted_out_at is not None
+    return _Contact(contact_id, locale, is_new=False, broadcasts_decided=decided)
 
 
 def _record_media(tx: Tx, stored: StoredFile, contact_id: int, at: Any) -> MediaRef:

@@ -24,7 +24,7 @@ from bot.domain.i18n import Translator
 from bot.domain.messages import Inbound, InboundKind, Location, MediaRef, Outbound
 from bot.duty.desks import load_desks
 from bot.engine.core import Engine
-from bot.engine.effects import Effect, SetLocale
+from bot.engine.effects import Effect, SetBroadcastOptIn, SetLocale
 from bot.engine.faq import snapshot
 from bot.engine.flow import CaseBrief
 from bot.engine.state import ConversationState
@@ -65,6 +65,7 @@ class Citizen:
     first_contact: bool = False  # the next message is this citizen's first
     channel: str = "script"
     open_cases: tuple[str, ...] = ()
+    broadcasts_decided: bool = True  # subscribed or declined: no offer at a journey's end
     cases: tuple[CaseBrief, ...] = ()  # the citizen's recent cases, newest first
     now: datetime = START
     replies: list[Outbound] = field(default_factory=list)  # since the last input
@@ -91,6 +92,7 @@ class Citizen:
             lookup=lookup,
             cases=self.cases,
             channel=self.channel,
+            broadcasts_decided=self.broadcasts_decided,
         )
         reply = self.engine.handle(self.state, inbound, turn)
         self.first_contact = False
@@ -99,6 +101,8 @@ class Citizen:
         for effect in reply.effects:
             if isinstance(effect, SetLocale):
                 self.locale = effect.locale
+            elif isinstance(effect, SetBroadcastOptIn):
+                self.broadcasts_decided = True
 
     def press(self, choice_id: str, on: Outbound | None = None) -> None:
         """Press `choice_id` on the prompt `on`, or on the newest prompt."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.engine.state import Wait
 from bot.engine.waits.add_or_new import AddingOrNew
+from bot.engine.waits.broadcast_offer import OfferingBroadcasts
 from bot.engine.waits.case_choice import ChoosingCase
 from bot.engine.waits.case_note import WritingCaseNote
 from bot.engine.waits.edit import ChoosingEdit
@@ -25,6 +26,7 @@ WAITS: Mapping[str, Callable[[dict[str, Any]], Wait]] = {
         WritingCaseNote,
         ConfirmingLeave,
         AddingOrNew,
+        OfferingBroadcasts,
     )
 }
 
