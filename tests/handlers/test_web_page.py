@@ -277,3 +277,25 @@ async def test_page_labels_follow_the_conversation_language(page: Page) -> None:
     await expect(page.locator("html")).to_have_attribute("lang", "en")
     await page.reload()  # the conversation's language, not the browser's (id-ID), wins
     await expect(page.locator("#send")).to_have_text("Send")
+
+
+async def test_the_survey_by_buttons_at_360_px(page: Page) -> None:
+    log = page.locator("#log")
+    await page.goto("/chat")
+    await say(page, "survei")
+    await expect(log.locator(".bot").last).to_contain_text("Langkah 1 dari 10")
+    for step in range(2, 11):
+        marks = log.locator(".choice:enabled")
+        await expect(marks).to_have_count(4)  # the 1-4 scale, numbered for typing
+        await expect(marks.last).to_have_text(re.compile(r"^4\. "))
+        await marks.last.click()
+        await expect(log.locator(".bot").last).to_contain_text(f"Langkah {step} dari 10")
+    await press(page, "Lewati")
+    thanks = log.locator(".bot").filter(has_text="Penilaian Anda sudah kami terima")
+    await expect(thanks).to_be_in_viewport()
+    await expect(log.locator(".choice:enabled")).to_have_text(
+        ["1. Ya, mau", "2. Tidak, terima kasih"]
+    )
+    await screenshot(page, "survey-done-360px")
+    await press(page, "Ya, mau")
+    await expect(log.locator(".bot").last).to_contain_text("akan menerima pengumuman")
