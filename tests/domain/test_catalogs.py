@@ -25,6 +25,14 @@ def used_keys() -> set[str]:
             ROOT / package, keywords={"N_": None}, comment_tags=()
         ):
             keys.add(str(message))
+    # The web inbox's templates say their texts as `t("inbox.…")`.
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        ROOT / "backoffice" / "web" / "templates",
+        method_map=[("**.html", "jinja2.ext:babel_extract")],
+        keywords={"t": None},
+        comment_tags=(),
+    ):
+        keys.add(str(message))
     for survey in load_surveys().values():  # survey texts are catalog keys named in data
         keys |= survey.catalog_keys()
     return keys
