@@ -7,29 +7,29 @@ talks to it exactly as a citizen's phone would.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 from sqlalchemy import select
 
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.tables import conversations
+from tests.support.browser import (
+    PHONE,
+    browser_page,
+    chromium_or_skip,
+    screenshot,
+    served,
+)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-# Kept after the run for people to look at (ignored by git); CI may upload the folder.
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 EMERGENCY = "tolong ada begal di jalan sudirman sekarang"
 REFERENCE = re.compile(r"PGD-[23456789A-HJ-NP-Z]{6}")
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -45,67 +45,26 @@ def settings(settings: Settings) -> Settings:
 @pytest.fixture
 async def base_url(app: FastAPI) -> AsyncIterator[str]:
     """The app served over real HTTP on 127.0.0.1 (the `app` fixture runs the lifespan)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, lifespan="off", ws="none", log_level="warning", timeout_graceful_shutdown=5
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()  # raises why the server could not start
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+    async with served(app) as url:
+        yield url
 
 
 @pytest.fixture
 def chromium() -> Path:
-    """Debian's Chromium; the tests never download a browser (`playwright install`)."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium not installed: apt-get install chromium")
-    return CHROMIUM
+    return chromium_or_skip()
 
 
-@asynccontextmanager
-async def phone(
-    chromium: Path, base_url: str, size: tuple[int, int] = (360, 740), **context: Any
-) -> AsyncIterator[Page]:
+def phone(
+    chromium: Path, base_url: str, size: tuple[int, int] = PHONE, **context: Any
+) -> AbstractAsyncContextManager[Page]:
     """A phone-sized page (`size` in CSS pixels), in Indonesian, talking to the served app."""
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(chromium), args=CHROMIUM_ARGS
-        )
-        opened = await browser.new_context(
-            base_url=base_url,
-            locale="id-ID",
-            viewport={"width": size[0], "height": size[1]},
-            **context,
-        )
-        page = await opened.new_page()
-        try:
-            yield page
-        finally:
-            await opened.close()
-            await browser.close()
+    return browser_page(chromium, base_url, size, **context)
 
 
 @pytest.fixture
 async def page(chromium: Path, base_url: str) -> AsyncIterator[Page]:
     async with phone(chromium, base_url) as opened:
         yield opened
-
-
-async def screenshot(page: Page, name: str) -> None:
-    """Save what the phone shows as `SCREENSHOTS/<name>.png`."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=SCREENSHOTS / f"{name}.png")
 
 
 async def say(page: Page, text: str) -> None:
