@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, distinct, func, select
+from sqlalchemy import ColumnElement, Table, and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -62,6 +63,15 @@ class Period:
         return start, end
 
 
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which responses a read is about: one survey, one service or all, one period."""
+
+    survey: Survey
+    service: str | None
+    period: Period
+
+
 def public(survey: Survey, translator: Translator) -> SurveyPublic:
     locale = translator.default_locale
     questions = [
@@ -90,14 +100,13 @@ async def results(
     session: AsyncSession,
     *,
     officer: SignedInOfficer,
-    survey: Survey,
-    service: str | None,
-    period: Period,
+    selection: Selection,
     translator: Translator,
     now: datetime,
 ) -> SurveyResults:
+    survey, service, period = selection.survey, selection.service, selection.period
     conn = await session.connection()
-    completed = _completed(survey.code, service, period, translator.zone)
+    completed = _completed(selection, translator.zone)
     tallies = await _tallies(conn, completed)
     index = ikm.compute(tallies, [q.code for q in survey.elements])
     counted = await conn.execute(
@@ -108,20 +117,12 @@ async def results(
         .where(completed)
     )
     responses, respondents = counted.one()
-    invited, answered = await _invited(conn, survey.code, service, period, translator.zone)
+    invited, answered = await _invited(conn, selection, translator.zone)
     labels = {
         q.code: translator.text(translator.default_locale, q.element or q.prompt)
         for q in survey.elements
     }
-    await audit.record(
-        session,
-        actor=officer.username,
-        officer_id=officer.id,
-        action=audit.AuditAction.SURVEY_RESULTS,
-        target=survey.code,
-        detail={"service": service, "from": _iso(period.first), "to": _iso(period.last)},
-        now=now,
-    )
+    await _record_read(session, officer, audit.AuditAction.SURVEY_RESULTS, selection, now)
     return SurveyResults(
         survey=survey.code,
         service=service,
@@ -150,17 +151,16 @@ async def suggestions(
     session: AsyncSession,
     *,
     officer: SignedInOfficer,
-    survey: Survey,
-    service: str | None,
-    period: Period,
+    selection: Selection,
     page: int,
     per_page: int,
     translator: Translator,
     now: datetime,
 ) -> SuggestionsPublic:
     """The suggestions of completed responses, newest first: the text, the service, when."""
+    survey = selection.survey
     conn = await session.connection()
-    completed = _completed(survey.code, service, period, translator.zone)
+    completed = _completed(selection, translator.zone)
     texts = and_(
         completed,
         survey_answers.c.question.in_(_text_questions(survey)),
@@ -178,15 +178,7 @@ async def suggestions(
         .offset((page - 1) * per_page)
         .limit(per_page)
     )
-    await audit.record(
-        session,
-        actor=officer.username,
-        officer_id=officer.id,
-        action=audit.AuditAction.SURVEY_SUGGESTIONS,
-        target=survey.code,
-        detail={"service": service, "from": _iso(period.first), "to": _iso(period.last)},
-        now=now,
-    )
+    await _record_read(session, officer, audit.AuditAction.SURVEY_SUGGESTIONS, selection, now)
     items = [
         SuggestionPublic(service=row.service, text=row.text, answered_at=row.answered_at)
         for row in rows
@@ -194,21 +186,49 @@ async def suggestions(
     return SuggestionsPublic(items=items, total=int(total or 0))
 
 
-def _completed(
-    code: str, service: str | None, period: Period, zone: ZoneInfo
-) -> ColumnElement[bool]:
-    start, end = period.bounds(zone)
-    conditions = [
-        survey_responses.c.survey_code == code,
-        survey_responses.c.completed_at.is_not(None),
-    ]
-    if service is not None:
-        conditions.append(survey_responses.c.service == service)
+async def _record_read(
+    session: AsyncSession,
+    officer: SignedInOfficer,
+    action: audit.AuditAction,
+    selection: Selection,
+    now: datetime,
+) -> None:
+    """Who read which responses, in the audit log (no citizen's data in it)."""
+    period = selection.period
+    await audit.record(
+        session,
+        actor=officer.username,
+        officer_id=officer.id,
+        action=action,
+        target=selection.survey.code,
+        detail={
+            "service": selection.service,
+            "from": _iso(period.first),
+            "to": _iso(period.last),
+        },
+        now=now,
+    )
+
+
+def _selected(table: Table, moment: str, selection: Selection, zone: ZoneInfo) -> list[Any]:
+    """The rows of `table` (responses or invitations) of the selection, `moment` in its period."""
+    start, end = selection.period.bounds(zone)
+    at = table.c[moment]
+    conditions: list[Any] = [table.c.survey_code == selection.survey.code]
+    if selection.service is not None:
+        conditions.append(table.c.service == selection.service)
     if start is not None:
-        conditions.append(survey_responses.c.completed_at >= start)
+        conditions.append(at >= start)
     if end is not None:
-        conditions.append(survey_responses.c.completed_at < end)
-    return and_(*conditions)
+        conditions.append(at < end)
+    return conditions
+
+
+def _completed(selection: Selection, zone: ZoneInfo) -> ColumnElement[bool]:
+    completed_at = survey_responses.c.completed_at
+    return and_(
+        *_selected(survey_responses, "completed_at", selection, zone), completed_at.is_not(None)
+    )
 
 
 async def _tallies(conn: AsyncConnection, completed: ColumnElement[bool]) -> dict[str, ikm.Tally]:
@@ -225,19 +245,12 @@ async def _tallies(conn: AsyncConnection, completed: ColumnElement[bool]) -> dic
     return {question: ikm.Tally(int(total), int(count)) for question, total, count in rows}
 
 
-async def _invited(
-    conn: AsyncConnection, code: str, service: str | None, period: Period, zone: ZoneInfo
-) -> tuple[int, int]:
+async def _invited(conn: AsyncConnection, selection: Selection, zone: ZoneInfo) -> tuple[int, int]:
     """Unique citizens sent an invitation in the period, and how many of them answered one."""
-    start, end = period.bounds(zone)
-    conditions = [survey_invitations.c.survey_code == code, survey_invitations.c.status == SENT]
-    if service is not None:
-        conditions.append(survey_invitations.c.service == service)
-    if start is not None:
-        conditions.append(survey_invitations.c.sent_at >= start)
-    if end is not None:
-        conditions.append(survey_invitations.c.sent_at < end)
-    sent = and_(*conditions)
+    sent = and_(
+        *_selected(survey_invitations, "sent_at", selection, zone),
+        survey_invitations.c.status == SENT,
+    )
     invited = await conn.scalar(
         select(func.count(distinct(survey_invitations.c.contact_id))).where(sent)
     )

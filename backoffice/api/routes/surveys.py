@@ -17,8 +17,7 @@ from backoffice import surveys
 from backoffice.api.deps import CurrentOfficer, RuntimeDep, SessionDep
 from backoffice.officers import Role, SignedInOfficer
 from backoffice.schemas.surveys import SuggestionsPublic, SurveyResults, SurveysPublic
-from bot.domain.survey_forms import Service, Survey
-from bot.runtime import Runtime
+from bot.domain.survey_forms import Service
 
 READER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such survey"}}
@@ -47,17 +46,25 @@ FromQuery = Annotated[date | None, Query(alias="from", description="first day (Y
 ToQuery = Annotated[date | None, Query(alias="to", description="last day, included")]
 
 
-def _survey(runtime: Runtime, code: str) -> Survey:
+def selection(
+    code: str,
+    runtime: RuntimeDep,
+    service: ServiceQuery = None,
+    first: FromQuery = None,
+    last: ToQuery = None,
+) -> surveys.Selection:
+    """The survey `code` (404 if none), the service and the period asked for."""
     survey = runtime.surveys.get(code)
     if survey is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no survey with code {code!r}")
-    return survey
-
-
-def _period(first: date | None, last: date | None) -> surveys.Period:
     if first is not None and last is not None and first > last:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="'from' is after 'to'")
-    return surveys.Period(first, last)
+    return surveys.Selection(
+        survey, service.value if service else None, surveys.Period(first, last)
+    )
+
+
+Selected = Annotated[surveys.Selection, Depends(selection)]
 
 
 @router.get("")
@@ -69,21 +76,13 @@ async def list_surveys(runtime: RuntimeDep, _reader: Reader) -> SurveysPublic:
 
 @router.get("/{code}/results", responses=NOT_FOUND)
 async def survey_results(
-    code: str,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    reader: Reader,
-    service: ServiceQuery = None,
-    first: FromQuery = None,
-    last: ToQuery = None,
+    selected: Selected, session: SessionDep, runtime: RuntimeDep, reader: Reader
 ) -> SurveyResults:
     """The index (IKM, 25-100) and grade, each element's average, and the response counts."""
     found = await surveys.results(
         session,
         officer=reader,
-        survey=_survey(runtime, code),
-        service=service.value if service else None,
-        period=_period(first, last),
+        selection=selected,
         translator=runtime.translator,
         now=runtime.clock.now(),
     )
@@ -93,13 +92,10 @@ async def survey_results(
 
 @router.get("/{code}/suggestions", responses=NOT_FOUND)
 async def survey_suggestions(
-    code: str,
+    selected: Selected,
     session: SessionDep,
     runtime: RuntimeDep,
     reader: Reader,
-    service: ServiceQuery = None,
-    first: FromQuery = None,
-    last: ToQuery = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> SuggestionsPublic:
@@ -107,9 +103,7 @@ async def survey_suggestions(
     found = await surveys.suggestions(
         session,
         officer=reader,
-        survey=_survey(runtime, code),
-        service=service.value if service else None,
-        period=_period(first, last),
+        selection=selected,
         page=page,
         per_page=per_page,
         translator=runtime.translator,
