@@ -31,6 +31,7 @@ from backoffice.schemas.broadcasts import (
     BroadcastPublic,
     BroadcastsPublic,
 )
+from bot.runtime import Runtime
 from bot.services import broadcast_audience, broadcast_control
 from bot.services.broadcast_audience import Audience
 from bot.storage.direct import run_on
@@ -60,6 +61,11 @@ _AUDITED = {
 }
 
 
+def controls_in(status: str) -> list[Control]:
+    """The changes that make sense for a broadcast in `status`."""
+    return [action for action, states in _FROM.items() if status in states]
+
+
 class BroadcastInvalid(Exception):
     """The request cannot be a broadcast; the message says why (422)."""
 
@@ -84,6 +90,16 @@ class Policy:
     surveys: Collection[str]  # the codes of the surveys a broadcast may invite to
     approval_min: int
     timezone: str
+
+
+def policy_of(runtime: Runtime) -> Policy:
+    """The policy this service's configuration sets."""
+    return Policy(
+        channels=runtime.broadcasts.channels,
+        surveys=runtime.surveys.keys(),
+        approval_min=runtime.settings.broadcast_approval_min,
+        timezone=runtime.settings.timezone,
+    )
 
 
 async def create_broadcast(

@@ -46,16 +46,13 @@ async def create_broadcast(
 ) -> BroadcastCreated:
     """Schedule a broadcast; `status` is `awaiting_approval` when its audience is
     PINTU_BROADCAST_APPROVAL_MIN citizens or more, else `scheduled`."""
-    settings = runtime.settings
-    policy = broadcasts.Policy(
-        channels=runtime.broadcasts.channels,
-        surveys=runtime.surveys.keys(),
-        approval_min=settings.broadcast_approval_min,
-        timezone=settings.timezone,
-    )
     try:
         created = await broadcasts.create_broadcast(
-            session, officer=officer, body=body, policy=policy, now=runtime.clock.now()
+            session,
+            officer=officer,
+            body=body,
+            policy=broadcasts.policy_of(runtime),
+            now=runtime.clock.now(),
         )
     except broadcasts.BroadcastInvalid as invalid:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(invalid)) from None

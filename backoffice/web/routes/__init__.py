@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from backoffice.web.routes import auth, case, queue
+from backoffice.web.routes import auth, broadcasts, case, queue, surveys
 from backoffice.web.session import PageNotFoundError
 
 
@@ -14,6 +14,8 @@ def build_router() -> APIRouter:
     router.include_router(auth.router)
     router.include_router(queue.router)
     router.include_router(case.router)
+    router.include_router(surveys.router)
+    router.include_router(broadcasts.router)
 
     @router.get("/{anything:path}")
     async def not_found(anything: str) -> None:
