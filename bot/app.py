@@ -86,6 +86,7 @@ def create_app(
         summary="Chat front door of a regional police unit: citizen channels and officer API.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served from the package by the back-office (works offline)
     )
     app.state.runtime = runtime
     app.add_middleware(

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from backoffice.web import docs
 from backoffice.web.headers import SecurityHeaders
 from backoffice.web.pages import STATIC_PATH, render
 from backoffice.web.routes import build_router
@@ -31,9 +32,11 @@ PREFIX = "/backoffice"
 
 
 def install(app: FastAPI) -> None:
-    """Add the inbox to `app`: its pages, its files, its error pages and its headers."""
+    """Add the inbox to `app`: its pages, its files, its error pages and its headers,
+    and `/docs` served from the package (create `app` with `docs_url=None`)."""
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC), name="backoffice-static")
     app.include_router(build_router())
+    app.include_router(docs.router)
     app.add_exception_handler(NotSignedInError, _to_login)
     app.add_exception_handler(PageNotFoundError, _not_found)
     app.add_exception_handler(ForbiddenError, _forbidden)
