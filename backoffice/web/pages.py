@@ -106,8 +106,10 @@ class View:
     def age(self, moment: datetime) -> str:
         return format_timedelta(self.now - moment, format="short", locale=self.locale)
 
-    def number(self, value: object) -> str:
-        return format_decimal(value, locale=self.locale)  # type: ignore[arg-type]
+    def number(self, value: float | int, places: int = 0) -> str:
+        """`value` as the officer's locale writes numbers, with at least `places` decimals."""
+        pattern = "#,##0." + "0" * places if places else None
+        return format_decimal(value, format=pattern, locale=self.locale)
 
     def label(self, labels: Mapping[str, str], value: str | None) -> str:
         """A data value's label from `labels`, the value itself when none is known."""

@@ -15,9 +15,12 @@ import pytest
 from fastapi import FastAPI
 from playwright.async_api import Page, expect
 
+from bot.domain.clock import ManualClock
+from bot.domain.references import REFERENCE_PATTERN
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.conftest import ADMIN_PASSWORD
+from tests.support.broadcasts import SECOND_ADMIN, SECOND_ADMIN_PASSWORD, second_admin
 from tests.support.browser import (
     DESKTOP,
     PHONE,
@@ -26,10 +29,11 @@ from tests.support.browser import (
     screenshot,
     served,
 )
-from tests.support.fake_telegram import FakeBotAPI
-from tests.support.journeys import file_complaint_on
+from tests.support.fake_telegram import FakeBotAPI, text_update
+from tests.support.journeys import DESCRIPTION, file_complaint_on
 from tests.support.outbox import settle
-from tests.support.telegram_citizen import TelegramCitizen, telegram_settings
+from tests.support.telegram_citizen import TelegramCitizen, next_update_id, telegram_settings
+from tests.support.web import WebCitizen
 
 CHAT = 5550123
 REPLY = "Laporan Bapak sedang kami periksa."
@@ -38,7 +42,9 @@ POLL = 12_000  # ms: the queue asks every 5 s
 
 @pytest.fixture
 def settings(settings: Settings, fake_api: FakeBotAPI) -> Settings:
-    return telegram_settings(settings, fake_api, web_poll_wait_seconds=1.0)
+    return telegram_settings(
+        settings, fake_api, web_poll_wait_seconds=1.0, broadcast_approval_min=2
+    )
 
 
 @pytest.fixture
@@ -109,3 +115,83 @@ async def test_an_officer_works_a_telegram_complaint_in_the_browser(
         await page.goto(f"/backoffice/cases/{ref}")
         await expect(page.get_by_label("Nama pengguna")).to_be_visible()
     assert dialogs == []
+
+
+async def anonymous_complaint(citizen: TelegramCitizen) -> str:
+    """File an anonymous complaint from an account with a full name and a username."""
+    first = text_update(next_update_id(), citizen.chat_id, "halo")
+    for who in (first["message"]["from"], first["message"]["chat"]):
+        who.update(first_name="Siti", last_name="Rahmawati", username="siti_plg")
+    await citizen.send(first)
+    await citizen.press("Pengaduan")
+    await citizen.press("Perilaku petugas")
+    await citizen.say(DESCRIPTION)
+    await citizen.press("Lewati")
+    await citizen.press("Ya, anonim")
+    done = await citizen.press("Kirim")
+    found = REFERENCE_PATTERN.search("\n".join(done))
+    assert found, done
+    return found.group(0)
+
+
+async def test_an_anonymous_telegram_complaint_shows_no_name_username_or_number(
+    chromium: Path,
+    base_url: str,
+    client: httpx.AsyncClient,
+    fake_api: FakeBotAPI,
+    runtime: Runtime,
+) -> None:
+    citizen = TelegramCitizen(client, fake_api, runtime, CHAT)
+    ref = await anonymous_complaint(citizen)
+    async with browser_page(chromium, base_url, PHONE) as page:
+        await log_in(page, "admin", ADMIN_PASSWORD)
+        await page.get_by_role("link", name=ref).click()
+        await expect(page.get_by_role("heading", name=ref)).to_be_visible()
+        await expect(page.get_by_text("anonim").first).to_be_visible()
+        await page.get_by_label("Balasan (dikirim ke warga)").fill(REPLY)
+        await page.get_by_role("button", name="Kirim balasan").click()
+        await expect(page.get_by_text("Balasan disimpan dan dikirim ke warga.")).to_be_visible()
+        await screenshot(page, "inbox-case-anonymous-phone", full_page=True)
+        for path in ("/backoffice/", f"/backoffice/cases/{ref}"):
+            await page.goto(path)
+            shown = await page.content()
+            for personal in ("Siti", "Rahmawati", "siti_plg", str(CHAT)):
+                assert personal not in shown, (path, personal)
+    await settle(runtime)
+    assert any(REPLY in text for text in fake_api.texts_to(CHAT))  # replies still reach them
+
+
+async def test_a_second_admin_approves_a_broadcast_and_the_survey_page_on_a_phone(
+    chromium: Path,
+    base_url: str,
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    clock: ManualClock,
+) -> None:
+    for marks in (["4"] + ["3"] * 8, ["3"] * 9):
+        citizen = await WebCitizen.open(client)
+        await citizen.say("langganan")
+        await citizen.say("survei")
+        for mark in marks:
+            await citizen.say(mark)
+        await citizen.say("Loket SKCK ditambah.")
+    await second_admin(client, runtime, clock)
+    async with browser_page(chromium, base_url, PHONE) as page:
+        await log_in(page, "admin", ADMIN_PASSWORD)
+        await page.get_by_role("link", name="Siaran").click()
+        await page.get_by_label("Pesan (Bahasa Indonesia)").fill("Operasi Zebra mulai Senin.")
+        await page.get_by_role("button", name="Jadwalkan").click()
+        await expect(page.get_by_text("Menunggu persetujuan admin lain.")).to_be_visible()
+        await expect(page.get_by_role("button", name="Setujui")).to_have_count(0)
+        await page.get_by_role("button", name="Keluar").click()
+
+        await log_in(page, SECOND_ADMIN, SECOND_ADMIN_PASSWORD)
+        await page.get_by_role("link", name="Siaran").click()
+        await page.get_by_role("button", name="Setujui").click()
+        await expect(page.get_by_text("Siaran disetujui.")).to_be_visible()
+        await expect(page.locator("#broadcast-list").get_by_text("terjadwal")).to_be_visible()
+        await screenshot(page, "inbox-broadcasts-phone", full_page=True)
+
+        await page.get_by_role("link", name="Survei").click()
+        await expect(page.get_by_text("76,39 · C")).to_be_visible()
+        await screenshot(page, "inbox-survey-phone", full_page=True)
