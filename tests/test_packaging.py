@@ -78,3 +78,27 @@ def test_installed_pintu_chats_in_indonesian_then_english(installed: Path, tmp_p
     assert after_switch, "the language never switched to English"
     assert "How can we help? Choose one:" in after_switch
     assert "Report an incident" in after_switch
+
+
+def test_installed_package_holds_the_inbox_pages_and_files(installed: Path, tmp_path: Path) -> None:
+    """The web inbox renders from the wheel: templates, htmx, Swagger UI and the styles."""
+    script = (
+        "from pathlib import Path; import backoffice.web as w; "
+        "root = Path(w.__file__).parent; "
+        "print(*sorted(str(p.relative_to(root)) for p in root.rglob('*') "
+        "if p.suffix in {'.html', '.js', '.css', '.md'}))"
+    )
+    listed = run([installed / "bin" / "python", "-c", script], tmp_path).split()
+    for name in (
+        "templates/base.html",
+        "templates/queue.html",
+        "templates/case.html",
+        "templates/docs.html",
+        "static/htmx.min.js",
+        "static/inbox.css",
+        "static/VENDORED.md",
+        "static/swagger-init.js",
+        "static/swagger/swagger-ui-bundle.js",
+        "static/swagger/swagger-ui.css",
+    ):
+        assert name in listed, name
