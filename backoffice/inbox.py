@@ -1,4 +1,5 @@
-"""What the web inbox asks that the API does not: whether its queue changed.
+"""What the web inbox asks that the API does not: whether its queue changed, and
+which cases have a citizen's message nobody has answered yet.
 
 The queue page polls every few seconds. Listing the cases each time would
 write an audit entry per officer every few seconds; instead the page sends
@@ -10,8 +11,11 @@ duty alert, all within the officer's scope.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,3 +42,38 @@ async def queue_marker(session: AsyncSession, *, scope: ColumnElement[bool]) -> 
     ).one()
     seen = f"{cases[0]}|{cases[1]}|{messages}|{duty[0]}|{duty[1]}"
     return hashlib.sha256(seen.encode()).hexdigest()[:16]
+
+
+async def unanswered(
+    session: AsyncSession, *, refs: Sequence[str], scope: ColumnElement[bool]
+) -> dict[str, datetime]:
+    """Of the cases `refs`, those whose citizen wrote after the last officer reply
+    (or was never answered): ref -> when the citizen last wrote. Messages are
+    ordered by id: two may share a timestamp."""
+    if not refs:
+        return {}
+
+    def last(direction: str) -> Any:
+        return (
+            select(
+                col(CaseMessage.case_id),
+                func.max(col(CaseMessage.id)).label("last_id"),
+                func.max(col(CaseMessage.created_at)).label("at"),
+            )
+            .where(col(CaseMessage.direction) == direction)
+            .group_by(col(CaseMessage.case_id))
+            .subquery()
+        )
+
+    citizen, officer = last("in"), last("out")
+    rows = await (await session.connection()).execute(
+        select(col(Case.ref), citizen.c.at)
+        .join(citizen, citizen.c.case_id == col(Case.id))
+        .outerjoin(officer, officer.c.case_id == col(Case.id))
+        .where(
+            col(Case.ref).in_(refs),
+            scope,
+            or_(officer.c.last_id.is_(None), citizen.c.last_id > officer.c.last_id),
+        )
+    )
+    return {ref: at for ref, at in rows}

@@ -61,9 +61,11 @@ async def queue_context(
         per_page=50,
         now=runtime.clock.now(),
     )
+    waiting = await inbox.unanswered(session, refs=[case.ref for case in found.items], scope=scope)
     await session.commit()
     return {
         "cases": found,
+        "unanswered": waiting,
         "alerts": open_alerts.items,
         "marker": marker,
         "query": {"status": status, "kind": kind, "q": q},

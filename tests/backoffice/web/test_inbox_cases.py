@@ -180,3 +180,22 @@ async def test_viewing_a_case_is_in_the_audit_log(
     await admin.get(f"/backoffice/cases/{ref}")
     rows = await Office(admin.http, runtime).rows(audit_log)
     assert ("case.view", ref) in [(row["action"], row["target"]) for row in rows]
+
+
+async def test_a_citizen_message_after_the_reply_marks_the_case_live(
+    admin: InboxOfficer, citizen: WebCitizen, runtime: Runtime
+) -> None:
+    ref = await file_complaint(citizen)
+    await admin.get(f"/backoffice/cases/{ref}")
+    await admin.post(f"/backoffice/cases/{ref}/reply", {"text": "Mohon kirim nama petugasnya."})
+    await settle(runtime)
+    page = await admin.get("/backoffice/")
+    assert "pesan warga belum dibalas" not in page.text
+    marker = re.search(r'data-marker="([0-9a-f]+)"', page.text)
+    assert marker
+
+    said = await citizen.say("tambahan: namanya Pak Joko, loket 3")
+    assert f"ditambahkan ke {ref}" in texts(said)
+    fresh = await admin.get("/backoffice/queue/rows", since=marker.group(1))
+    assert fresh.status_code == 200
+    assert "pesan warga belum dibalas" in fresh.text
