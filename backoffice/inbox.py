@@ -77,3 +77,16 @@ async def unanswered(
         )
     )
     return {ref: at for ref, at in rows}
+
+
+async def thread_marker(session: AsyncSession, *, case_id: int) -> str:
+    """A short digest that changes with a case's thread: a new message, a new note,
+    a reply's delivery advancing."""
+    conn = await session.connection()
+    rows = await conn.execute(
+        select(col(CaseMessage.id), col(CaseMessage.delivery_status))
+        .where(col(CaseMessage.case_id) == case_id)
+        .order_by(col(CaseMessage.id))
+    )
+    seen = ",".join(f"{message_id}:{status}" for message_id, status in rows)
+    return hashlib.sha256(seen.encode()).hexdigest()[:16]

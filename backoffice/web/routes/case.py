@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from backoffice import cases, media
+from backoffice import cases, inbox, media
 from backoffice.api.deps import RuntimeDep, SessionDep
 from backoffice.schemas.cases import CaseClose, ReplyCreate
 from backoffice.web.pages import render
@@ -39,10 +39,14 @@ async def case_page(
     scope: WebScope,
     case: Case,
     *,
+    template: str = "case.html",
     error: str | None = None,
     status_code: int = 200,
     done: str | None = None,
 ) -> Response:
+    """`template` (the page, or its thread alone) for the case, its read audited."""
+    assert case.id is not None
+    marker = await inbox.thread_marker(session, case_id=case.id)
     detail = await cases.view_case(
         session, officer=officer, scope=scope, case=case, now=runtime.clock.now()
     )
@@ -50,7 +54,8 @@ async def case_page(
     files = {attachment.id: attachment for attachment in detail.attachments}
     return render(
         request,
-        "case.html",
+        template,
+        thread_marker=marker,
         officer=officer,
         case=detail,
         files=files,
@@ -59,6 +64,23 @@ async def case_page(
         done=DONE.get(done or ""),
         status_code=status_code,
     )
+
+
+@router.get("/{ref}/thread")
+async def thread(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    officer: WebOfficer,
+    scope: WebScope,
+    case: WebCase,
+    since: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
+    """The thread alone, asked for every few seconds; 204 while nothing changed."""
+    assert case.id is not None
+    if since and since == await inbox.thread_marker(session, case_id=case.id):
+        return Response(status_code=204)
+    return await case_page(request, session, runtime, officer, scope, case, template="_thread.html")
 
 
 @router.get("/{ref}")

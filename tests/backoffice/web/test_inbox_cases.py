@@ -189,6 +189,7 @@ async def test_a_citizen_message_after_the_reply_marks_the_case_live(
     await admin.get(f"/backoffice/cases/{ref}")
     await admin.post(f"/backoffice/cases/{ref}/reply", {"text": "Mohon kirim nama petugasnya."})
     await settle(runtime)
+    assert "Mohon kirim nama petugasnya." in texts(await citizen.read())
     page = await admin.get("/backoffice/")
     assert "pesan warga belum dibalas" not in page.text
     marker = re.search(r'data-marker="([0-9a-f]+)"', page.text)
@@ -199,3 +200,21 @@ async def test_a_citizen_message_after_the_reply_marks_the_case_live(
     fresh = await admin.get("/backoffice/queue/rows", since=marker.group(1))
     assert fresh.status_code == 200
     assert "pesan warga belum dibalas" in fresh.text
+
+
+async def test_the_thread_refreshes_itself_when_the_citizen_writes(
+    admin: InboxOfficer, citizen: WebCitizen
+) -> None:
+    ref = await file_complaint(citizen)
+    page = await admin.get(f"/backoffice/cases/{ref}")
+    marker = re.search(r"/thread\?since=([0-9a-f]+)", page.text)
+    assert marker
+    same = await admin.get(f"/backoffice/cases/{ref}/thread", since=marker.group(1))
+    assert same.status_code == 204
+    await citizen.say("tambahan: namanya Pak Joko, loket 3")
+    fresh = await admin.get(f"/backoffice/cases/{ref}/thread", since=marker.group(1))
+    assert fresh.status_code == 200
+    assert "namanya Pak Joko" in fresh.text
+    assert "<html" not in fresh.text
+    elsewhere = await admin.get("/backoffice/cases/PGD-ZZZZZZ/thread")
+    assert elsewhere.status_code == 404
