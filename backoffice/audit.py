@@ -41,6 +41,11 @@ class AuditAction(StrEnum):
     ALERT_ESCALATED = "alert.escalated"  # written by the bot, no officer
     SURVEY_RESULTS = "survey.results"
     SURVEY_SUGGESTIONS = "survey.suggestions"
+    SLA_ALERT = "sla.alert"  # written by the bot, no officer
+    APPLICATIONS_IMPORT = "applications.import"
+    APPLICATIONS_LIST = "applications.list"
+    APPLICATION_HISTORY = "application.history"
+    STATISTICS_VIEW = "statistics.view"
 
 
 async def record(

@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.duty.sla import alert_breaches
 from bot.runtime import Runtime
 from bot.services import survey_invitations
 from bot.storage.database import is_postgresql
@@ -55,6 +56,20 @@ class Scheduler:
             max_instances=1,
             coalesce=True,
         )
+
+        self._aps.add_job(
+            self.raise_sla_alerts,
+            "interval",
+            seconds=runtime.settings.sla_sweep_seconds,
+            id="raise-sla-alerts",
+            max_instances=1,
+            coalesce=True,
+        )
+
+    async def raise_sla_alerts(self) -> None:
+        raised = await raise_sla_alerts(self.runtime)
+        if raised:
+            log.info("raised %d SLA alerts", raised)
 
     async def send_survey_invitations(self) -> None:
         sent = await send_survey_invitations(self.runtime)
@@ -110,3 +125,19 @@ async def send_survey_invitations(runtime: Runtime) -> int:
     if sent:
         runtime.sender.wake()
     return sent
+
+
+async def raise_sla_alerts(runtime: Runtime) -> int:
+    """Alert the breaches and SP2HP letters due now (`bot.duty.sla`); how many were raised."""
+    group = runtime.duty.group
+    async with runtime.db.begin() as conn:
+        raised = await alert_breaches(
+            conn,
+            group=group,
+            translator=runtime.translator,
+            now=runtime.clock.now(),
+            sp2hp_interval=timedelta(days=runtime.settings.sp2hp_interval_days),
+        )
+    if raised and group is not None:
+        runtime.sender.wake()
+    return len(raised)

@@ -59,21 +59,18 @@ class WorkingCalendar:
             raise ValueError("working time to add must not be negative")
         local = moment.astimezone(self.zone)
         left = duration
-        while True:
+        while left:
             day = local.date()
             if not self.is_working_day(day):
                 local = self._midnight(day + DAY)
                 continue
-            if not left:
-                return local.astimezone(UTC)
             end = self._midnight(day + DAY)
             available = end - local
             if left < available:
                 return (local + left).astimezone(UTC)
             left -= available
             local = end
-            if not left:
-                return local.astimezone(UTC)
+        return local.astimezone(UTC)
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Working time from `start` to `end` (zero when `end` is not after `start`)."""

@@ -153,6 +153,21 @@ async def close(
     await schedule_after_close(conn, case_id=case_id, now=now, delay=survey_delay)
 
 
+async def set_status(
+    conn: AsyncConnection,
+    *,
+    case_id: int,
+    status: CaseStatus,
+    officer: Officer,
+    now: datetime,
+    sla: SlaPolicy,
+) -> None:
+    """Move the case to `status` (its history and SLA clocks follow: waiting for the
+    citizen stops the clocks, leaving that status pushes their due times)."""
+    case = await _case_with_contact(conn, case_id)
+    await _set_status(conn, case_id, case.status, status, officer.username, now, sla)
+
+
 async def _case_with_contact(conn: AsyncConnection, case_id: int) -> _CaseContact:
     row = (
         await conn.execute(
