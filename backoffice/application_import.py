@@ -133,7 +133,7 @@ def checked(
         raise RowRejectedError(f"kind: one of {', '.join(k.value for k in ApplicationKind)}")
     given = fields.get("number")
     number = normalize_number(given) if isinstance(given, str) else None
-    if number is None or given != given.strip():
+    if number is None or not isinstance(given, str) or given != given.strip():
         raise RowRejectedError(
             f"number: 1 to {MAX_NUMBER_CHARS} letters, digits, '.', '_', '-' and inner '/', "
             "with at most one word"

@@ -12,6 +12,7 @@ from backoffice.api.routes import (
     case_media,
     cases,
     faq,
+    statistics,
     surveys,
 )
 
@@ -27,4 +28,5 @@ def build_api_router() -> APIRouter:
     router.include_router(alerts.router)
     router.include_router(audit.router)
     router.include_router(surveys.router)
+    router.include_router(statistics.router)
     return router
