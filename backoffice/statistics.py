@@ -83,12 +83,6 @@ async def case_facts(
     now: datetime,
 ) -> list[CaseFacts]:
     """The cases in `scope` received within `period`."""
-    start, end = period.bounds(zone)
-    conditions = [scope]
-    if start is not None:
-        conditions.append(cases.c.created_at >= start)
-    if end is not None:
-        conditions.append(cases.c.created_at < end)
     rows = await conn.execute(
         select(
             cases.c.id,
@@ -104,7 +98,7 @@ async def case_facts(
             cases.c.sla_missed,
         )
         .select_from(cases.outerjoin(units, units.c.id == cases.c.unit_id))
-        .where(*conditions)
+        .where(*_received(scope, period, zone))
         .order_by(cases.c.id)
     )
     return [
@@ -133,17 +127,12 @@ async def survey_marks(
     conn: AsyncConnection, *, scope: ColumnElement[bool], period: Period, zone: ZoneInfo
 ) -> dict[int, dict[str, ikm.Tally]]:
     """The IKM marks of the completed surveys about each case in scope and period."""
-    start, end = period.bounds(zone)
     conditions = [
-        scope,
+        *_received(scope, period, zone),
         survey_responses.c.survey_code == IKM_SURVEY,
         survey_responses.c.completed_at.is_not(None),
         survey_answers.c.mark.is_not(None),
     ]
-    if start is not None:
-        conditions.append(cases.c.created_at >= start)
-    if end is not None:
-        conditions.append(cases.c.created_at < end)
     rows = await conn.execute(
         select(survey_invitations.c.case_id, survey_answers.c.question, survey_answers.c.mark)
         .select_from(
@@ -168,16 +157,11 @@ async def survey_counts(
     conn: AsyncConnection, *, scope: ColumnElement[bool], period: Period, zone: ZoneInfo
 ) -> dict[int, int]:
     """How many completed IKM surveys there are about each case in scope and period."""
-    start, end = period.bounds(zone)
     conditions = [
-        scope,
+        *_received(scope, period, zone),
         survey_responses.c.survey_code == IKM_SURVEY,
         survey_responses.c.completed_at.is_not(None),
     ]
-    if start is not None:
-        conditions.append(cases.c.created_at >= start)
-    if end is not None:
-        conditions.append(cases.c.created_at < end)
     rows = await conn.execute(
         select(survey_invitations.c.case_id)
         .select_from(
@@ -191,6 +175,19 @@ async def survey_counts(
     for (case_id,) in rows:
         counts[case_id] += 1
     return dict(counts)
+
+
+def _received(
+    scope: ColumnElement[bool], period: Period, zone: ZoneInfo
+) -> list[ColumnElement[bool]]:
+    """Cases in `scope` received within `period`."""
+    start, end = period.bounds(zone)
+    conditions = [scope]
+    if start is not None:
+        conditions.append(cases.c.created_at >= start)
+    if end is not None:
+        conditions.append(cases.c.created_at < end)
+    return conditions
 
 
 def months_back(day: date, months: int) -> date:
