@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from backoffice import security
+from backoffice import security, transparency
 from backoffice.api import build_api_router
 from backoffice.bootstrap import ensure_first_admin
 from bot.domain.channel import ChannelHandler
@@ -112,6 +112,7 @@ def create_app(
         )
     app.include_router(web.build_router(web.BrowserTokens(runtime.secret_key), web_hub))
     app.include_router(build_api_router())
+    app.include_router(transparency.build_router())
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> JSONResponse:
