@@ -14,10 +14,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backoffice import audit
 from backoffice.officers import SignedInOfficer
-from backoffice.schemas.alerts import AlertPublic, AlertsPublic
+from backoffice.schemas.alerts import AlertPublic, AlertsPublic, SlaAlertPublic
 from bot.domain.desks import DutyDesks
+from bot.domain.sla import SlaClock
 from bot.duty.service import AckResult, DutyService
-from bot.storage.tables import alerts, cases
+from bot.services.casework import OPEN_STATUSES
+from bot.storage.tables import alerts, cases, sla_alerts
 
 COLUMNS = (
     alerts.c.id,
@@ -134,3 +136,55 @@ def _public(row: Any, desks: DutyDesks) -> AlertPublic:
         acknowledged_by=row.acknowledged_by,
         location_sent_at=row.location_sent_at,
     )
+
+
+async def list_sla_alerts(
+    session: AsyncSession,
+    *,
+    scope: ColumnElement[bool],
+    open_only: bool,
+    since_hours: int,
+    limit: int,
+    now: datetime,
+) -> tuple[list[SlaAlertPublic], int]:
+    """SLA alerts of the cases in `scope`: those of open cases, and those raised within
+    `since_hours` (unless `open_only`); newest first, at most `limit`; and how many match."""
+    case_open = cases.c.status.in_([str(status) for status in OPEN_STATUSES])
+    condition: ColumnElement[bool] = case_open
+    if not open_only:
+        condition = or_(case_open, sla_alerts.c.raised_at >= now - timedelta(hours=since_hours))
+    joined = sla_alerts.join(cases, cases.c.id == sla_alerts.c.case_id)
+    conn = await session.connection()
+    total = await conn.scalar(select(func.count()).select_from(joined).where(condition, scope))
+    rows = await conn.execute(
+        select(
+            sla_alerts.c.id,
+            cases.c.ref,
+            cases.c.kind,
+            cases.c.category,
+            sla_alerts.c.clock,
+            sla_alerts.c.due_at,
+            sla_alerts.c.raised_at,
+            sla_alerts.c.sends,
+            case_open.label("case_open"),
+        )
+        .select_from(joined)
+        .where(condition, scope)
+        .order_by(sla_alerts.c.raised_at.desc(), sla_alerts.c.id.desc())
+        .limit(limit)
+    )
+    items = [
+        SlaAlertPublic(
+            id=row.id,
+            case_ref=row.ref,
+            kind=row.kind,
+            category=row.category,
+            clock=SlaClock(row.clock),
+            due_at=row.due_at,
+            raised_at=row.raised_at,
+            sends=row.sends,
+            case_open=bool(row.case_open),
+        )
+        for row in rows
+    ]
+    return items, int(total or 0)

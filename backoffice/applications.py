@@ -11,15 +11,25 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backoffice import audit
 from backoffice.officers import SignedInOfficer
-from backoffice.schemas.applications import ApplicationPublic, ApplicationPut
+from backoffice.schemas.applications import (
+    ApplicationHistoryPublic,
+    ApplicationListItem,
+    ApplicationPublic,
+    ApplicationPut,
+    ApplicationsPublic,
+    ApplicationStatusChangePublic,
+)
 from bot.domain.applications import ApplicationKind
 from bot.domain.i18n import Translator
 from bot.services import applications, survey_invitations
-from bot.services.applications import ApplicationRecord
+from bot.services.applications import ApplicationRecord, PutResult
+from bot.storage.tables import application_changes
+from bot.storage.tables import applications as applications_table
 
 
 async def put_application(
@@ -32,8 +42,9 @@ async def put_application(
     translator: Translator,
     now: datetime,
     survey_delay: timedelta,
-) -> tuple[ApplicationPublic, bool]:
-    """Create or replace the application; what is stored and whether it is new.
+    source: str = "api",
+) -> tuple[ApplicationPublic, PutResult]:
+    """Create or replace the application; what is stored and what the write did.
     A changed status queues a message to every subscribed citizen (wake the
     sender after committing); with `completed`, it also schedules their invitations
     to rate the service, `survey_delay` later."""
@@ -48,6 +59,8 @@ async def put_application(
         note=body.note,
         translator=translator,
         now=now,
+        actor=officer.username,
+        source=source,
     )
     stored = result.application
     detail: dict[str, audit.AuditValue] = {
@@ -69,7 +82,7 @@ async def put_application(
         now=now,
     )
     subscribers = await applications.subscriber_count(conn, application_id=stored.id)
-    return _public(stored, subscribers), result.created
+    return _public(stored, subscribers), result
 
 
 async def read_application(
@@ -115,3 +128,106 @@ def _public(stored: ApplicationRecord, subscribers: int) -> ApplicationPublic:
         updated_at=stored.updated_at,
         subscribers=subscribers,
     )
+
+
+async def list_applications(
+    session: AsyncSession,
+    *,
+    officer: SignedInOfficer,
+    kind: ApplicationKind | None,
+    status: str | None,
+    q: str | None,
+    page: int,
+    per_page: int,
+    now: datetime,
+) -> ApplicationsPublic:
+    """One page of applications, the latest status change first. `status` matches
+    words of the status, `q` words of the number or the applicant's name."""
+    conditions: list[ColumnElement[bool]] = []
+    if kind is not None:
+        conditions.append(applications_table.c.kind == kind.value)
+    wanted_status = (status or "").strip()
+    if wanted_status:
+        conditions.append(applications_table.c.status.icontains(wanted_status, autoescape=True))
+    search = (q or "").strip()
+    if search:
+        conditions.append(
+            or_(
+                applications_table.c.number.icontains(search, autoescape=True),
+                applications_table.c.applicant_name.icontains(search, autoescape=True),
+            )
+        )
+    conn = await session.connection()
+    total = await conn.scalar(
+        select(func.count()).select_from(applications_table).where(*conditions)
+    )
+    rows = await conn.execute(
+        select(applications_table)
+        .where(*conditions)
+        .order_by(applications_table.c.status_changed_at.desc(), applications_table.c.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    items = [
+        ApplicationListItem(
+            kind=ApplicationKind(row.kind),
+            number=row.number,
+            status=row.status,
+            note=row.note,
+            status_changed_at=row.status_changed_at,
+            updated_at=row.updated_at,
+        )
+        for row in rows
+    ]
+    await audit.record(
+        session,
+        actor=officer.username,
+        officer_id=officer.id,
+        action=audit.AuditAction.APPLICATIONS_LIST,
+        target=None,
+        # Whether a search ran, never its words: officers search for names.
+        detail={"kind": kind, "searched": bool(search or wanted_status), "total": int(total or 0)},
+        now=now,
+    )
+    return ApplicationsPublic(items=items, total=int(total or 0))
+
+
+async def application_history(
+    session: AsyncSession,
+    *,
+    officer: SignedInOfficer,
+    kind: ApplicationKind,
+    number: str,
+    now: datetime,
+) -> ApplicationHistoryPublic | None:
+    """Every status the application went through, oldest first; None: no such application."""
+    conn = await session.connection()
+    stored = await applications.get_application(conn, kind=kind, number=number)
+    if stored is None:
+        return None
+    rows = await conn.execute(
+        select(application_changes)
+        .where(application_changes.c.application_id == stored.id)
+        .order_by(application_changes.c.created_at, application_changes.c.id)
+    )
+    history = [
+        ApplicationStatusChangePublic(
+            from_status=row.from_status,
+            to_status=row.to_status,
+            note=row.note,
+            source=row.source,
+            actor=row.actor,
+            at=row.created_at,
+        )
+        for row in rows
+    ]
+    await audit.record(
+        session,
+        actor=officer.username,
+        officer_id=officer.id,
+        action=audit.AuditAction.APPLICATION_HISTORY,
+        target=_target(stored),
+        detail={"changes": len(history)},
+        now=now,
+    )
+    return ApplicationHistoryPublic(kind=stored.kind, number=stored.number, history=history)

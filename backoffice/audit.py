@@ -46,6 +46,11 @@ class AuditAction(StrEnum):
     BROADCAST_PAUSE = "broadcast.pause"
     BROADCAST_RESUME = "broadcast.resume"
     BROADCAST_CANCEL = "broadcast.cancel"
+    SLA_ALERT = "sla.alert"  # written by the bot, no officer
+    APPLICATIONS_IMPORT = "applications.import"
+    APPLICATIONS_LIST = "applications.list"
+    APPLICATION_HISTORY = "application.history"
+    STATISTICS_VIEW = "statistics.view"
 
 
 async def record(

@@ -30,7 +30,9 @@ from backoffice.schemas.cases import (
     ReporterPublic,
     StatusChangePublic,
 )
+from backoffice.sla import sla_of, sla_state_condition
 from bot.domain.i18n import Translator
+from bot.domain.sla import SlaPolicy, SlaState
 from bot.services import casework
 from bot.services.casework import CaseStatus
 from bot.storage.models import Case, CaseLink, CaseMessage, CaseStatusChange, Contact, Media
@@ -61,6 +63,7 @@ async def list_cases(
     page: int,
     per_page: int,
     now: datetime,
+    sla: SlaState | None = None,
 ) -> CasesPublic:
     """One page of cases, newest first, with the number of all that match."""
     conditions = [scope]
@@ -71,6 +74,8 @@ async def list_cases(
     search = (q or "").strip()
     if search:
         conditions.append(_mentions(search))
+    if sla is not None:
+        conditions.append(sla_state_condition(sla, now))
     total = (await session.exec(select(func.count()).select_from(Case).where(*conditions))).one()
     rows = await session.exec(
         select(Case, Contact.display_name)
@@ -84,7 +89,8 @@ async def list_cases(
     counts = await _duplicate_counts(session, [_id(case) for case, _ in found], scope)
     items = [
         CaseListItemPublic(
-            **_public(case, display_name).model_dump(), duplicate_count=counts.get(_id(case), 0)
+            **_public(case, display_name, now).model_dump(),
+            duplicate_count=counts.get(_id(case), 0),
         )
         for case, display_name in found
     ]
@@ -132,7 +138,7 @@ async def view_case(
         select(Media).where(Media.case_id == case_id).order_by(col(Media.created_at), col(Media.id))
     )
     detail = CaseDetailPublic(
-        **_public(case, await _display_name(session, case)).model_dump(),
+        **_public(case, await _display_name(session, case), now).model_dump(),
         messages=[_message(message) for message in messages],
         status_history=[
             StatusChangePublic(
@@ -158,11 +164,18 @@ async def reply_to_case(
     text: str,
     translator: Translator,
     now: datetime,
+    sla: SlaPolicy,
 ) -> CaseMessagePublic:
     """Store the reply and queue it to the citizen; raises `casework.CaseClosedError`."""
     conn = await session.connection()
     message_id = await casework.reply(
-        conn, case_id=_id(case), officer=officer, text=text, translator=translator, now=now
+        conn,
+        case_id=_id(case),
+        officer=officer,
+        text=text,
+        translator=translator,
+        now=now,
+        sla=sla,
     )
     message = await session.get_one(CaseMessage, message_id)
     await _record(
@@ -180,6 +193,7 @@ async def close_case(
     translator: Translator,
     now: datetime,
     survey_delay: timedelta,
+    sla: SlaPolicy,
 ) -> CasePublic:
     """Close the case and queue the citizen's notice; raises `casework.CaseClosedError`
     for a case already closed (the domain service would quietly do nothing)."""
@@ -195,12 +209,13 @@ async def close_case(
         translator=translator,
         now=now,
         survey_delay=survey_delay,
+        sla=sla,
     )
     await session.refresh(case)
     await _record(
         session, officer, audit.AuditAction.CASE_CLOSE, case, {"from_status": previous}, now
     )
-    return _public(case, await _display_name(session, case))
+    return _public(case, await _display_name(session, case), now)
 
 
 def _mentions(search: str) -> ColumnElement[bool]:
@@ -267,7 +282,8 @@ async def _duplicate_counts(
     return {case_id: count for case_id, count in rows}
 
 
-def _public(case: Case, display_name: str | None) -> CasePublic:
+def _public(case: Case, display_name: str | None, now: datetime) -> CasePublic:
+    sla = sla_of(case, now)
     has_place = case.latitude is not None or case.longitude is not None or case.address
     return CasePublic(
         ref=case.ref,
@@ -292,6 +308,8 @@ def _public(case: Case, display_name: str | None) -> CasePublic:
         created_at=case.created_at,
         updated_at=case.updated_at,
         closed_at=case.closed_at,
+        sla_state=sla.state,
+        sla=sla,
     )
 
 

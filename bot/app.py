@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from backoffice import security
+from backoffice import security, transparency
 from backoffice import web as inbox
 from backoffice.api import build_api_router
 from backoffice.bootstrap import ensure_first_admin
@@ -114,6 +114,7 @@ def create_app(
         )
     app.include_router(web.build_router(web.BrowserTokens(runtime.secret_key), web_hub))
     app.include_router(build_api_router())
+    app.include_router(transparency.build_router())
     inbox.install(app)
 
     @app.get("/healthz", tags=["health"])

@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.domain.channel import ChannelHandler
 from bot.domain.clock import Clock
 from bot.domain.i18n import Translator
+from bot.domain.sla import SlaPolicy
 from bot.domain.survey_forms import Survey
+from bot.domain.workdays import WorkingCalendar
 from bot.duty.desks import load_desks
 from bot.duty.service import DutyService
 from bot.engine.core import Engine
@@ -45,6 +47,7 @@ class Runtime:
     duty: DutyService
     surveys: dict[str, Survey]  # the survey definitions (`bot/data/surveys.json`)
     broadcasts: BroadcastSender
+    sla: SlaPolicy
 
     async def close(self) -> None:
         await self.runner.close()
@@ -72,6 +75,7 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
     )
     duty = build_duty(settings, db, gate, translator, clock, handlers, on_committed=sender.wake)
     surveys = load_surveys()
+    sla = build_sla(settings)
     engine = Engine(
         flows=FLOWS | survey_flows(surveys),
         menu=MENU,
@@ -89,6 +93,7 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
         media=MediaStore(settings.media_dir, settings.max_upload_bytes),
         default_locale=translator.default_locale,
         duty=duty,
+        sla=sla,
         on_committed=sender.wake,
     )
     return Runtime(
@@ -113,6 +118,19 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
             on_committed=sender.wake,
             concurrent_writers=is_postgresql(db),
         ),
+        sla=sla,
+    )
+
+
+def build_sla(settings: Settings) -> SlaPolicy:
+    """The SLA clocks' rules, on working days in `PINTU_TIMEZONE`."""
+    return SlaPolicy(
+        calendar=WorkingCalendar(settings.timezone),
+        first_response_days=settings.sla_first_response_days,
+        follow_up_days=settings.sla_follow_up_days,
+        resolution_days=settings.sla_resolution_days,
+        incident_minutes=settings.sla_incident_minutes,
+        due_soon_share=settings.sla_due_soon_share,
     )
 
 

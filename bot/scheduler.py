@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.duty.sla import alert_breaches
 from bot.runtime import Runtime
 from bot.services import survey_invitations
 from bot.storage.database import is_postgresql
@@ -36,6 +37,7 @@ class Scheduler:
             (self.escalate_duty_alerts, settings.duty_sweep_seconds),
             (self.send_broadcasts, settings.broadcast_sweep_seconds),
             (self.send_survey_invitations, settings.survey_sweep_seconds),
+            (self.raise_sla_alerts, settings.sla_sweep_seconds),
         )
         for job, seconds in jobs:
             self._aps.add_job(
@@ -52,6 +54,11 @@ class Scheduler:
         enqueued = await self.runtime.broadcasts.run_due()
         if enqueued:
             log.info("enqueued %d broadcast copies", enqueued)
+
+    async def raise_sla_alerts(self) -> None:
+        raised = await raise_sla_alerts(self.runtime)
+        if raised:
+            log.info("raised %d SLA alerts", raised)
 
     async def send_survey_invitations(self) -> None:
         sent = await send_survey_invitations(self.runtime)
@@ -107,3 +114,19 @@ async def send_survey_invitations(runtime: Runtime) -> int:
     if sent:
         runtime.sender.wake()
     return sent
+
+
+async def raise_sla_alerts(runtime: Runtime) -> int:
+    """Alert the breaches and SP2HP letters due now (`bot.duty.sla`); how many were raised."""
+    group = runtime.duty.group
+    async with runtime.db.begin() as conn:
+        raised = await alert_breaches(
+            conn,
+            group=group,
+            translator=runtime.translator,
+            now=runtime.clock.now(),
+            sp2hp_interval=timedelta(days=runtime.settings.sp2hp_interval_days),
+        )
+    if raised and group is not None:
+        runtime.sender.wake()
+    return len(raised)

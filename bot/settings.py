@@ -123,6 +123,38 @@ class Settings(BaseSettings):
     duty_sweep_seconds: float = Field(
         default=15.0, gt=0, description="How often the scheduler looks for alerts to re-send."
     )
+    sla_first_response_days: int = Field(
+        default=3, ge=1, le=365, description="A complaint's first answer, in working days."
+    )
+    sla_follow_up_days: int = Field(
+        default=5,
+        ge=1,
+        le=365,
+        description="The handling unit's follow-up after the first answer, in working days.",
+    )
+    sla_resolution_days: int = Field(
+        default=60, ge=1, le=3650, description="A complaint's resolution, in calendar days."
+    )
+    sla_incident_minutes: dict[str, int] = Field(
+        default_factory=lambda: {"urgent": 15, "high": 120, "normal": 24 * 60},
+        description="An incident report's first answer, in minutes, by priority (JSON).",
+    )
+    sla_due_soon_share: float = Field(
+        default=0.2,
+        gt=0,
+        lt=1,
+        description="A clock is 'due soon' in this last share of its allowance.",
+    )
+    sla_sweep_seconds: float = Field(
+        default=60.0, gt=0, description="How often the scheduler looks for SLA breaches."
+    )
+    sp2hp_interval_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="An open incident report with no officer reply for this long reminds "
+        "its unit's supervisors that the reporter must hear of its progress (SP2HP).",
+    )
 
     broadcast_approval_min: int = Field(
         default=100,

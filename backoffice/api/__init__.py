@@ -13,6 +13,7 @@ from backoffice.api.routes import (
     case_media,
     cases,
     faq,
+    statistics,
     surveys,
 )
 
@@ -29,4 +30,5 @@ def build_api_router() -> APIRouter:
     router.include_router(audit.router)
     router.include_router(surveys.router)
     router.include_router(broadcasts.router)
+    router.include_router(statistics.router)
     return router

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from bot.domain.sla import SlaClock
 
 
 class AlertPublic(BaseModel):
@@ -27,6 +29,27 @@ class AlertPublic(BaseModel):
     location_sent_at: datetime | None
 
 
+class SlaAlertPublic(BaseModel):
+    """A case's SLA clock that ran out, or an SP2HP letter due, for the unit's supervisors."""
+
+    id: int
+    case_ref: str
+    kind: str
+    category: str
+    clock: SlaClock = Field(
+        description="`first_response`, `follow_up`, `resolution`, or `sp2hp` (monthly letter)"
+    )
+    due_at: datetime
+    raised_at: datetime
+    sends: int = Field(description="messages put in the outbox for the duty group")
+    case_open: bool
+
+
 class AlertsPublic(BaseModel):
     items: list[AlertPublic]
     total: int
+    sla_alerts: list[SlaAlertPublic] = Field(
+        default_factory=list,
+        description="SLA alerts of the cases one may see (supervisors and admins; newest first)",
+    )
+    sla_total: int = 0

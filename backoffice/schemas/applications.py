@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from bot.domain.applications import EARLIEST_BIRTH_YEAR, ApplicationKind
 from bot.services.applications import MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_STATUS_CHARS
@@ -77,3 +85,59 @@ class ApplicationPublic(ApplicationBase):
     created_at: datetime
     updated_at: datetime
     subscribers: int
+
+
+class ApplicationListItem(BaseModel):
+    """An application in a list: no applicant name or date of birth (open one to see them)."""
+
+    kind: ApplicationKind
+    number: str
+    status: str
+    note: str | None
+    status_changed_at: datetime
+    updated_at: datetime
+
+
+class ApplicationsPublic(BaseModel):
+    items: list[ApplicationListItem]
+    total: int
+
+
+class ApplicationStatusChangePublic(BaseModel):
+    from_status: str | None
+    to_status: str
+    note: str | None
+    source: str = Field(description="`api` (one PUT) or `import` (a bulk import)")
+    actor: str
+    at: datetime
+
+
+class ApplicationHistoryPublic(BaseModel):
+    kind: ApplicationKind
+    number: str
+    history: list[ApplicationStatusChangePublic] = Field(description="oldest first")
+
+
+class ImportRowResult(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+
+
+class ImportRowPublic(BaseModel):
+    row: int = Field(description="CSV: the line in the file (the header is 1); JSON: 1, 2, …")
+    kind: str | None
+    number: str | None
+    result: ImportRowResult
+    reason: str | None = Field(description="why the row was rejected")
+    notified: int = Field(description="subscribed citizens told of a new status")
+
+
+class ImportReportPublic(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    notified: int
+    rows: list[ImportRowPublic]

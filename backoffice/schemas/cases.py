@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from bot.domain.sla import SlaState
 from bot.services.casework import CaseStatus
 
 MAX_REPLY_CHARS = 4000
@@ -55,6 +56,24 @@ class ReporterPublic(BaseModel):
     display_name: str | None
 
 
+class SlaPublic(BaseModel):
+    """A case's SLA clocks (DESIGN §6): complaints in working days, incidents in minutes."""
+
+    state: SlaState = Field(description="`ok`, `due_soon`, `breached`, `met` or `paused`")
+    clock: str | None = Field(
+        description="the clock running now: `first_response`, `follow_up` or `resolution`"
+    )
+    due_at: datetime | None = Field(description="when the clock running now runs out")
+    first_response_due_at: datetime | None
+    first_response_at: datetime | None = Field(description="the first officer reply")
+    follow_up_due_at: datetime | None
+    resolution_due_at: datetime | None
+    resolved_at: datetime | None
+    waiting_since: datetime | None = Field(
+        description="waiting for the citizen since then: the clocks stand still"
+    )
+
+
 class CasePublic(BaseModel):
     ref: str
     kind: CaseKind
@@ -72,6 +91,8 @@ class CasePublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    sla_state: SlaState = Field(description="`ok`, `due_soon`, `breached`, `met` or `paused`")
+    sla: SlaPublic
 
 
 class CaseListItemPublic(CasePublic):

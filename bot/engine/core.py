@@ -256,6 +256,14 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases, Routing, Surveying):
         else:
             self.route_free_text(inbound.text)
 
+    def read_afresh(self, inbound: Inbound) -> None:
+        """Take `inbound` as if nothing were asked: a passing question was passed by."""
+        self.state.wait = None
+        if inbound.kind is InboundKind.TEXT:
+            self.on_text(inbound)
+        else:
+            self.on_other(inbound)
+
     def on_other(self, inbound: Inbound) -> None:
         if self.state.wait or self.state.flow:
             self.answer(choice_id=None, inbound=inbound)

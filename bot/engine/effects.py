@@ -28,7 +28,6 @@ class OpenCase:
     answers: dict[str, Any] = field(default_factory=dict)
     media_ids: tuple[int, ...] = ()
     priority: str = "normal"  # normal | high | urgent
-    sla_hours: float | None = None  # first answer due within
     place: PlaceAnswer | None = None
     occurred_at: datetime | None = None
     occurred_text: str | None = None

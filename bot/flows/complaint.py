@@ -11,7 +11,6 @@ from bot.engine.flow import OFFER_BROADCASTS, Finished, Flow, FlowInput, MenuEnt
 from bot.flows.web_contact import contact_steps, name_contact
 
 MIN_DESCRIPTION_CHARS = 20
-SLA_HOURS = 72.0  # a first answer within three working days
 MAX_DESCRIPTION_CHARS = 4000
 YES = ("ya", "iya", "y", "yes", "anonim", "anonymous", "rahasia")
 NO = ("tidak", "tdk", "gak", "nggak", "enggak", "no", "n", "bukan")
@@ -32,7 +31,6 @@ def open_complaint(given: FlowInput) -> Finished:
         anonymous=answers.choice("anonymous") == "yes",
         answers=answers.to_json(),
         media_ids=answers.files("photo"),
-        sla_hours=SLA_HOURS,
     )
     text = given.text(N_("complaint.done"), ref=ref, time=given.time(given.now))
     return Finished(effects=(case, *name_contact(answers)), texts=(text,), then=OFFER_BROADCASTS)

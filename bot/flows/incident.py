@@ -24,8 +24,6 @@ MAX_PHOTOS = 5
 URGENT, HIGH, NORMAL = "urgent", "high", "normal"
 # Harm to people or on the road first; the duty desk works these within hours.
 HIGH_CATEGORIES = ("violence", "traffic_accident")
-# First answer due within (hours). An urgent report is the duty desk's at once.
-SLA_HOURS = {URGENT: 0.25, HIGH: 2.0, NORMAL: 24.0}
 YES = ("ya", "iya", "y", "yes", "ada", "bahaya", "darurat")
 NO = ("tidak", "tdk", "gak", "nggak", "enggak", "no", "n", "aman", "bukan")
 
@@ -67,7 +65,6 @@ def open_incident(given: FlowInput) -> Finished:
         answers=stored,
         media_ids=answers.files("photos"),
         priority=priority,
-        sla_hours=SLA_HOURS[priority],
         place=place_of(where) if where is not None else None,
         occurred_at=occurred_at,
         occurred_text=words,

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from bot.domain.applications import ApplicationKind, LookupResult
 from bot.domain.messages import Inbound, MediaRef
 from bot.domain.references import new_reference
+from bot.domain.sla import SlaPolicy
 from bot.domain.surveys import StartSurvey, SurveyProgress
 from bot.engine.core import Engine
 from bot.engine.effects import (
@@ -39,7 +40,7 @@ from bot.engine.stored import state_from_json, state_to_json
 from bot.engine.turn import Reply, Turn
 from bot.media.store import StoredFile
 from bot.outbox.queue import outbox_rows
-from bot.services import application_lookup, broadcast_control, surveys
+from bot.services import application_lookup, broadcast_control, sla_clock, surveys
 from bot.services.casework import CITIZEN, OPEN_STATUSES, CaseStatus
 from bot.services.duplicates import link_duplicates
 from bot.storage.direct import Tx, stored_time
@@ -73,11 +74,11 @@ NEW_MEDIA = """INSERT INTO media (contact_id, sha256, path, mime_type, size, cle
 created_at) VALUES (:contact_id, :sha256, :path, :mime_type, :size, :clean_path, :now)
 RETURNING id"""
 NEW_CASE = """INSERT INTO cases (ref, kind, status, contact_id, channel, anonymous, category,
-description, answers, priority, sla_due_at, latitude, longitude, address, occurred_at,
-occurred_text, created_at, updated_at) VALUES (:ref, :kind, :status, :contact_id, :channel,
-:anonymous, :category, :description, :answers, :priority, :sla_due_at, :latitude, :longitude,
-:address, :occurred_at, :occurred_text, :now, :now) RETURNING id"""
-# Completing the urgent case opened at the alarm: its priority and SLA stand.
+description, answers, priority, latitude, longitude, address, occurred_at, occurred_text,
+created_at, updated_at) VALUES (:ref, :kind, :status, :contact_id, :channel, :anonymous,
+:category, :description, :answers, :priority, :latitude, :longitude, :address, :occurred_at,
+:occurred_text, :now, :now) RETURNING id"""
+# Completing the urgent case opened at the alarm: its priority and SLA clocks stand.
 COMPLETE_DRAFT = """UPDATE cases SET category = :category, description = :description,
 answers = :answers, latitude = :latitude, longitude = :longitude, address = :address,
 occurred_at = :occurred_at, occurred_text = :occurred_text, updated_at = :now
@@ -101,7 +102,6 @@ WHERE id = :contact_id"""
 
 
 UNSPECIFIED = "unspecified"  # the category of an urgent case until the citizen names it
-URGENT_SLA = timedelta(minutes=15)
 
 
 class DutyAlerts(Protocol):
@@ -157,6 +157,7 @@ def process(
     now: datetime,
     default_locale: str,
     duty: DutyAlerts,
+    sla: SlaPolicy,
 ) -> Handled:
     at = tx.time(now)
     if inbound.verify_identity and not _identity_settled(tx, inbound):
@@ -196,7 +197,7 @@ def process(
         broadcasts_decided=contact.broadcasts_decided,
     )
     reply = engine.handle(state, inbound, turn)
-    _Effects(tx, contact.id, inbound.channel, now, duty).apply(reply)
+    _Effects(tx, contact.id, inbound.channel, now, duty, sla).apply(reply)
     values = {"contact_id": contact.id, "state": state_to_json(reply.state), "now": at}
     values["flow"] = reply.state.flow
     if not (raw_state and tx.execute(SAVE_STATE, values)):
@@ -265,13 +266,22 @@ def _record_media(tx: Tx, stored: StoredFile, contact_id: int, at: Any) -> Media
 class _Effects:
     """Records what one turn's reply asks for, in the turn's transaction."""
 
-    def __init__(self, tx: Tx, contact_id: int, channel: str, now: datetime, duty: DutyAlerts):
+    def __init__(
+        self,
+        tx: Tx,
+        contact_id: int,
+        channel: str,
+        now: datetime,
+        duty: DutyAlerts,
+        sla: SlaPolicy,
+    ):
         self.tx = tx
         self.contact_id = contact_id
         self.channel = channel
         self.now = now
         self.at = tx.time(now)
         self.duty = duty
+        self.sla = sla
 
     def apply(self, reply: Reply) -> None:
         tx, contact = self.tx, self.contact_id
@@ -337,15 +347,9 @@ class _Effects:
                 return
             case_id = int(found[0][0])  # the desk heard of its place when it was given
         else:
-            due = self.now + timedelta(hours=effect.sla_hours) if effect.sla_hours else None
             case_id = self.new_case(
                 values
-                | {
-                    "kind": effect.kind,
-                    "anonymous": effect.anonymous,
-                    "priority": effect.priority,
-                    "sla_due_at": self.tx.time(due) if due else None,
-                }
+                | {"kind": effect.kind, "anonymous": effect.anonymous, "priority": effect.priority}
             )
         for media_id in effect.media_ids:
             link = {"case_id": case_id, "media_id": media_id, "contact_id": self.contact_id}
@@ -357,6 +361,14 @@ class _Effects:
         values = values | {"status": CaseStatus.NEW.value, "channel": self.channel}
         [(case_id,)] = self.tx.rows(NEW_CASE, values)
         self.status_change(case_id, None, CaseStatus.NEW)
+        sla_clock.start(
+            self.tx,
+            self.sla,
+            case_id=int(case_id),
+            kind=values["kind"],
+            priority=values["priority"],
+            now=self.now,
+        )
         return int(case_id)
 
     def raise_alarm(self, effect: RaiseAlarm) -> None:
@@ -370,7 +382,6 @@ class _Effects:
             "description": effect.description,
             "answers": "{}",
             "priority": "urgent",
-            "sla_due_at": self.tx.time(self.now + URGENT_SLA),
             "latitude": None,
             "longitude": None,
             "address": None,
@@ -422,6 +433,9 @@ class _Effects:
         tx.execute(SET_CASE_STATUS, {"status": str(new_status), "now": at, "case_id": case_id})
         if new_status != status:
             self.status_change(case_id, status, new_status)
+            sla_clock.status_changed(
+                tx, self.sla, case_id=case_id, old=status, new=new_status, now=self.now
+            )
 
     def status_change(self, case_id: int, old: str | None, new: str) -> None:
         values = {"case_id": case_id, "from_status": old, "to_status": str(new), "actor": CITIZEN}

@@ -28,6 +28,7 @@ from bot.domain.applications import ApplicationKind, LookupResult
 from bot.domain.clock import Clock
 from bot.domain.messages import Inbound
 from bot.domain.references import new_reference
+from bot.domain.sla import SlaPolicy
 from bot.engine.core import Engine
 from bot.engine.stored import state_from_json, state_to_json
 from bot.engine.turn import Turn
@@ -66,6 +67,7 @@ class ConversationRunner:
         media: MediaStore,
         default_locale: str,
         duty: DutyAlerts,
+        sla: SlaPolicy,
         on_committed: Callable[[], None],
     ) -> None:
         self.db = db
@@ -76,6 +78,7 @@ class ConversationRunner:
         self.media = media
         self.default_locale = default_locale
         self.duty = duty
+        self.sla = sla
         self.on_committed = on_committed
         self.faq = FaqCache()  # refreshed from the database inside the writer's transactions
         self._queue: list[_Job] = []
@@ -152,6 +155,7 @@ class ConversationRunner:
                 now=now,
                 default_locale=self.default_locale,
                 duty=self.duty,
+                sla=self.sla,
             )
         except IdentityUnsettled as unsettled:  # raised before any write: the batch goes on
             return unsettled

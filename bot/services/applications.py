@@ -57,7 +57,7 @@ from bot.domain.messages import Outbound
 from bot.outbox import delivery
 from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.direct import Tx, run_on
-from bot.storage.tables import applications, contacts, lookups, subscriptions
+from bot.storage.tables import application_changes, applications, contacts, lookups, subscriptions
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +112,7 @@ class PutResult:
     created: bool
     status_changed: bool
     notified: int  # subscribed citizens a message was queued for
+    changed: bool = True  # anything differs from what was stored (always, when created)
 
 
 def _valid_number(text: str) -> str:
@@ -139,10 +140,13 @@ async def put_application(
     note: str | None,
     translator: Translator,
     now: datetime,
+    actor: str = SYSTEM_ACTOR,
+    source: str = "api",
 ) -> PutResult:
     """Create or replace an application. A changed status (not a changed note or
     name) is queued to every subscribed citizen, in their language; wake the
-    outbox sender after committing."""
+    outbox sender after committing. A new status is added to the application's
+    history (`application_status_changes`) under `actor`, from `source` (api, import)."""
     number = _valid_number(number)
     values: dict[str, Any] = {
         "applicant_name": applicant_name,
@@ -155,7 +159,9 @@ async def put_application(
     if await insert_ignoring_duplicates(conn, applications, values | new):
         row = await _application_row(conn, kind, number)
         assert row is not None, "the row was just inserted"
-        return PutResult(_record(row), created=True, status_changed=False, notified=0)
+        created = _record(row)
+        await _record_history(conn, created, None, actor=actor, source=source, now=now)
+        return PutResult(created, created=True, status_changed=False, notified=0)
     row = await _application_row(conn, kind, number, for_update=True)
     assert row is not None, "the insert collided with this row"
     before = _record(row)
@@ -164,8 +170,39 @@ async def put_application(
         values["status_changed_at"] = now
     await conn.execute(update(applications).where(applications.c.id == before.id).values(values))
     after = replace(before, **values)
-    notified = await _notify_subscribers(conn, after, translator, now) if changed else 0
-    return PutResult(after, created=False, status_changed=changed, notified=notified)
+    notified = 0
+    if changed:
+        await _record_history(conn, after, before.status, actor=actor, source=source, now=now)
+        notified = await _notify_subscribers(conn, after, translator, now)
+    different = any(
+        getattr(before, name) != getattr(after, name)
+        for name in ("applicant_name", "birth_date", "status", "note")
+    )
+    return PutResult(
+        after, created=False, status_changed=changed, notified=notified, changed=different
+    )
+
+
+async def _record_history(
+    conn: AsyncConnection,
+    application: ApplicationRecord,
+    before: str | None,
+    *,
+    actor: str,
+    source: str,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        application_changes.insert().values(
+            application_id=application.id,
+            from_status=before,
+            to_status=application.status,
+            note=application.note,
+            source=source,
+            actor=actor[:64],
+            created_at=now,
+        )
+    )
 
 
 async def subscriber_count(conn: AsyncConnection, *, application_id: int) -> int:

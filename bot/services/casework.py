@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.i18n import N_, Translator
 from bot.domain.messages import Outbound
+from bot.domain.sla import SlaPolicy
 from bot.outbox import delivery
 from bot.outbox.delivery import Notice
+from bot.services import sla_clock
 from bot.services.survey_invitations import schedule_after_close
 from bot.storage.direct import run_on
 from bot.storage.tables import case_messages, cases, contacts, status_changes
@@ -54,12 +56,14 @@ async def reply(
     text: str,
     translator: Translator,
     now: datetime,
+    sla: SlaPolicy,
 ) -> int:
     """Store an officer's reply and queue it to the citizen; the case message id.
 
     Outside the channel's customer-service window (WhatsApp, 24 hours after the
     citizen's last message) the reply waits for the citizen's next message and
-    its delivery status says so (`bot.outbox.delivery`).
+    its delivery status says so (`bot.outbox.delivery`). The reply is the case's
+    first response, or its follow-up, on the SLA clocks (`bot.services.sla_clock`).
     """
     case = await _case_with_contact(conn, case_id)
     if case.status == CaseStatus.CLOSED:
@@ -93,8 +97,11 @@ async def reply(
             case_message_id=message_id,
         ),
     )
+    await run_on(conn, lambda tx: sla_clock.responded(tx, sla, case_id=case_id, now=now))
     if case.status == CaseStatus.NEW:
-        await _set_status(conn, case_id, case.status, CaseStatus.IN_PROGRESS, officer.username, now)
+        await _set_status(
+            conn, case_id, case.status, CaseStatus.IN_PROGRESS, officer.username, now, sla
+        )
     else:
         await conn.execute(update(cases).where(cases.c.id == case_id).values(updated_at=now))
     return message_id
@@ -109,6 +116,7 @@ async def close(
     translator: Translator,
     now: datetime,
     survey_delay: timedelta,
+    sla: SlaPolicy,
 ) -> None:
     """Close a case with its resolution and tell the citizen (idempotent on closed cases);
     `survey_delay` later, the citizen is invited to rate the service (once per case)."""
@@ -118,7 +126,7 @@ async def close(
     await conn.execute(
         update(cases).where(cases.c.id == case_id).values(resolution=resolution, closed_at=now)
     )
-    await _set_status(conn, case_id, case.status, CaseStatus.CLOSED, officer.username, now)
+    await _set_status(conn, case_id, case.status, CaseStatus.CLOSED, officer.username, now, sla)
     wording = translator.text(case.locale, N_("case.closed"), ref=case.ref, resolution=resolution)
     await conn.execute(
         insert(case_messages).values(
@@ -143,6 +151,21 @@ async def close(
         ),
     )
     await schedule_after_close(conn, case_id=case_id, now=now, delay=survey_delay)
+
+
+async def set_status(
+    conn: AsyncConnection,
+    *,
+    case_id: int,
+    status: CaseStatus,
+    officer: Officer,
+    now: datetime,
+    sla: SlaPolicy,
+) -> None:
+    """Move the case to `status` (its history and SLA clocks follow: waiting for the
+    citizen stops the clocks, leaving that status pushes their due times)."""
+    case = await _case_with_contact(conn, case_id)
+    await _set_status(conn, case_id, case.status, status, officer.username, now, sla)
 
 
 async def _case_with_contact(conn: AsyncConnection, case_id: int) -> _CaseContact:
@@ -176,12 +199,25 @@ class _CaseContact:
 
 
 async def _set_status(
-    conn: AsyncConnection, case_id: int, old: str, new: str, actor: str, now: datetime
+    conn: AsyncConnection,
+    case_id: int,
+    old: str,
+    new: str,
+    actor: str,
+    now: datetime,
+    sla: SlaPolicy,
 ) -> None:
+    """Every status change goes through here: history, SLA clocks, the row."""
     values: dict[str, object] = {"updated_at": now}
     if old != new:
         values["status"] = new
         await _record_status(conn, case_id, old, new, actor, now)
+        await run_on(
+            conn,
+            lambda tx: sla_clock.status_changed(
+                tx, sla, case_id=case_id, old=old, new=new, now=now
+            ),
+        )
     await conn.execute(update(cases).where(cases.c.id == case_id).values(**values))
 
 

@@ -76,6 +76,17 @@ class Case(SQLModel, table=True):
     created_at: datetime = Field(index=True)
     updated_at: datetime
     closed_at: datetime | None = None
+    # The SLA clocks (`bot.domain.sla`): due and met times, the pause, and a summary for queries.
+    first_response_at: datetime | None = None  # the first officer reply
+    follow_up_due_at: datetime | None = None
+    followed_up_at: datetime | None = None
+    resolution_due_at: datetime | None = None
+    resolved_at: datetime | None = None
+    waiting_since: datetime | None = None  # waiting for the citizen since (the clocks stand)
+    sla_clock: str | None = Field(default=None, max_length=24)  # the clock running now
+    sla_next_due_at: datetime | None = Field(default=None, index=True)  # its due time
+    sla_soon_at: datetime | None = None  # from then on it is "due soon"
+    sla_missed: bool = False  # some clock was met after its due time
 
 
 class CaseLink(SQLModel, table=True):
@@ -442,4 +453,34 @@ class BroadcastRecipient(SQLModel, table=True):
     outbox_id: int | None = Field(default=None, foreign_key="outbox.id", index=True)
     status: str = Field(default="queued", max_length=16)  # queued | opted_out | skipped
     delivery: str | None = Field(default=None, max_length=16)  # delivered | read (the platform's)
+    created_at: datetime
+
+
+class SlaAlert(SQLModel, table=True):
+    """A clock of a case that ran out (or an SP2HP letter due), put before its unit's
+    supervisors; unique per case, clock and due time, so it is raised once."""
+
+    __tablename__ = "sla_alerts"
+    __table_args__ = (UniqueConstraint("case_id", "clock", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    clock: str = Field(max_length=24)  # first_response | follow_up | resolution | sp2hp
+    due_at: datetime
+    raised_at: datetime = Field(index=True)
+    sends: int = 0  # messages put in the outbox for the duty group
+
+
+class ApplicationStatusChange(SQLModel, table=True):
+    """One status an application went through, from the API or an import."""
+
+    __tablename__ = "application_status_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="applications.id", index=True)
+    from_status: str | None = Field(default=None, sa_type=Text)
+    to_status: str = Field(sa_type=Text)
+    note: str | None = Field(default=None, sa_type=Text)
+    source: str = Field(max_length=16)  # api | import
+    actor: str = Field(max_length=64)
     created_at: datetime

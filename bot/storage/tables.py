@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 from bot.storage.models import (
     Application,
     ApplicationLookup,
+    ApplicationStatusChange,
     ApplicationSubscription,
     AuditEntry,
     Broadcast,
@@ -32,6 +33,7 @@ from bot.storage.models import (
     Officer,
     OfficerToken,
     OutboxMessage,
+    SlaAlert,
     SurveyAnswer,
     SurveyInvitation,
     SurveyResponse,
@@ -71,3 +73,5 @@ survey_invitations = table_of(SurveyInvitation)
 survey_responses = table_of(SurveyResponse)
 survey_answers = table_of(SurveyAnswer)
 units = table_of(Unit)
+sla_alerts = table_of(SlaAlert)
+application_changes = table_of(ApplicationStatusChange)

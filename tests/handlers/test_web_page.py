@@ -179,6 +179,7 @@ async def test_page_has_no_inline_code(base_url: str) -> None:
 
 async def file_complaint(page: Page, story: str) -> None:
     """From the category question to the reference, anonymously, without a photo."""
+    await expect(page.locator("#log .bot").last).to_contain_text("Pengaduan Anda tentang apa?")
     await page.locator("#log .choice:enabled").first.click()
     await say(page, story)
     await press(page, "Lewati")

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, status
 
 from backoffice import alerts
-from backoffice.api.deps import CurrentOfficer, RuntimeDep, SessionDep
+from backoffice.api.deps import CaseScope, CurrentOfficer, RuntimeDep, SessionDep
+from backoffice.officers import Role
 from backoffice.schemas.alerts import AlertPublic, AlertsPublic
 
 router = APIRouter(
@@ -20,6 +21,7 @@ router = APIRouter(
     tags=["alerts"],
     responses={401: {"description": "Missing, invalid or expired token"}},
 )
+SLA_ALERT_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})  # a breach alerts the supervisors
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No alert with this id"}}
 DONE_BEFORE: dict[int | str, dict[str, Any]] = {
     409: {"description": "Someone acknowledged the alert already"}
@@ -30,7 +32,8 @@ DONE_BEFORE: dict[int | str, dict[str, Any]] = {
 async def read_alerts(
     session: SessionDep,
     runtime: RuntimeDep,
-    _officer: CurrentOfficer,
+    officer: CurrentOfficer,
+    scope: CaseScope,
     open_only: Annotated[bool, Query(alias="open", description="only unacknowledged")] = False,
     since_hours: Annotated[
         int, Query(ge=1, le=24 * 90, description="acknowledged alerts raised this recently")
@@ -38,16 +41,30 @@ async def read_alerts(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AlertsPublic:
-    """Open alerts first, then recent acknowledged ones; newest first within each."""
-    return await alerts.list_alerts(
+    """Open alerts first, then recent acknowledged ones; newest first within each.
+
+    Supervisors and admins also get `sla_alerts`: the SLA breaches and SP2HP
+    letters due of the cases they may see (those of open cases, and recent ones)."""
+    now = runtime.clock.now()
+    listed = await alerts.list_alerts(
         session,
         desks=runtime.duty.desks,
         open_only=open_only,
         since_hours=since_hours,
         page=page,
         per_page=per_page,
-        now=runtime.clock.now(),
+        now=now,
     )
+    if officer.role in SLA_ALERT_ROLES:
+        listed.sla_alerts, listed.sla_total = await alerts.list_sla_alerts(
+            session,
+            scope=scope,
+            open_only=open_only,
+            since_hours=since_hours,
+            limit=per_page,
+            now=now,
+        )
+    return listed
 
 
 @router.post("/{alert_id}/ack", responses=NOT_FOUND | DONE_BEFORE)

@@ -25,6 +25,7 @@ from backoffice.schemas.cases import (
     CasesPublic,
     ReplyCreate,
 )
+from bot.domain.sla import SlaState
 from bot.services.casework import CaseClosedError, CaseStatus
 
 MAX_PAGE = 1_000_000  # keeps the row offset within a 64-bit integer
@@ -52,6 +53,7 @@ async def read_cases(
     ] = None,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+    sla: Annotated[SlaState | None, Query(description="cases in this SLA state")] = None,
 ) -> CasesPublic:
     """The cases the officer may see, newest first."""
     found = await cases.list_cases(
@@ -64,6 +66,7 @@ async def read_cases(
         page=page,
         per_page=per_page,
         now=runtime.clock.now(),
+        sla=sla,
     )
     await session.commit()
     return found
@@ -102,6 +105,7 @@ async def create_reply(
             text=body.text,
             translator=runtime.translator,
             now=runtime.clock.now(),
+            sla=runtime.sla,
         )
     except CaseClosedError:
         raise HTTPException(
@@ -130,6 +134,7 @@ async def close_case(
             translator=runtime.translator,
             now=runtime.clock.now(),
             survey_delay=timedelta(seconds=runtime.settings.survey_delay_seconds),
+            sla=runtime.sla,
         )
     except CaseClosedError:
         raise HTTPException(

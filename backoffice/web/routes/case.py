@@ -120,6 +120,7 @@ async def reply(
             text=body.text,
             translator=runtime.translator,
             now=runtime.clock.now(),
+            sla=runtime.sla,
         )
     except ValidationError:
         return await refused(request, session, runtime, officer, scope, case, EMPTY)
@@ -150,6 +151,7 @@ async def close(
             translator=runtime.translator,
             now=runtime.clock.now(),
             survey_delay=timedelta(seconds=runtime.settings.survey_delay_seconds),
+            sla=runtime.sla,
         )
     except ValidationError:
         return await refused(request, session, runtime, officer, scope, case, EMPTY)

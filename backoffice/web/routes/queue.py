@@ -14,6 +14,7 @@ from backoffice.schemas.cases import CaseKind
 from backoffice.web.pages import render
 from backoffice.web.scope import WebScope
 from backoffice.web.session import CsrfChecked, PageNotFoundError, WebOfficer
+from bot.domain.sla import SlaState
 from bot.services.casework import CaseStatus
 
 router = APIRouter()
@@ -39,6 +40,7 @@ async def queue_context(
     status: str,
     kind: str,
     q: str,
+    sla: str,
 ) -> dict[str, Any]:
     marker = await inbox.queue_marker(session, scope=scope)
     found = await cases.list_cases(
@@ -48,6 +50,7 @@ async def queue_context(
         status=choice(CaseStatus, status),
         kind=choice(CaseKind, kind),
         q=q.strip() or None,
+        sla=choice(SlaState, sla),
         page=1,
         per_page=PER_PAGE,
         now=runtime.clock.now(),
@@ -68,7 +71,7 @@ async def queue_context(
         "unanswered": waiting,
         "alerts": open_alerts.items,
         "marker": marker,
-        "query": {"status": status, "kind": kind, "q": q},
+        "query": {"status": status, "kind": kind, "q": q, "sla": sla},
     }
 
 
@@ -82,8 +85,9 @@ async def queue(
     status: Text = "",
     kind: Text = "",
     q: Text = "",
+    sla: Text = "",
 ) -> Response:
-    context = await queue_context(session, runtime, officer, scope, status, kind, q)
+    context = await queue_context(session, runtime, officer, scope, status, kind, q, sla)
     return render(request, "queue.html", officer=officer, **context)
 
 
@@ -97,12 +101,13 @@ async def queue_rows(
     status: Text = "",
     kind: Text = "",
     q: Text = "",
+    sla: Text = "",
     since: Text = "",
 ) -> Response:
     """The queue's live part; 204 (htmx leaves the page as it is) while nothing changed."""
     if since and since == await inbox.queue_marker(session, scope=scope):
         return Response(status_code=204)
-    context = await queue_context(session, runtime, officer, scope, status, kind, q)
+    context = await queue_context(session, runtime, officer, scope, status, kind, q, sla)
     return render(request, "_queue_live.html", officer=officer, **context)
 
 

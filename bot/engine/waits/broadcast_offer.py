@@ -29,13 +29,14 @@ class OfferingBroadcasts:
         return [(cid, host.t(label), aliases) for cid, label, aliases in OFFER_OPTIONS]
 
     def accept(self, host: Host, choice_id: str | None, inbound: Inbound) -> None:
-        host.state.wait = None
         if choice_id == "subscribe":
+            host.state.wait = None
             host.set_broadcasts(opt_in=True, said=N_("broadcast.started"))
         elif choice_id == "decline":
+            host.state.wait = None
             host.set_broadcasts(opt_in=False, said=N_("broadcast.declined"))
         else:
-            host.route_free_text(inbound.text)  # the citizen moved on: read it afresh
+            host.read_afresh(inbound)  # the citizen moved on: a photo for the case, a question
 
     def ask(self, host: Host) -> None:
         choices = [Choice(cid, host.t(label)) for cid, label, _ in OFFER_OPTIONS]
