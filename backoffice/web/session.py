@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -108,15 +109,27 @@ async def current_officer(
 WebOfficer = Annotated[SignedInOfficer, Depends(current_officer)]
 
 
-async def checked_csrf(request: Request, officer: WebOfficer, runtime: RuntimeDep) -> None:
-    """Refuse a signed-in request whose CSRF token (form field or header) is wrong."""
+async def checked_csrf(
+    request: Request, officer: WebOfficer, runtime: RuntimeDep
+) -> AsyncIterator[None]:
+    """Refuse a signed-in request whose CSRF token (form field or header) is wrong.
+
+    The form parsed here is the one the route reads (Starlette keeps it); its
+    uploaded files are closed once the request is done, or at once when refused.
+    """
     sent = request.headers.get(CSRF_HEADER)
+    form = None
     if sent is None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if not csrf_matches(runtime.secret_key, session_token(request), sent):
-        raise CsrfError
+    try:
+        if not csrf_matches(runtime.secret_key, session_token(request), sent):
+            raise CsrfError
+        yield
+    finally:
+        if form is not None:
+            await form.close()
 
 
 CsrfChecked = Depends(checked_csrf)
