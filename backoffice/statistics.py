@@ -26,7 +26,7 @@ import csv
 import io
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -35,16 +35,21 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backoffice import audit
+from backoffice.officers import SignedInOfficer
 from backoffice.schemas.statistics import (
     DurationStats,
     Grouping,
     PeriodLength,
+    StatisticsPublic,
     StatisticsRow,
 )
 from backoffice.surveys import Period
 from bot.domain import ikm
 from bot.domain.sla import SlaState, state
+from bot.domain.survey_forms import Survey
 from bot.storage.tables import (
     cases,
     survey_answers,
@@ -57,6 +62,8 @@ ROOT_UNIT = "polda"  # a case with no unit belongs to the root (DESIGN §5)
 HOURS = Decimal("0.01")
 SHARE = Decimal("0.0001")
 IKM_SURVEY = "ikm"
+MAX_DAYS = 3660
+DEFAULT_MONTHS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,3 +360,65 @@ def to_csv(rows: Iterable[StatisticsRow]) -> str:
             flat[f"{name}_p90_hours"] = stats.p90_hours
         writer.writerow(["" if flat[c] is None else flat[c] for c in CSV_COLUMNS])
     return out.getvalue()
+
+
+class InvalidPeriodError(ValueError):
+    """A period that cannot be read: backwards, or too long."""
+
+
+async def read_statistics(
+    session: AsyncSession,
+    *,
+    officer: SignedInOfficer,
+    scope: ColumnElement[bool],
+    surveys: Mapping[str, Survey],
+    zone: ZoneInfo,
+    first: date | None,
+    last: date | None,
+    period: PeriodLength,
+    group_by: Sequence[Grouping],
+    output: str,
+    now: datetime,
+) -> StatisticsPublic:
+    """The figures of the cases in `scope` received from `first` to `last` (default: the
+    last 12 months to today), in the officer's audit trail. Raises `InvalidPeriodError`."""
+    last = last or now.astimezone(zone).date()
+    first = first or months_back(last, DEFAULT_MONTHS - 1)
+    if first > last:
+        raise InvalidPeriodError("'from' is after 'to'")
+    if (last - first).days > MAX_DAYS:
+        raise InvalidPeriodError(f"at most {MAX_DAYS} days at once")
+    grouping = list(dict.fromkeys(group_by))  # each once, in the order asked
+    days = Period(first, last)
+    conn = await session.connection()
+    facts = await case_facts(conn, scope=scope, period=days, zone=zone, now=now)
+    marks = await survey_marks(conn, scope=scope, period=days, zone=zone)
+    responses = await survey_counts(conn, scope=scope, period=days, zone=zone)
+    survey = surveys.get(IKM_SURVEY)
+    rows, total = summarize(
+        facts,
+        marks=marks,
+        responses=responses,
+        group_by=grouping,
+        length=period,
+        zone=zone,
+        elements=[q.code for q in survey.elements] if survey else [],
+    )
+    await audit.record(
+        session,
+        actor=officer.username,
+        officer_id=officer.id,
+        action=audit.AuditAction.STATISTICS_VIEW,
+        target=None,
+        detail={
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "period": period.value,
+            "group_by": ",".join(g.value for g in grouping),
+            "format": output,
+        },
+        now=now,
+    )
+    return StatisticsPublic(
+        from_date=first, to_date=last, period=period, group_by=grouping, rows=rows, total=total
+    )

@@ -11,16 +11,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 
-from backoffice import audit, statistics
+from backoffice import statistics
 from backoffice.api.deps import CaseScope, CurrentOfficer, RuntimeDep, SessionDep
 from backoffice.officers import Role, SignedInOfficer
 from backoffice.schemas.statistics import Grouping, PeriodLength, StatisticsPublic
-from backoffice.surveys import Period
 from bot.runtime import Runtime
 
 READER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
-MAX_DAYS = 3660
-DEFAULT_MONTHS = 12
 CSV_TYPE = "text/csv; charset=utf-8"
 
 router = APIRouter(
@@ -111,48 +108,21 @@ async def _statistics(
     group_by: list[Grouping],
     output: str,
 ) -> StatisticsPublic:
-    now = runtime.clock.now()
-    zone = runtime.translator.zone
-    last = last or now.astimezone(zone).date()
-    first = first or statistics.months_back(last, DEFAULT_MONTHS - 1)
-    if first > last:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="'from' is after 'to'")
-    if (last - first).days > MAX_DAYS:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"at most {MAX_DAYS} days at once"
+    try:
+        found = await statistics.read_statistics(
+            session,
+            officer=officer,
+            scope=scope,
+            surveys=runtime.surveys,
+            zone=runtime.translator.zone,
+            first=first,
+            last=last,
+            period=period,
+            group_by=group_by,
+            output=output,
+            now=runtime.clock.now(),
         )
-    grouping = list(dict.fromkeys(group_by))  # each once, in the order asked
-    days = Period(first, last)
-    conn = await session.connection()
-    facts = await statistics.case_facts(conn, scope=scope, period=days, zone=zone, now=now)
-    marks = await statistics.survey_marks(conn, scope=scope, period=days, zone=zone)
-    responses = await statistics.survey_counts(conn, scope=scope, period=days, zone=zone)
-    survey = runtime.surveys.get(statistics.IKM_SURVEY)
-    rows, total = statistics.summarize(
-        facts,
-        marks=marks,
-        responses=responses,
-        group_by=grouping,
-        length=period,
-        zone=zone,
-        elements=[q.code for q in survey.elements] if survey else [],
-    )
-    await audit.record(
-        session,
-        actor=officer.username,
-        officer_id=officer.id,
-        action=audit.AuditAction.STATISTICS_VIEW,
-        target=None,
-        detail={
-            "from": first.isoformat(),
-            "to": last.isoformat(),
-            "period": period.value,
-            "group_by": ",".join(g.value for g in grouping),
-            "format": output,
-        },
-        now=now,
-    )
+    except statistics.InvalidPeriodError as invalid:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(invalid)) from None
     await session.commit()
-    return StatisticsPublic(
-        from_date=first, to_date=last, period=period, group_by=grouping, rows=rows, total=total
-    )
+    return found

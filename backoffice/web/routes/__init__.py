@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from backoffice.web.routes import applications, auth, broadcasts, case, faq, queue, surveys
+from backoffice.web.routes import (
+    applications,
+    auth,
+    broadcasts,
+    case,
+    faq,
+    queue,
+    statistics,
+    surveys,
+)
 from backoffice.web.session import PageNotFoundError
 
 
@@ -18,6 +27,7 @@ def build_router() -> APIRouter:
     router.include_router(broadcasts.router)
     router.include_router(faq.router)
     router.include_router(applications.router)
+    router.include_router(statistics.router)
 
     @router.get("/{anything:path}")
     async def not_found(anything: str) -> None:

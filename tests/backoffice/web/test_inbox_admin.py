@@ -8,6 +8,7 @@ from backoffice.officers import Role
 from bot.domain.clock import ManualClock
 from bot.runtime import Runtime
 from tests.support.inbox import InboxOfficer
+from tests.support.journeys import file_complaint
 from tests.support.office import officer_with_role
 from tests.support.web import WebCitizen, texts
 
@@ -151,4 +152,34 @@ async def test_officers_read_applications_but_change_none(
         {"status": "x", "applicant_name": "y", "birth_date": "1990-08-17"},
     )
     assert refused.status_code == 403
+    await officer.close()
+
+
+async def test_the_statistics_page_and_its_csv(
+    admin: InboxOfficer, client: httpx.AsyncClient
+) -> None:
+    citizen = await WebCitizen.open(client)
+    await file_complaint(citizen)
+    page = await admin.get("/backoffice/statistics", group="kind")
+    assert page.status_code == 200
+    assert "<td>complaint</td>" in page.text
+    assert '<label for="st-group">' in page.text
+    csv = await admin.get("/backoffice/statistics.csv", group="kind")
+    assert csv.status_code == 200
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert "complaint" in csv.text
+    backwards = await admin.get(
+        "/backoffice/statistics", **{"from": "2026-12-01", "to": "2026-01-01"}
+    )
+    assert backwards.status_code == 422
+    assert "&#39;from&#39; is after &#39;to&#39;" in backwards.text
+
+
+async def test_officers_read_no_statistics(
+    client: httpx.AsyncClient, runtime: Runtime, clock: ManualClock
+) -> None:
+    await officer_with_role(client, runtime, clock, Role.OFFICER)
+    officer = await InboxOfficer.signed_in(client, "officer", "officer-password")
+    assert (await officer.get("/backoffice/statistics")).status_code == 403
+    assert (await officer.get("/backoffice/statistics.csv")).status_code == 403
     await officer.close()
