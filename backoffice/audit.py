@@ -41,6 +41,12 @@ class AuditAction(StrEnum):
     ALERT_ESCALATED = "alert.escalated"  # written by the bot, no officer
     SURVEY_RESULTS = "survey.results"
     SURVEY_SUGGESTIONS = "survey.suggestions"
+    UNIT_ADD = "unit.add"
+    CASE_UPDATE = "case.update"
+    CASE_NOTE = "case.note"
+    CANNED_REPLY_ADD = "canned_reply.add"
+    CANNED_REPLY_EDIT = "canned_reply.edit"
+    CANNED_REPLY_DELETE = "canned_reply.delete"
 
 
 async def record(

@@ -9,10 +9,12 @@ from backoffice.api.routes import (
     applications,
     audit,
     auth,
+    canned_replies,
     case_media,
     cases,
     faq,
     surveys,
+    units,
 )
 
 
@@ -27,4 +29,6 @@ def build_api_router() -> APIRouter:
     router.include_router(alerts.router)
     router.include_router(audit.router)
     router.include_router(surveys.router)
+    router.include_router(units.router)
+    router.include_router(canned_replies.router)
     return router

@@ -67,6 +67,7 @@ class ConversationRunner:
         default_locale: str,
         duty: DutyAlerts,
         on_committed: Callable[[], None],
+        internal_affairs: str = "propam",
     ) -> None:
         self.db = db
         self.writer = writer
@@ -76,6 +77,7 @@ class ConversationRunner:
         self.media = media
         self.default_locale = default_locale
         self.duty = duty
+        self.internal_affairs = internal_affairs
         self.on_committed = on_committed
         self.faq = FaqCache()  # refreshed from the database inside the writer's transactions
         self._queue: list[_Job] = []
@@ -152,6 +154,7 @@ class ConversationRunner:
                 now=now,
                 default_locale=self.default_locale,
                 duty=self.duty,
+                internal_affairs=self.internal_affairs,
             )
         except IdentityUnsettled as unsettled:  # raised before any write: the batch goes on
             return unsettled

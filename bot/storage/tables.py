@@ -18,6 +18,7 @@ from bot.storage.models import (
     AuditEntry,
     Broadcast,
     BroadcastRecipient,
+    CannedReply,
     Case,
     CaseLink,
     CaseMessage,
@@ -71,3 +72,4 @@ survey_invitations = table_of(SurveyInvitation)
 survey_responses = table_of(SurveyResponse)
 survey_answers = table_of(SurveyAnswer)
 units = table_of(Unit)
+canned_replies = table_of(CannedReply)
