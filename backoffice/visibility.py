@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, true
 from sqlmodel import col
 
 from backoffice.officers import Role, SignedInOfficer
@@ -29,16 +29,15 @@ class View:
     confidential: bool  # also the confidential cases of those units
 
     def condition(self) -> ColumnElement[bool]:
-        """The cases in view, as a condition on `cases`."""
+        """The cases in view, as a condition on `cases` that is never NULL (so its
+        negation is exactly the cases out of view)."""
         if self.everything:
             return true()
-        unit = col(Case.unit_id)
+        unit = func.coalesce(col(Case.unit_id), self.root_id if self.root_id is not None else 0)
         in_view: ColumnElement[bool] = unit.in_(sorted(self.units)) if self.units else false()
-        if self.root_id is not None and self.root_id in self.units:
-            in_view = or_(in_view, unit.is_(None))
         if not self.confidential:
             in_view = and_(in_view, col(Case.confidential).is_(False))
-        return or_(in_view, col(Case.assignee_id) == self.officer_id)
+        return or_(in_view, func.coalesce(col(Case.assignee_id), 0) == self.officer_id)
 
     def sees_unit(self, unit_id: int | None, *, confidential: bool) -> bool:
         """Whether a case of this unit is in view by the unit rule (assignment aside)."""
