@@ -1,10 +1,10 @@
 """A unit tree and officers placed in it, for tests of who sees what (DESIGN §6).
 
-    polda (root)
-    ├── propam          internal affairs, made at start
-    ├── polres-a
-    │   └── polsek-a1
-    └── polres-b
+polda (root)
+├── propam          internal affairs, made at start
+├── polres-a
+│   └── polsek-a1
+└── polres-b
 """
 
 from __future__ import annotations

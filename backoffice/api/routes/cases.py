@@ -106,7 +106,7 @@ async def read_cases(
             now=runtime.clock.now(),
         )
     except cases.InvalidFilterError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=str(error)) from None
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from None
     await session.commit()
     return found
 
@@ -156,7 +156,7 @@ async def create_reply(
                 session, reply_id=body.canned_id, case=case, officer=officer
             )
         except canned_replies.CannedReplyNotFoundError as error:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=str(error)) from None
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from None
     assert text is not None, "ReplyCreate holds a text or a canned reply"
     try:
         message = await cases.reply_to_case(
@@ -226,7 +226,7 @@ async def update_case(
     except case_changes.ChangeForbiddenError as error:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(error)) from None
     except case_changes.InvalidChangeError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=str(error)) from None
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from None
     shown = await cases.public_case(session, case)
     await session.commit()
     if changed:

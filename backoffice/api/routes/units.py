@@ -40,6 +40,6 @@ async def create_unit(
     except units.UnitExistsError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(error)) from None
     except units.InvalidUnitError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=str(error)) from None
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from None
     await session.commit()
     return created
