@@ -18,7 +18,6 @@ from bot.storage.tables import audit_log
 from tests.conftest import ADMIN_PASSWORD
 from tests.support.journeys import file_complaint
 from tests.support.office import sign_in
-from tests.support.outbox import settle
 from tests.support.units import CASES_URL, grow_tree, move, officer_in, refs_listed
 from tests.support.web import WebCitizen, texts
 
