@@ -90,13 +90,6 @@ class UnitTree:
             found.update(frontier)
         return found
 
-    def depth(self, unit_id: int) -> int:
-        depth, row = 0, self.by_id(unit_id)
-        while row is not None and row.parent_id is not None and depth <= len(self.rows):
-            depth += 1
-            row = self.by_id(row.parent_id)
-        return depth
-
 
 async def load_tree(conn: AsyncConnection) -> UnitTree:
     found = await conn.execute(
