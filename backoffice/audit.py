@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func, not_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.storage.models import AuditEntry
+from bot.storage.models import AuditEntry, Case
 
 ACTOR_MAX_CHARS = 64
 
@@ -51,6 +51,12 @@ class AuditAction(StrEnum):
     APPLICATIONS_LIST = "applications.list"
     APPLICATION_HISTORY = "application.history"
     STATISTICS_VIEW = "statistics.view"
+    UNIT_ADD = "unit.add"
+    CASE_UPDATE = "case.update"
+    CASE_NOTE = "case.note"
+    CANNED_REPLY_ADD = "canned_reply.add"
+    CANNED_REPLY_EDIT = "canned_reply.edit"
+    CANNED_REPLY_DELETE = "canned_reply.delete"
 
 
 async def record(
@@ -84,9 +90,17 @@ async def list_entries(
     target: str | None,
     page: int,
     per_page: int,
+    case_scope: ColumnElement[bool],
 ) -> tuple[list[AuditEntry], int]:
-    """Entries newest first, optionally of one action and one target; and how many."""
-    query = select(AuditEntry)
+    """Entries newest first, optionally of one action and one target; and how many.
+
+    Entries about a case outside `case_scope` (the reader's view) are left out,
+    as the case itself is.
+    """
+    hidden = select(Case.ref).where(not_(case_scope))
+    query = select(AuditEntry).where(
+        or_(col(AuditEntry.target).is_(None), col(AuditEntry.target).not_in(hidden))
+    )
     if action is not None:
         query = query.where(AuditEntry.action == action.value)
     if target is not None:

@@ -1,4 +1,5 @@
-"""The first admin, so a fresh installation can be signed into at all."""
+"""What a fresh installation needs: the root and internal-affairs units, and the
+first admin, so it can be signed into at all."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backoffice import audit, security
+from backoffice import audit, security, units
 from backoffice.officers import OfficerExistsError, Role, add_officer
 from bot.domain.clock import Clock
 from bot.settings import Settings
@@ -50,3 +51,16 @@ async def ensure_first_admin(db: AsyncEngine, settings: Settings, clock: Clock) 
         )
         await session.commit()
     return password if configured is None else None
+
+
+async def ensure_units(db: AsyncEngine, settings: Settings, clock: Clock) -> None:
+    """The root unit (`polda`, named `PINTU_UNIT_NAME`) and the internal-affairs
+    unit (`PINTU_INTERNAL_AFFAIRS_UNIT`) under it, if missing; safe when several
+    workers start at once."""
+    async with db.begin() as conn:
+        await units.ensure_units(
+            conn,
+            root_name=settings.unit_name,
+            internal_affairs=settings.internal_affairs_unit,
+            now=clock.now(),
+        )

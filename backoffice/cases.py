@@ -8,34 +8,46 @@ query here honours the same rule.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Subquery, exists, func, or_, sql, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backoffice import audit, media
-from backoffice.officers import SignedInOfficer
+from backoffice import audit, media, units
+from backoffice.officers import SignedInOfficer, normalize_username
 from backoffice.schemas.cases import (
     CaseDetailPublic,
     CaseKind,
     CaseListItemPublic,
     CaseMessagePublic,
     CasePublic,
+    CaseSort,
     CasesPublic,
     Direction,
     DuplicatePublic,
     LocationPublic,
     OccurredPublic,
+    Priority,
     ReporterPublic,
     StatusChangePublic,
 )
-from backoffice.sla import sla_of, sla_state_condition
+from backoffice.sla import overdue_condition, sla_of, sla_state_condition
 from bot.domain.i18n import Translator
 from bot.domain.sla import SlaPolicy, SlaState
 from bot.services import casework
 from bot.services.casework import CaseStatus
-from bot.storage.models import Case, CaseLink, CaseMessage, CaseStatusChange, Contact, Media
+from bot.storage.models import (
+    Case,
+    CaseLink,
+    CaseMessage,
+    CaseStatusChange,
+    Contact,
+    Media,
+    Officer,
+)
 
 
 async def find_case(
@@ -52,44 +64,66 @@ async def find_case(
     return (await session.exec(statement)).one_or_none()
 
 
+class InvalidFilterError(ValueError):
+    """A filter naming a unit or an officer that does not exist."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilters:
+    """What the queue is narrowed to; None is "any"."""
+
+    status: CaseStatus | None = None
+    kind: CaseKind | None = None
+    category: str | None = None
+    unit: str | None = None
+    assignee: str | None = None
+    priority: Priority | None = None
+    anonymous: bool | None = None
+    confidential: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str | None = None
+    sla: SlaState | None = None
+    sort: CaseSort = CaseSort.URGENT
+
+
 async def list_cases(
     session: AsyncSession,
     *,
     officer: SignedInOfficer,
     scope: ColumnElement[bool],
-    status: CaseStatus | None,
-    kind: CaseKind | None,
-    q: str | None,
+    filters: CaseFilters,
     page: int,
     per_page: int,
     now: datetime,
-    sla: SlaState | None = None,
 ) -> CasesPublic:
-    """One page of cases, newest first, with the number of all that match."""
-    conditions = [scope]
-    if status is not None:
-        conditions.append(col(Case.status) == status)
-    if kind is not None:
-        conditions.append(col(Case.kind) == kind)
-    search = (q or "").strip()
+    """One page of cases in the filters' order (by default urgent first, then
+    overdue, then newest), with the number of all that match.
+
+    Raises `InvalidFilterError` for an unknown unit or assignee.
+    """
+    tree = await units.load_tree(await session.connection())
+    conditions = [scope, *await _conditions(session, tree, filters)]
+    search = (filters.q or "").strip()
     if search:
         conditions.append(_mentions(search))
-    if sla is not None:
-        conditions.append(sla_state_condition(sla, now))
+    if filters.sla is not None:
+        conditions.append(sla_state_condition(filters.sla, now))
     total = (await session.exec(select(func.count()).select_from(Case).where(*conditions))).one()
     rows = await session.exec(
         select(Case, Contact.display_name)
         .join(Contact, col(Contact.id) == col(Case.contact_id))
         .where(*conditions)
-        .order_by(col(Case.created_at).desc(), col(Case.id).desc())
+        .order_by(*_order(filters.sort, now))
         .offset((page - 1) * per_page)
         .limit(per_page)
     )
     found = rows.all()
     counts = await _duplicate_counts(session, [_id(case) for case, _ in found], scope)
+    labels = await _labels(session, tree, [case for case, _ in found])
     items = [
         CaseListItemPublic(
-            **_public(case, display_name, now).model_dump(),
+            **_public(case, display_name, labels, now).model_dump(),
             duplicate_count=counts.get(_id(case), 0),
         )
         for case, display_name in found
@@ -102,8 +136,10 @@ async def list_cases(
         target=None,
         # Whether a search ran, never its words: officers search for names.
         detail={
-            "status": status,
-            "kind": kind,
+            "status": filters.status,
+            "kind": filters.kind,
+            "unit": filters.unit,
+            "sort": filters.sort,
             "searched": bool(search),
             "page": page,
             "per_page": per_page,
@@ -120,6 +156,7 @@ async def view_case(
     officer: SignedInOfficer,
     scope: ColumnElement[bool],
     case: Case,
+    evidence_key: bytes,
     now: datetime,
 ) -> CaseDetailPublic:
     """The case with its timeline, status history, attachments and possible duplicates."""
@@ -137,8 +174,9 @@ async def view_case(
     files = await session.exec(
         select(Media).where(Media.case_id == case_id).order_by(col(Media.created_at), col(Media.id))
     )
+    labels = await _labels(session, await units.load_tree(await session.connection()), [case])
     detail = CaseDetailPublic(
-        **_public(case, await _display_name(session, case), now).model_dump(),
+        **_public(case, await _display_name(session, case), labels, now).model_dump(),
         messages=[_message(message) for message in messages],
         status_history=[
             StatusChangePublic(
@@ -149,7 +187,7 @@ async def view_case(
             )
             for change in changes
         ],
-        attachments=[media.attachment(file, case) for file in files],
+        attachments=[media.attachment(file, case, evidence_key) for file in files],
         possible_duplicates=await _possible_duplicates(session, case_id=case_id, scope=scope),
     )
     await _record(session, officer, audit.AuditAction.CASE_VIEW, case, {}, now)
@@ -215,7 +253,27 @@ async def close_case(
     await _record(
         session, officer, audit.AuditAction.CASE_CLOSE, case, {"from_status": previous}, now
     )
-    return _public(case, await _display_name(session, case), now)
+    return await public_case(session, case, now)
+
+
+async def add_note(
+    session: AsyncSession, *, officer: SignedInOfficer, case: Case, text: str, now: datetime
+) -> CaseMessagePublic:
+    """An internal note in the case's timeline; the citizen never gets it."""
+    conn = await session.connection()
+    message_id = await casework.add_note(
+        conn, case_id=_id(case), officer=officer, text=text, now=now
+    )
+    message = await session.get_one(CaseMessage, message_id)
+    await _record(
+        session, officer, audit.AuditAction.CASE_NOTE, case, {"message_id": message_id}, now
+    )
+    return _message(message)
+
+
+async def public_case(session: AsyncSession, case: Case, now: datetime) -> CasePublic:
+    labels = await _labels(session, await units.load_tree(await session.connection()), [case])
+    return _public(case, await _display_name(session, case), labels, now)
 
 
 def _mentions(search: str) -> ColumnElement[bool]:
@@ -282,7 +340,82 @@ async def _duplicate_counts(
     return {case_id: count for case_id, count in rows}
 
 
-def _public(case: Case, display_name: str | None, now: datetime) -> CasePublic:
+@dataclass(frozen=True, slots=True)
+class _Labels:
+    """How a page of cases names units and assignees."""
+
+    tree: units.UnitTree
+    usernames: dict[int, str]
+
+
+async def _labels(session: AsyncSession, tree: units.UnitTree, found: list[Case]) -> _Labels:
+    ids = {case.assignee_id for case in found if case.assignee_id is not None}
+    names: dict[int, str] = {}
+    if ids:
+        rows = await session.exec(
+            select(Officer.id, Officer.username).where(col(Officer.id).in_(sorted(ids)))
+        )
+        names = {officer_id: username for officer_id, username in rows if officer_id is not None}
+    return _Labels(tree, names)
+
+
+async def _conditions(
+    session: AsyncSession, tree: units.UnitTree, filters: CaseFilters
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    exact = {
+        col(Case.status): filters.status,
+        col(Case.kind): filters.kind,
+        col(Case.category): filters.category,
+        col(Case.priority): filters.priority,
+        col(Case.anonymous): filters.anonymous,
+        col(Case.confidential): filters.confidential,
+    }
+    conditions.extend(column == value for column, value in exact.items() if value is not None)
+    if filters.created_from is not None:
+        conditions.append(col(Case.created_at) >= filters.created_from)
+    if filters.created_to is not None:
+        conditions.append(col(Case.created_at) < filters.created_to)
+    if filters.unit is not None:
+        unit = tree.by_code(filters.unit)
+        if unit is None:
+            raise InvalidFilterError(f"no unit with code {filters.unit!r}")
+        conditions.append(in_unit(tree, unit.id))
+    if filters.assignee is not None:
+        found = (
+            await session.exec(
+                select(Officer.id).where(Officer.username == normalize_username(filters.assignee))
+            )
+        ).one_or_none()
+        if found is None:
+            raise InvalidFilterError(f"no officer named {filters.assignee!r}")
+        conditions.append(col(Case.assignee_id) == found)
+    return conditions
+
+
+def in_unit(tree: units.UnitTree, unit_id: int) -> ColumnElement[bool]:
+    """The cases of this unit (the root's include those with no unit)."""
+    root = tree.root
+    if root is not None and root.id == unit_id:
+        return or_(col(Case.unit_id).is_(None), col(Case.unit_id) == unit_id)
+    return col(Case.unit_id) == unit_id
+
+
+def _order(sort: CaseSort, now: datetime) -> list[Any]:
+    newest = [col(Case.created_at).desc(), col(Case.id).desc()]
+    if sort is CaseSort.NEWEST:
+        return newest
+    if sort is CaseSort.OLDEST:
+        return [col(Case.created_at), col(Case.id)]
+    if sort is CaseSort.DUE:  # the running clock's next due time
+        due = col(Case.sla_next_due_at)
+        return [sql.case((due.is_(None), 1), else_=0), due, *newest]
+    urgent = sql.case((col(Case.priority) == Priority.URGENT.value, 0), else_=1)
+    overdue = sql.case((overdue_condition(now), 0), else_=1)
+    return [urgent, overdue, *newest]
+
+
+def _public(case: Case, display_name: str | None, labels: _Labels, now: datetime) -> CasePublic:
     sla = sla_of(case, now)
     has_place = case.latitude is not None or case.longitude is not None or case.address
     return CasePublic(
@@ -310,6 +443,9 @@ def _public(case: Case, display_name: str | None, now: datetime) -> CasePublic:
         closed_at=case.closed_at,
         sla_state=sla.state,
         sla=sla,
+        unit=labels.tree.code_of(case.unit_id),
+        assignee=labels.usernames.get(case.assignee_id) if case.assignee_id is not None else None,
+        confidential=case.confidential,
     )
 
 

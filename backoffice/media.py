@@ -1,16 +1,20 @@
 """A case's files as officers get them (DESIGN §6).
 
-A named report's file is served as the citizen sent it. An anonymous
-report's original stays sealed as evidence — no role, admin included, can
-download it through the API; officers get the copy without metadata (GPS,
-device) that `bot.media.clean` made at receipt, or nothing when there is
-none. Either way the original's SHA-256 goes with the file, and every
-download is in the audit log.
+A named report's file is served as the citizen sent it, with the
+original's SHA-256. An anonymous report's original stays sealed as evidence
+— no role, admin included, can download it through the API; officers get
+the copy without metadata (GPS, device) that `bot.media.clean` made at
+receipt, or nothing when there is none, and instead of the plain SHA-256 a
+keyed hash (`evidence_hash`): the same photo sent in a named report would
+otherwise show the same SHA-256 beside the reporter's name. Every download
+is in the audit log.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,18 +51,32 @@ class CaseFile:
 
     path: Path
     mime_type: str
-    sha256: str  # of the original, also when the clean copy is sent
+    shown_hash: str  # of the original, also when the clean copy is sent (`shown_hash`)
     metadata_stripped: bool
     filename: str
 
 
-def attachment(file: Media, case: Case) -> AttachmentPublic:
+def evidence_hash(key: bytes, case: Case, sha256: str) -> str:
+    """HMAC-SHA256, under the server's evidence key, of the case's reference and
+    the original's SHA-256: it proves the sealed original (whoever holds the key
+    recomputes it) yet links the file to no other case, named or anonymous."""
+    return hmac.new(key, f"{case.ref}:{sha256}".encode(), hashlib.sha256).hexdigest()
+
+
+def shown_hash(key: bytes, case: Case, sha256: str) -> str:
+    """What officers see of the original: its SHA-256, or for an anonymous report
+    the keyed evidence hash."""
+    return evidence_hash(key, case, sha256) if case.anonymous else sha256
+
+
+def attachment(file: Media, case: Case, key: bytes) -> AttachmentPublic:
     """How a file of `case` is listed: with where to get it, if anywhere."""
     assert file.id is not None, "a stored row has an id"
     servable = not case.anonymous or file.clean_path is not None
     return AttachmentPublic(
         id=file.id,
-        sha256=file.sha256,
+        sha256=None if case.anonymous else file.sha256,
+        evidence_hash=evidence_hash(key, case, file.sha256) if case.anonymous else None,
         mime_type=file.mime_type,
         size=file.size,
         created_at=file.created_at,
@@ -74,6 +92,7 @@ async def case_file(
     case: Case,
     media_id: int,
     media_root: Path,
+    key: bytes,
     now: datetime,
 ) -> CaseFile:
     """The file an officer may download, recorded in the audit log.
@@ -95,7 +114,7 @@ async def case_file(
     served = CaseFile(
         path=path,
         mime_type=file.mime_type,
-        sha256=file.sha256,
+        shown_hash=shown_hash(key, case, file.sha256),
         metadata_stripped=case.anonymous,
         filename=f"{case.ref}-{media_id}{'-clean' if case.anonymous else ''}{path.suffix}",
     )
@@ -105,7 +124,7 @@ async def case_file(
         officer_id=officer.id,
         action=audit.AuditAction.CASE_MEDIA_DOWNLOAD,
         target=case.ref,
-        detail={"media_id": media_id, "sha256": file.sha256, "stripped": case.anonymous},
+        detail={"media_id": media_id, "hash": served.shown_hash, "stripped": case.anonymous},
         now=now,
     )
     return served

@@ -56,6 +56,7 @@ class SignedInOfficer(casework.Officer):
     """The officer behind a request; casework services take it as the actor."""
 
     role: Role
+    unit_id: int | None = None  # None: the root unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +125,7 @@ async def authenticate(
         return None
     if not await security.verify_password(password, found.password_hash) or not found.active:
         return None
-    return _signed_in(found)
+    return signed_in(found)
 
 
 async def sign_in(
@@ -189,9 +190,12 @@ async def officer_for_token(
             )
         )
     ).one_or_none()
-    return None if found is None else _signed_in(found)
+    return None if found is None else signed_in(found)
 
 
-def _signed_in(officer: Officer) -> SignedInOfficer:
+def signed_in(officer: Officer) -> SignedInOfficer:
+    """A stored officer as the actor casework services take."""
     assert officer.id is not None, "a stored officer has an id"
-    return SignedInOfficer(id=officer.id, username=officer.username, role=Role(officer.role))
+    return SignedInOfficer(
+        id=officer.id, username=officer.username, role=Role(officer.role), unit_id=officer.unit_id
+    )

@@ -38,6 +38,21 @@ def sla_of(case: Case, now: datetime) -> SlaPublic:
     )
 
 
+def _running() -> ColumnElement[bool]:
+    status = cases.c.status
+    return and_(status != WAITING_CITIZEN, not_(status.in_(FINISHED)))
+
+
+def _late(now: datetime) -> ColumnElement[bool]:
+    due = cases.c.sla_next_due_at
+    return or_(cases.c.sla_missed == true(), and_(due.is_not(None), due <= now))
+
+
+def overdue_condition(now: datetime) -> ColumnElement[bool]:
+    """The open cases whose running clock has run out at `now` (the queue puts them first)."""
+    return and_(_running(), _late(now))
+
+
 def sla_state_condition(wanted: SlaState, now: datetime) -> ColumnElement[bool]:
     """The cases whose SLA state at `now` is `wanted`, as `state` decides it."""
     status, due, soon, missed = (
@@ -48,8 +63,8 @@ def sla_state_condition(wanted: SlaState, now: datetime) -> ColumnElement[bool]:
     )
     paused = status == WAITING_CITIZEN
     finished = status.in_(FINISHED)
-    running = and_(not_(paused), not_(finished))
-    late = or_(missed == true(), and_(due.is_not(None), due <= now))
+    running = _running()
+    late = _late(now)
     soon_now = and_(due.is_not(None), soon.is_not(None), soon <= now)
     conditions: dict[SlaState, ColumnElement[bool]] = {
         SlaState.PAUSED: paused,

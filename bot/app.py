@@ -19,7 +19,7 @@ from sqlalchemy import text
 from backoffice import security, transparency
 from backoffice import web as inbox
 from backoffice.api import build_api_router
-from backoffice.bootstrap import ensure_first_admin
+from backoffice.bootstrap import ensure_first_admin, ensure_units
 from bot.domain.channel import ChannelHandler
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.i18n import Translator
@@ -60,6 +60,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await upgrade_database(runtime.db)
+        await ensure_units(runtime.db, settings, runtime.clock)
         password = await ensure_first_admin(runtime.db, settings, runtime.clock)
         if password is not None:
             announce_admin(settings.admin_username, password)

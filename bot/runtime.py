@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import secrets
 from collections.abc import Callable
@@ -44,6 +46,7 @@ class Runtime:
     sender: OutboxSender
     intake: Intake
     secret_key: bytes
+    evidence_key: bytes  # keys the evidence hash of anonymous reports' files
     duty: DutyService
     surveys: dict[str, Survey]  # the survey definitions (`bot/data/surveys.json`)
     broadcasts: BroadcastSender
@@ -95,7 +98,9 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
         duty=duty,
         sla=sla,
         on_committed=sender.wake,
+        internal_affairs=settings.internal_affairs_unit,
     )
+    secret_key = load_secret_key(settings)
     return Runtime(
         settings=settings,
         clock=clock,
@@ -104,7 +109,8 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
         runner=runner,
         sender=sender,
         intake=Intake(db=db, runner=runner, sender=sender, clock=clock),
-        secret_key=load_secret_key(settings),
+        secret_key=secret_key,
+        evidence_key=evidence_key(settings, secret_key),
         duty=duty,
         surveys=surveys,
         broadcasts=BroadcastSender(
@@ -175,3 +181,12 @@ def load_secret_key(settings: Settings) -> bytes:
         path.write_text(secrets.token_urlsafe(32))
         path.chmod(0o600)
     return path.read_text().strip().encode()
+
+
+def evidence_key(settings: Settings, secret_key: bytes) -> bytes:
+    """`PINTU_EVIDENCE_KEY`, or a key derived from the secret key (so one secret
+    to keep is enough; set it explicitly to keep evidence hashes across a change
+    of the secret key)."""
+    if settings.evidence_key is not None:
+        return settings.evidence_key.get_secret_value().encode()
+    return hmac.new(secret_key, b"pintu evidence key v1", hashlib.sha256).digest()

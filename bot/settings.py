@@ -39,12 +39,26 @@ class Settings(BaseSettings):
     duty_telegram_chat_id: str | None = None
     timezone: str = "Asia/Jakarta"
     default_locale: str = "id"
+    unit_name: str = Field(
+        default="Polda", min_length=1, max_length=200, description="The root unit's name."
+    )
+    internal_affairs_unit: str = Field(
+        default="propam",
+        pattern=r"^[a-z0-9-]{1,40}$",
+        description="Code of the internal-affairs unit, created under the root at start; "
+        "complaints about officers' conduct are filed there.",
+    )
 
     # Not part of the fixed contract: local paths, timings and limits.
     var_dir: Path = Path("./var")
     secret_key: SecretStr | None = Field(
         default=None,
         description="Signs web-chat browser tokens; generated into var_dir when unset.",
+    )
+    evidence_key: SecretStr | None = Field(
+        default=None,
+        description="Keys the evidence hash officers see of an anonymous report's files; "
+        "unset: derived from the secret key.",
     )
     password_cost: Literal["recommended", "tests-only"] = Field(
         default="recommended",

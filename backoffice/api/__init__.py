@@ -10,11 +10,13 @@ from backoffice.api.routes import (
     audit,
     auth,
     broadcasts,
+    canned_replies,
     case_media,
     cases,
     faq,
     statistics,
     surveys,
+    units,
 )
 
 
@@ -31,4 +33,6 @@ def build_api_router() -> APIRouter:
     router.include_router(surveys.router)
     router.include_router(broadcasts.router)
     router.include_router(statistics.router)
+    router.include_router(units.router)
+    router.include_router(canned_replies.router)
     return router

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backoffice import cases
-from backoffice.officers import SignedInOfficer, officer_for_token
+from backoffice import cases, units
+from backoffice.officers import Role, SignedInOfficer, officer_for_token
+from backoffice.visibility import view_of
 from bot.runtime import Runtime
 from bot.storage.models import Case
 
@@ -53,13 +54,11 @@ async def get_current_officer(
 CurrentOfficer = Annotated[SignedInOfficer, Depends(get_current_officer)]
 
 
-def case_scope(officer: CurrentOfficer) -> ColumnElement[bool]:
-    """The cases `officer` may see and act on, as a condition on `cases`.
-
-    Every role sees every case until cases are assigned; this is the one
-    place to narrow that, and every case query goes through it.
-    """
-    return true()
+async def case_scope(officer: CurrentOfficer, session: SessionDep) -> ColumnElement[bool]:
+    """The cases `officer` may see and act on, as a condition on `cases`; every
+    case query goes through it (the rule: `backoffice.visibility`)."""
+    tree = await units.load_tree(await session.connection())
+    return view_of(officer, tree).condition()
 
 
 CaseScope = Annotated[ColumnElement[bool], Depends(case_scope)]
@@ -82,3 +81,14 @@ def _found(ref: str, case: Case | None) -> Case:
 
 CaseDep = Annotated[Case, Depends(get_case)]
 CaseForUpdateDep = Annotated[Case, Depends(get_case_for_update)]
+
+
+def require_admin(officer: CurrentOfficer) -> SignedInOfficer:
+    if officer.role is not Role.ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="only admins may do this")
+    return officer
+
+
+AdminOfficer = Annotated[SignedInOfficer, Depends(require_admin)]
+
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a row id")]

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from bot.domain.sla import SlaState
 from bot.services.casework import CaseStatus
@@ -93,6 +93,11 @@ class CasePublic(BaseModel):
     closed_at: datetime | None
     sla_state: SlaState = Field(description="`ok`, `due_soon`, `breached`, `met` or `paused`")
     sla: SlaPublic
+    unit: str = Field(description="code of the unit the case belongs to")
+    assignee: str | None = Field(description="username of the officer it is assigned to")
+    confidential: bool = Field(
+        description="rahasia: seen only by its unit's supervisors, its assignee and admins"
+    )
 
 
 class CaseListItemPublic(CasePublic):
@@ -129,7 +134,14 @@ class AttachmentPublic(BaseModel):
     """A file the citizen sent; its content is not part of this listing."""
 
     id: int
-    sha256: str = Field(description="SHA-256 of the original as received, kept as evidence")
+    sha256: str | None = Field(
+        description="SHA-256 of the original as received, kept as evidence; "
+        "null for anonymous reports"
+    )
+    evidence_hash: str | None = Field(
+        description="anonymous reports: HMAC-SHA256 under the server's evidence key of "
+        "`{ref}:{sha256 of the original}`, in place of the plain SHA-256"
+    )
     mime_type: str
     size: int
     created_at: datetime
@@ -159,10 +171,64 @@ class CaseDetailPublic(CasePublic):
     )
 
 
+ReplyText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REPLY_CHARS)
+]
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class ReplyCreate(BaseModel):
-    text: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REPLY_CHARS)
-    ]
+    """A reply: typed `text`, or a canned reply by `canned_id`, filled in the
+    citizen's language (`{ref}`, `{officer}`)."""
+
+    text: ReplyText | None = None
+    canned_id: RowId | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ReplyCreate:
+        if (self.text is None) == (self.canned_id is None):
+            raise ValueError("give either text or canned_id")
+        return self
+
+
+class NoteCreate(BaseModel):
+    text: ReplyText
+
+
+class PatchStatus(StrEnum):
+    """What `PATCH` may set; closing needs a resolution (`POST .../close`)."""
+
+    IN_PROGRESS = "in_progress"
+    WAITING_CITIZEN = "waiting_citizen"
+    RESOLVED = "resolved"
+
+
+class Priority(StrEnum):
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+
+
+class CaseUpdate(BaseModel):
+    """Any of these; `assignee` null unassigns. Officers may take a case (themselves
+    as assignee), change its status and priority and make it confidential; moving it
+    to another unit, assigning others and lifting confidentiality is for supervisors
+    and admins."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: PatchStatus | None = None
+    priority: Priority | None = None
+    unit: Annotated[str, StringConstraints(max_length=40)] | None = None
+    assignee: Annotated[str, StringConstraints(max_length=64)] | None = None
+    confidential: bool | None = None
+
+
+class CaseSort(StrEnum):
+    URGENT = "urgent"  # urgent first, then overdue, then newest
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    DUE = "due"  # soonest due first, no due time last
 
 
 class CaseClose(BaseModel):

@@ -13,8 +13,8 @@ from backoffice.web.session import PageNotFoundError, WebOfficer
 from bot.storage.models import Case
 
 
-async def web_case_scope(officer: WebOfficer) -> ColumnElement[bool]:
-    return case_scope(officer)
+async def web_case_scope(officer: WebOfficer, session: SessionDep) -> ColumnElement[bool]:
+    return await case_scope(officer, session)
 
 
 WebScope = Annotated[ColumnElement[bool], Depends(web_case_scope)]

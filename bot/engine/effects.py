@@ -32,6 +32,7 @@ class OpenCase:
     occurred_at: datetime | None = None
     occurred_text: str | None = None
     draft: bool = False
+    confidential: bool = False  # rahasia: only the unit's supervisors, the assignee and admins
 
 
 @dataclass(frozen=True, slots=True)

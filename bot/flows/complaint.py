@@ -12,12 +12,21 @@ from bot.flows.web_contact import contact_steps, name_contact
 
 MIN_DESCRIPTION_CHARS = 20
 MAX_DESCRIPTION_CHARS = 4000
-YES = ("ya", "iya", "y", "yes", "anonim", "anonymous", "rahasia")
+YES = ("ya", "iya", "y", "yes", "anonim", "anonymous")
 NO = ("tidak", "tdk", "gak", "nggak", "enggak", "no", "n", "bukan")
+CONFIDENTIAL_YES = ("ya", "iya", "y", "yes", "rahasia", "rahasiakan", "confidential")
+CONFIDENTIAL_NO = (*NO, "tidak perlu", "no need")
+# Reports that may be kept confidential (rahasia, as SP4N-LAPOR! has it): those
+# about officers, where who reads the report matters most.
+SENSITIVE_CATEGORIES = frozenset({"officer_conduct"})
 
 
 def _anonymous(answers: Answers) -> bool:
     return answers.choice("anonymous") != "no"
+
+
+def _sensitive(answers: Answers) -> bool:
+    return answers.choice("category") in SENSITIVE_CATEGORIES
 
 
 def open_complaint(given: FlowInput) -> Finished:
@@ -29,6 +38,7 @@ def open_complaint(given: FlowInput) -> Finished:
         category=answers.choice("category") or "",
         description=answers.text("description"),
         anonymous=answers.choice("anonymous") == "yes",
+        confidential=_sensitive(answers) and answers.choice("confidential") == "yes",
         answers=answers.to_json(),
         media_ids=answers.files("photo"),
     )
@@ -78,6 +88,17 @@ COMPLAINT = Flow(
                 Option("yes", N_("complaint.anonymous.yes"), YES),
                 Option("no", N_("complaint.anonymous.no"), NO),
             ),
+        ),
+        Step(
+            key="confidential",
+            prompt=N_("complaint.ask_confidential"),
+            expects=Expect.CHOICE,
+            summary_label=N_("complaint.label.confidential"),
+            options=(
+                Option("yes", N_("complaint.confidential.yes"), CONFIDENTIAL_YES),
+                Option("no", N_("complaint.confidential.no"), CONFIDENTIAL_NO),
+            ),
+            shown=_sensitive,
         ),
         *contact_steps(anonymous=_anonymous),
     ),

@@ -40,7 +40,7 @@ from bot.engine.stored import state_from_json, state_to_json
 from bot.engine.turn import Reply, Turn
 from bot.media.store import StoredFile
 from bot.outbox.queue import outbox_rows
-from bot.services import application_lookup, broadcast_control, sla_clock, surveys
+from bot.services import application_lookup, broadcast_control, sla_clock, surveys, units
 from bot.services.casework import CITIZEN, OPEN_STATUSES, CaseStatus
 from bot.services.duplicates import link_duplicates
 from bot.storage.direct import Tx, stored_time
@@ -75,9 +75,9 @@ created_at) VALUES (:contact_id, :sha256, :path, :mime_type, :size, :clean_path,
 RETURNING id"""
 NEW_CASE = """INSERT INTO cases (ref, kind, status, contact_id, channel, anonymous, category,
 description, answers, priority, latitude, longitude, address, occurred_at, occurred_text,
-created_at, updated_at) VALUES (:ref, :kind, :status, :contact_id, :channel, :anonymous,
-:category, :description, :answers, :priority, :latitude, :longitude, :address, :occurred_at,
-:occurred_text, :now, :now) RETURNING id"""
+unit_id, confidential, created_at, updated_at) VALUES (:ref, :kind, :status, :contact_id,
+:channel, :anonymous, :category, :description, :answers, :priority, :latitude, :longitude,
+:address, :occurred_at, :occurred_text, :unit_id, :confidential, :now, :now) RETURNING id"""
 # Completing the urgent case opened at the alarm: its priority and SLA clocks stand.
 COMPLETE_DRAFT = """UPDATE cases SET category = :category, description = :description,
 answers = :answers, latitude = :latitude, longitude = :longitude, address = :address,
@@ -158,7 +158,10 @@ def process(
     default_locale: str,
     duty: DutyAlerts,
     sla: SlaPolicy,
+    internal_affairs: str = "propam",
 ) -> Handled:
+    """Handle one event; `internal_affairs` is the code of the unit complaints
+    about officers' conduct are filed to (`bot.services.units`)."""
     at = tx.time(now)
     if inbound.verify_identity and not _identity_settled(tx, inbound):
         raise IdentityUnsettled(inbound.event_id)
@@ -197,7 +200,7 @@ def process(
         broadcasts_decided=contact.broadcasts_decided,
     )
     reply = engine.handle(state, inbound, turn)
-    _Effects(tx, contact.id, inbound.channel, now, duty, sla).apply(reply)
+    _Effects(tx, contact.id, inbound.channel, now, duty, sla, internal_affairs).apply(reply)
     values = {"contact_id": contact.id, "state": state_to_json(reply.state), "now": at}
     values["flow"] = reply.state.flow
     if not (raw_state and tx.execute(SAVE_STATE, values)):
@@ -274,8 +277,10 @@ class _Effects:
         now: datetime,
         duty: DutyAlerts,
         sla: SlaPolicy,
+        internal_affairs: str,
     ):
         self.tx = tx
+        self.internal_affairs = internal_affairs
         self.contact_id = contact_id
         self.channel = channel
         self.now = now
@@ -345,17 +350,39 @@ class _Effects:
             found = self.tx.rows(COMPLETE_DRAFT, values)
             if not found:
                 return
-            case_id = int(found[0][0])  # the desk heard of its place when it was given
+            # The desk heard of its place when it was given.
+            case_id = int(found[0][0])
         else:
+            unit_id = units.filing_unit(
+                self.tx,
+                kind=effect.kind,
+                category=effect.category,
+                internal_affairs=self.internal_affairs,
+            )
             case_id = self.new_case(
                 values
-                | {"kind": effect.kind, "anonymous": effect.anonymous, "priority": effect.priority}
+                | {
+                    "kind": effect.kind,
+                    "anonymous": effect.anonymous,
+                    "priority": effect.priority,
+                    "unit_id": unit_id,
+                    "confidential": effect.confidential,
+                }
             )
         for media_id in effect.media_ids:
             link = {"case_id": case_id, "media_id": media_id, "contact_id": self.contact_id}
             self.tx.execute(LINK_MEDIA, link)
         if effect.kind == "incident":
+            if place is not None:
+                self.route(case_id, place)
             link_duplicates(self.tx, case_id=case_id, now=self.now)
+
+    def route(self, case_id: int, place: PlaceAnswer) -> None:
+        """An incident goes to the unit whose area holds its place (if any has one)."""
+        if place.latitude is not None and place.longitude is not None:
+            units.route_by_place(
+                self.tx, case_id=case_id, latitude=place.latitude, longitude=place.longitude
+            )
 
     def new_case(self, values: dict[str, Any]) -> int:
         values = values | {"status": CaseStatus.NEW.value, "channel": self.channel}
@@ -387,9 +414,16 @@ class _Effects:
             "address": None,
             "occurred_at": self.at,
             "occurred_text": None,
+            "unit_id": None,
+            "confidential": False,
             "now": self.at,
         }
         case_id = self.new_case(values)
+        if effect.description:
+            # The first words stay in the timeline: the finished report's description
+            # replaces the case's, and officers search for what was said at the alarm.
+            message = {"case_id": case_id, "author": CITIZEN, "text": effect.description}
+            self.tx.execute(CITIZEN_MESSAGE, message | {"media_id": None, "now": self.at})
         self.duty.raise_alert(self.tx, case_id=case_id, ref=effect.ref, category=None, now=self.now)
 
     def share_location(self, effect: ShareLocation) -> None:
@@ -404,6 +438,7 @@ class _Effects:
         }
         found = self.tx.rows(SET_PLACE, values)
         if found:
+            self.route(int(found[0][0]), place)
             self.tell_desk(int(found[0][0]), place)
 
     def tell_desk(self, case_id: int, place: PlaceAnswer) -> None:

@@ -69,6 +69,7 @@ class ConversationRunner:
         duty: DutyAlerts,
         sla: SlaPolicy,
         on_committed: Callable[[], None],
+        internal_affairs: str = "propam",
     ) -> None:
         self.db = db
         self.writer = writer
@@ -79,6 +80,7 @@ class ConversationRunner:
         self.default_locale = default_locale
         self.duty = duty
         self.sla = sla
+        self.internal_affairs = internal_affairs
         self.on_committed = on_committed
         self.faq = FaqCache()  # refreshed from the database inside the writer's transactions
         self._queue: list[_Job] = []
@@ -156,6 +158,7 @@ class ConversationRunner:
                 default_locale=self.default_locale,
                 duty=self.duty,
                 sla=self.sla,
+                internal_affairs=self.internal_affairs,
             )
         except IdentityUnsettled as unsettled:  # raised before any write: the batch goes on
             return unsettled

@@ -138,34 +138,84 @@ async def close(
             created_at=now,
         )
     )
-    update_notice = delivery.with_notice(Outbound(wording), Notice.UPDATE, case.ref)
+    await _tell(conn, case, wording, now)
+    await schedule_after_close(conn, case_id=case_id, now=now, delay=survey_delay)
+
+
+# What the citizen is told when an officer moves their case to a status (DESIGN §6:
+# "every change is timestamped with who did it, and the citizen is told").
+STATUS_NEWS = {
+    CaseStatus.IN_PROGRESS: N_("case.update.in_progress"),
+    CaseStatus.WAITING_CITIZEN: N_("case.update.waiting_citizen"),
+    CaseStatus.RESOLVED: N_("case.update.resolved"),
+}
+REOPENED_NEWS = N_("case.update.reopened")
+DONE_STATUSES = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+
+
+async def change_status(
+    conn: AsyncConnection,
+    *,
+    case_id: int,
+    officer: Officer,
+    status: CaseStatus,
+    translator: Translator,
+    now: datetime,
+    sla: SlaPolicy,
+) -> bool:
+    """Move a case to `status` and tell the citizen; False when it already was there.
+
+    Leaving `resolved` or `closed` for an open status reopens the case (it
+    takes replies again, and the citizen hears it was reopened). Closing
+    goes through `close`, which needs the resolution.
+    """
+    case = await _case_with_contact(conn, case_id)
+    if case.status == status:
+        return False
+    reopened = case.status in DONE_STATUSES and status in OPEN_STATUSES
+    if reopened:
+        await conn.execute(update(cases).where(cases.c.id == case_id).values(closed_at=None))
+    await _set_status(conn, case_id, case.status, status, officer.username, now, sla)
+    key = REOPENED_NEWS if reopened else STATUS_NEWS.get(status)
+    if key is not None:
+        await _tell(conn, case, translator.text(case.locale, key, ref=case.ref), now)
+    return True
+
+
+async def add_note(
+    conn: AsyncConnection, *, case_id: int, officer: Officer, text: str, now: datetime
+) -> int:
+    """An internal note in the case's timeline, for officers only: never queued to the citizen."""
+    result = await conn.execute(
+        insert(case_messages)
+        .values(
+            case_id=case_id,
+            direction="note",
+            author=officer.username,
+            officer_id=officer.id,
+            text=text,
+            created_at=now,
+        )
+        .returning(case_messages.c.id)
+    )
+    await conn.execute(update(cases).where(cases.c.id == case_id).values(updated_at=now))
+    return int(result.scalar_one())
+
+
+async def _tell(conn: AsyncConnection, case: _CaseContact, wording: str, now: datetime) -> None:
+    """News of the case for the citizen, held for a template outside the channel's window."""
+    notice = delivery.with_notice(Outbound(wording), Notice.UPDATE, case.ref)
     await run_on(
         conn,
         lambda tx: delivery.queue_or_hold(
             tx,
             contact_id=case.contact_id,
             channel=case.channel,
-            message=update_notice,
+            message=notice,
             held=delivery.outside_window(case.channel, case.last_inbound_at, now),
             now=now,
         ),
     )
-    await schedule_after_close(conn, case_id=case_id, now=now, delay=survey_delay)
-
-
-async def set_status(
-    conn: AsyncConnection,
-    *,
-    case_id: int,
-    status: CaseStatus,
-    officer: Officer,
-    now: datetime,
-    sla: SlaPolicy,
-) -> None:
-    """Move the case to `status` (its history and SLA clocks follow: waiting for the
-    citizen stops the clocks, leaving that status pushes their due times)."""
-    case = await _case_with_contact(conn, case_id)
-    await _set_status(conn, case_id, case.status, status, officer.username, now, sla)
 
 
 async def _case_with_contact(conn: AsyncConnection, case_id: int) -> _CaseContact:

@@ -235,6 +235,19 @@ class Unit(SQLModel, table=True):
     created_at: datetime
 
 
+class CannedReply(SQLModel, table=True):
+    """A reply admins prepared for officers to send; `texts` maps a locale to its
+    text (JSON), with `{ref}` and `{officer}` filled in when it is used."""
+
+    __tablename__ = "canned_replies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=100, unique=True)
+    texts: str = Field(sa_type=Text)
+    created_at: datetime
+    updated_at: datetime
+
+
 class Officer(SQLModel, table=True):
     __tablename__ = "officers"
 

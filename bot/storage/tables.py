@@ -19,6 +19,7 @@ from bot.storage.models import (
     AuditEntry,
     Broadcast,
     BroadcastRecipient,
+    CannedReply,
     Case,
     CaseLink,
     CaseMessage,
@@ -75,3 +76,4 @@ survey_answers = table_of(SurveyAnswer)
 units = table_of(Unit)
 sla_alerts = table_of(SlaAlert)
 application_changes = table_of(ApplicationStatusChange)
+canned_replies = table_of(CannedReply)

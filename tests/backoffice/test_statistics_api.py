@@ -212,8 +212,9 @@ async def test_statistics_per_month_and_kind_checked_by_hand(
         params={"period": "all", "group_by": ["status", "unit"], "from": "2026-12-01"},
         headers=supervisor,
     )
+    # C is about an officer's conduct (the helper's default category): filed to internal affairs.
     assert [(r["status"], r["unit"], r["received"]) for r in by_status.json()["rows"]] == [
-        ("new", "polda", 1)
+        ("new", "propam", 1)
     ]
     weekly = await client.get("/api/v1/statistics", params={"period": "week"}, headers=supervisor)
     assert [(r["period"], r["received"]) for r in weekly.json()["rows"]] == [

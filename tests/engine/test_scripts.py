@@ -32,6 +32,9 @@ def test_a_complaint_from_menu_to_reference() -> None:
         [_done]
         < anonymous
         > yes
+        < kept confidential?
+        < only the leaders of the unit handling it and the officer assigned can read it
+        > rahasia
         < Send it now?
         [submit]
         ! OpenCase
@@ -40,8 +43,29 @@ def test_a_complaint_from_menu_to_reference() -> None:
     case = citizen.effects[0]
     assert isinstance(case, OpenCase)
     assert (case.category, case.anonymous, len(case.media_ids)) == ("officer_conduct", True, 1)
+    assert case.confidential  # a complaint about officers may be kept confidential
     assert case.answers["category"] == {"kind": "choice", "value": "officer_conduct"}
     assert citizen.state.flow is None
+
+
+def test_only_sensitive_complaints_are_asked_to_be_kept_confidential() -> None:
+    citizen = run("""
+        > pengaduan
+        < What is your complaint about?
+        [public_service]
+        < Tell us what happened
+        > The counter at the office was closed during opening hours twice this week.
+        < supporting photo
+        [_skip]
+        < anonymous
+        > no
+        < Send it now?
+        [submit]
+        ! OpenCase
+    """)
+    case = citizen.effects[0]
+    assert isinstance(case, OpenCase)
+    assert not case.confidential
 
 
 def test_an_incident_with_someone_in_danger_raises_the_alarm_at_once() -> None:

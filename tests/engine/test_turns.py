@@ -210,6 +210,8 @@ def test_a_story_at_the_category_step_is_kept_and_the_category_asked_again() -> 
         < supporting photo
         [_skip]
         > no
+        < kept confidential?
+        > no
         < Send it now?
     """)
     assert story in citizen.texts()  # in the summary, where it can be changed

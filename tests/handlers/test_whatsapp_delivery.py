@@ -75,6 +75,7 @@ async def file_complaint(siti: WhatsAppCitizen) -> str:
     await siti.say(DESCRIPTION)
     await siti.say("lewati")
     await siti.say("tidak")
+    await siti.say("tidak")  # not confidential either
     found = REFERENCE_PATTERN.search("\n".join(await siti.say("kirim")))
     assert found
     return found.group(0)

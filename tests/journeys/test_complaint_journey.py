@@ -63,7 +63,9 @@ async def test_a_named_web_citizen_gives_a_name_and_phone_the_office_sees(
     await citizen.press("Perilaku petugas")
     await citizen.say(DESCRIPTION)
     await citizen.press("Lewati")
-    asked = await citizen.press("Tidak, tampilkan nama saya")
+    confidential = await citizen.press("Tidak, tampilkan nama saya")
+    assert "dirahasiakan" in texts(confidential)  # a complaint about an officer
+    asked = await citizen.press("Tidak perlu")
     assert "Boleh kami tahu nama Bapak/Ibu?" in texts(asked)
     await citizen.say(NAME)
     summary = await citizen.say(PHONE)
@@ -82,13 +84,20 @@ async def test_an_anonymous_web_citizen_is_not_asked_a_name(
     await citizen.press("Perilaku petugas")
     await citizen.say(DESCRIPTION)
     await citizen.press("Lewati")
-    summary = await citizen.press("Ya, anonim")
+    asked = await citizen.press("Ya, anonim")
+    # Confidential is offered beside anonymous for a complaint about an officer, explained.
+    assert "isi laporan hanya dapat dibaca oleh pimpinan unit" in texts(asked)
+    assert [c["label"] for c in asked[-1]["choices"]] == ["1. Ya, rahasiakan", "2. Tidak perlu"]
+    summary = await citizen.press("Ya, rahasiakan")
     assert "Kirim sekarang?" in texts(summary)
+    assert "Rahasia: Ya, rahasiakan" in texts(summary)
     assert "nama Bapak/Ibu" not in texts(summary)
     await citizen.press("Kirim")
     async with runtime.db.connect() as conn:
         contact = (await conn.execute(select(contacts))).one()
+        case = (await conn.execute(select(cases))).one()
     assert (contact.display_name, contact.phone) == (None, None)
+    assert (case.anonymous, case.confidential) == (True, True)
 
 
 async def test_complaint_by_typing_with_typos_numbers_and_words(
@@ -152,10 +161,13 @@ async def test_back_returns_to_the_previous_question_keeping_answers(
     assert "Ceritakan apa yang terjadi" in texts(back)
     await citizen.say(DESCRIPTION + " Ditambah keterangan.")
     await citizen.press("Lewati")
-    summary = await citizen.press("Ya, anonim")
+    await citizen.press("Ya, anonim")
+    summary = await citizen.press("Tidak perlu")
     assert "Ditambah keterangan" in texts(summary)
     back = await citizen.say("kembali")  # from the summary to the last question
-    assert "anonim" in texts(back)
+    assert "dirahasiakan" in texts(back)
+    back = await citizen.say("kembali")
+    assert "tanpa nama (anonim)" in texts(back)
     back = await citizen.say("kembali")
     assert "foto" in texts(back).lower()
 
@@ -271,6 +283,7 @@ async def test_restart_in_the_middle_of_a_flow_keeps_the_form(
         await citizen.read(wait=0)
         await citizen.say("lewati")
         await citizen.say("tidak")
+        await citizen.say("tidak")  # not confidential either
         summary = await citizen.give_name()
         assert DESCRIPTION in texts(summary)
         done = await citizen.say("kirim")

@@ -1,11 +1,13 @@
 """Photos as evidence, end to end: a citizen sends a phone photo on the web
 chat, officers download it from the back-office. A named report's original
-comes back byte for byte; an anonymous report's original never does, only
-its copy without metadata; the original's hash is shown and sent along."""
+comes back byte for byte with its SHA-256; an anonymous report's original
+never does, only its copy without metadata, and its hash only keyed to the
+case (so the same photo in a named report cannot be matched to it)."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Callable
 from typing import Any
@@ -54,7 +56,7 @@ async def file_with_photo(client: httpx.AsyncClient, photo: bytes, *, anonymous:
     """A new citizen files a complaint with `photo`; the case reference."""
     citizen = await WebCitizen.open(client)
     await citizen.say("pengaduan")
-    await citizen.press("Perilaku petugas")
+    await citizen.press("Pelayanan publik")
     await citizen.say(DESCRIPTION)
     uploaded = await citizen.upload(photo)
     assert uploaded.status_code == 202, uploaded.text
@@ -92,11 +94,20 @@ async def downloads(runtime: Runtime) -> list[dict[str, Any]]:
         return [dict(row._mapping) for row in rows]
 
 
-def assert_attachment_headers(response: httpx.Response, *, mime_type: str, sha256: str) -> None:
+def evidence_hash(runtime: Runtime, ref: str, sha256: str) -> str:
+    """What officers see of an anonymous report's original: HMAC-SHA256 under the
+    server's evidence key of the reference and the original's SHA-256."""
+    return hmac.new(runtime.evidence_key, f"{ref}:{sha256}".encode(), hashlib.sha256).hexdigest()
+
+
+def assert_attachment_headers(
+    response: httpx.Response, *, mime_type: str, sha256: str | None, keyed: str | None = None
+) -> None:
     assert response.headers["content-type"] == mime_type
     assert response.headers["content-disposition"].startswith("attachment;")
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert response.headers["x-original-sha256"] == sha256
+    assert response.headers.get("x-original-sha256") == sha256
+    assert response.headers.get("x-evidence-hash") == keyed
     assert "no-store" in response.headers["cache-control"]
 
 
@@ -113,7 +124,8 @@ async def test_anonymous_report_gives_officers_only_the_copy_without_metadata(
     ref = await file_with_photo(client, photo.data, anonymous=True)
 
     [listed] = await attachments(client, headers, ref)
-    assert listed["sha256"] == sha256
+    keyed = evidence_hash(runtime, ref, sha256)
+    assert (listed["sha256"], listed["evidence_hash"]) == (None, keyed)
     assert listed["size"] == len(photo.data)
     assert listed["mime_type"] == mime_type
     assert listed["metadata_stripped"] is True
@@ -125,7 +137,7 @@ async def test_anonymous_report_gives_officers_only_the_copy_without_metadata(
     assert response.content == photo.clean
     for word in IDENTIFYING:
         assert word not in response.content
-    assert_attachment_headers(response, mime_type=mime_type, sha256=sha256)
+    assert_attachment_headers(response, mime_type=mime_type, sha256=None, keyed=keyed)
     assert response.headers["x-metadata-stripped"] == "true"
     [row] = await stored_media(runtime)
     original = (runtime.settings.media_dir / row.path).read_bytes()
@@ -136,7 +148,7 @@ async def test_anonymous_report_gives_officers_only_the_copy_without_metadata(
     assert entry["target"] == ref
     assert json.loads(entry["detail"]) == {
         "media_id": listed["id"],
-        "sha256": sha256,
+        "hash": keyed,
         "stripped": True,
     }
 
@@ -195,7 +207,9 @@ async def test_anonymous_file_without_a_clean_copy_is_not_served(
     [listed] = await attachments(client, headers, ref)
     assert listed["metadata_stripped"] is False
     assert listed["download_url"] is None
-    assert listed["sha256"] == hashlib.sha256(BROKEN_JPEG).hexdigest()
+    assert listed["sha256"] is None
+    sha256 = hashlib.sha256(BROKEN_JPEG).hexdigest()
+    assert listed["evidence_hash"] == evidence_hash(runtime, ref, sha256)
 
     response = await client.get(f"{CASES_URL}/{ref}/media/{listed['id']}", headers=headers)
 
@@ -263,7 +277,7 @@ async def test_a_photo_sent_after_filing_joins_the_timeline_with_its_file(
 ) -> None:
     citizen = await WebCitizen.open(client)
     await citizen.say("pengaduan")
-    await citizen.press("Perilaku petugas")
+    await citizen.press("Pelayanan publik")
     await citizen.say(DESCRIPTION)
     await citizen.press("Lewati")
     await citizen.press("Ya, anonim")
@@ -305,7 +319,7 @@ async def test_malformed_files_are_kept_or_refused_and_the_flow_goes_on(
     data, expected = MALFORMED[name]
     citizen = await WebCitizen.open(client)
     await citizen.say("pengaduan")
-    await citizen.press("Perilaku petugas")
+    await citizen.press("Pelayanan publik")
     await citizen.say(DESCRIPTION)
 
     response = await citizen.upload(data)
@@ -323,3 +337,29 @@ async def test_malformed_files_are_kept_or_refused_and_the_flow_goes_on(
     await citizen.press("Ya, anonim")
     done = await citizen.press("Kirim")
     assert REFERENCE_PATTERN.search(texts(done))
+
+
+async def test_the_same_photo_in_a_named_and_an_anonymous_report_cannot_be_matched(
+    client: httpx.AsyncClient, headers: dict[str, str], runtime: Runtime
+) -> None:
+    photo = jpeg_photo()
+    sha256 = hashlib.sha256(photo.data).hexdigest()
+    named = await file_with_photo(client, photo.data, anonymous=False)
+    anonymous = await file_with_photo(client, photo.data, anonymous=True)
+    again = await file_with_photo(client, photo.data, anonymous=True)
+
+    [shown] = await attachments(client, headers, named)
+    assert shown["sha256"] == sha256
+    hashes = set()
+    for ref in (anonymous, again):
+        detail = await client.get(f"{CASES_URL}/{ref}", headers=headers)
+        assert sha256 not in detail.text
+        [listed] = detail.json()["attachments"]
+        download = await client.get(listed["download_url"], headers=headers)
+        assert sha256 not in str(download.headers)
+        hashes.add(listed["evidence_hash"])
+    assert len(hashes) == 2  # two anonymous reports cannot be matched to each other either
+    queue = await client.get(CASES_URL, headers=headers)
+    audit = await client.get("/api/v1/audit", params={"target": anonymous}, headers=headers)
+    assert sha256 not in queue.text
+    assert sha256 not in audit.text

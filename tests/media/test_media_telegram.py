@@ -48,6 +48,7 @@ async def test_a_photo_sent_as_a_file_reaches_officers_without_its_metadata(
     }
     await siti.send(message_update(next_update_id(), CHAT, document=document))
     await siti.press("Ya, anonim")
+    await siti.press("Tidak perlu")  # not confidential
     done = await siti.press("Kirim")
     found = REFERENCE_PATTERN.search("\n".join(done))
     assert found, done
@@ -60,8 +61,10 @@ async def test_a_photo_sent_as_a_file_reaches_officers_without_its_metadata(
     [listed] = case["attachments"]
     response = await client.get(listed["download_url"], headers=headers)
 
-    assert listed["sha256"] == hashlib.sha256(photo.data).hexdigest()
+    original = hashlib.sha256(photo.data).hexdigest()
+    assert listed["sha256"] is None  # anonymous: a keyed hash instead
+    assert listed["evidence_hash"] not in (None, original)
     assert response.status_code == 200
     assert response.content == photo.clean
     assert all(word not in response.content for word in IDENTIFYING)
-    assert response.headers["x-original-sha256"] == listed["sha256"]
+    assert response.headers["x-evidence-hash"] == listed["evidence_hash"]

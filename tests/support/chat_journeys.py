@@ -284,12 +284,19 @@ async def status_wrong_then_paused(chat: Chat, office: Office) -> None:
 # -- 4. my cases ----------------------------------------------------------------------------
 
 
+async def named_openly(chat: Chat) -> list[str]:
+    """Named, and not confidential (asked of a complaint about officers): the reply
+    that follows, after the web chat's name and phone questions."""
+    await chat.press("Tidak, tampilkan nama saya")
+    return await named(chat, await chat.press("Tidak perlu"))
+
+
 async def file_complaint(chat: Chat) -> str:
     await chat.command("pengaduan")
     await chat.press("Perilaku petugas")
     await chat.say(COMPLAINT)
     await chat.press("Lewati")
-    await named(chat, await chat.press("Tidak, tampilkan nama saya"))
+    await named_openly(chat)
     return reference(await chat.press("Kirim"))
 
 
@@ -493,11 +500,11 @@ async def complaint_with_forgiving_answers(chat: Chat) -> str:
     chat.shows_buttons(["Ya, keluar", "Tidak, lanjutkan"])
     [stay] = await chat.press("Tidak, lanjutkan")
     assert "Ceritakan apa yang terjadi" in stay
-    assert "Langkah 2 dari 4 · ketik kembali atau batal" in stay
+    assert "Langkah 2 dari 5 · ketik kembali atau batal" in stay
     await chat.say(COMPLAINT)
     [anonymous] = await chat.say("gk ada foto")
     assert "anonim" in anonymous
-    summary = said(await named(chat, await chat.press("Tidak, tampilkan nama saya")))
+    summary = said(await named_openly(chat))
     assert "Foto: —" in summary  # skipped
     return reference(await chat.press("Kirim"))
 
@@ -525,9 +532,9 @@ async def own_words_first(chat: Chat, office: Office) -> None:
     assert "Pengaduan Anda tentang apa?" in started
     [photo] = await chat.press("Perilaku petugas")
     assert "Ada foto pendukung?" in photo  # the story was not asked for again
-    assert "Langkah 2 dari 3" in photo  # and it is not counted as a step still to come
+    assert "Langkah 2 dari 4" in photo  # and it is not counted as a step still to come
     await chat.press("Lewati")
-    summary = said(await named(chat, await chat.press("Tidak, tampilkan nama saya")))
+    summary = said(await named_openly(chat))
     assert f"Uraian: {story[0].upper()}{story[1:]}" in summary
     await chat.command("batal")
     [nothing] = await chat.say("stop dulu, ga jadi lapor")

@@ -13,14 +13,22 @@ DESCRIPTION = (
 
 
 async def file_complaint(
-    citizen: WebCitizen, *, anonymous: bool = False, description: str = DESCRIPTION
+    citizen: WebCitizen,
+    *,
+    anonymous: bool = False,
+    description: str = DESCRIPTION,
+    category: str = "Perilaku petugas",
+    confidential: bool = False,
 ) -> str:
-    """File a complaint by pressing buttons; the case reference the bot gives."""
+    """File a complaint by pressing buttons; the case reference the bot gives.
+    A complaint about an officer is asked whether to keep it confidential."""
     await citizen.say("pengaduan")
-    await citizen.press("Perilaku petugas")
+    await citizen.press(category)
     await citizen.say(description)
     await citizen.press("Lewati")
     await citizen.press("Ya, anonim" if anonymous else "Tidak, tampilkan nama saya")
+    if category == "Perilaku petugas":
+        await citizen.press("Ya, rahasiakan" if confidential else "Tidak perlu")
     if not anonymous:
         await citizen.give_name()
     done = await citizen.press("Kirim")
@@ -44,6 +52,7 @@ async def file_complaint_on(citizen: PlatformCitizen, *, first: str) -> str:
     await citizen.say(DESCRIPTION)
     await citizen.press("Lewati")
     await citizen.press("Tidak, tampilkan nama saya")
+    await citizen.press("Tidak perlu")
     done = await citizen.press("Kirim")
     found = REFERENCE_PATTERN.search("\n".join(done))
     assert found, done

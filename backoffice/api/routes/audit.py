@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from backoffice import audit
-from backoffice.api.deps import CurrentOfficer, SessionDep
+from backoffice.api.deps import CaseScope, CurrentOfficer, SessionDep
 from backoffice.officers import Role, SignedInOfficer
 from backoffice.schemas.audit import AuditEntriesPublic, AuditEntryPublic
 
@@ -39,14 +39,15 @@ def require_reader(officer: CurrentOfficer) -> SignedInOfficer:
 async def read_audit_log(
     session: SessionDep,
     _reader: Annotated[SignedInOfficer, Depends(require_reader)],
+    scope: CaseScope,
     action: Annotated[audit.AuditAction | None, Query(description="only this action")] = None,
     target: Annotated[str | None, Query(max_length=64, description="only this target")] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AuditEntriesPublic:
-    """Newest first."""
+    """Newest first; entries about cases the reader may not see are left out."""
     entries, total = await audit.list_entries(
-        session, action=action, target=target, page=page, per_page=per_page
+        session, action=action, target=target, page=page, per_page=per_page, case_scope=scope
     )
     items = [
         AuditEntryPublic(

@@ -8,9 +8,10 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import FileResponse
 
 from backoffice import media
-from backoffice.api.deps import CaseDep, CurrentOfficer, RuntimeDep, SessionDep
+from backoffice.api.deps import CaseDep, CurrentOfficer, RowId, RuntimeDep, SessionDep
 
 SHA256_HEADER = "X-Original-SHA256"
+EVIDENCE_HEADER = "X-Evidence-Hash"  # anonymous reports: the keyed hash (`backoffice.media`)
 STRIPPED_HEADER = "X-Metadata-Stripped"
 
 router = APIRouter(
@@ -21,7 +22,8 @@ router = APIRouter(
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The file, as an attachment; "
-        f"`{SHA256_HEADER}` is the SHA-256 of the original as received",
+        f"`{SHA256_HEADER}` is the SHA-256 of the original as received (for an anonymous "
+        f"report `{EVIDENCE_HEADER}`, its keyed evidence hash instead)",
         "content": {"application/octet-stream": {}},
     },
     404: {"description": "No such case, or no such file in this case"},
@@ -31,7 +33,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.get("/{ref}/media/{media_id}", response_class=FileResponse, responses=RESPONSES)
 async def download_case_file(
-    media_id: int,
+    media_id: RowId,
     session: SessionDep,
     runtime: RuntimeDep,
     officer: CurrentOfficer,
@@ -46,6 +48,7 @@ async def download_case_file(
             case=case,
             media_id=media_id,
             media_root=runtime.settings.media_dir,
+            key=runtime.evidence_key,
             now=runtime.clock.now(),
         )
     except media.FileNotInCaseError:
@@ -68,7 +71,7 @@ async def download_case_file(
         media_type=found.mime_type,
         filename=found.filename,
         headers={
-            SHA256_HEADER: found.sha256,
+            EVIDENCE_HEADER if found.metadata_stripped else SHA256_HEADER: found.shown_hash,
             STRIPPED_HEADER: "true" if found.metadata_stripped else "false",
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from backoffice import cases, inbox, media
+from backoffice import canned_replies, case_changes, cases, inbox, media, units
 from backoffice.api.deps import RuntimeDep, SessionDep
-from backoffice.schemas.cases import CaseClose, ReplyCreate
+from backoffice.schemas.cases import CaseClose, CaseUpdate, NoteCreate, PatchStatus, ReplyCreate
+from backoffice.schemas.units import UnitPublic
 from backoffice.web.pages import render
 from backoffice.web.scope import WebCase, WebScope
 from backoffice.web.session import CsrfChecked, PageNotFoundError, WebOfficer
@@ -22,12 +23,20 @@ from bot.storage.models import Case
 router = APIRouter(prefix="/cases")
 
 Text = Annotated[str, Form(max_length=8000)]
+Short = Annotated[str, Form(max_length=64)]
 INLINE_IMAGES = ("image/jpeg", "image/png", "image/webp", "image/gif")
 EMPTY = N_("inbox.error.empty")
 CLOSED = N_("inbox.error.closed")
+INVALID = N_("inbox.error.invalid_change")
+FORBIDDEN = N_("inbox.error.change_forbidden")
+UNASSIGN = "-"
 DONE = {
     "reply": N_("inbox.done.reply"),
     "close": N_("inbox.done.close"),
+    "note": N_("inbox.done.note"),
+    "update": N_("inbox.done.update"),
+    "take": N_("inbox.done.take"),
+    "reopen": N_("inbox.done.reopen"),
 }
 
 
@@ -48,8 +57,15 @@ async def case_page(
     assert case.id is not None
     marker = await inbox.thread_marker(session, case_id=case.id)
     detail = await cases.view_case(
-        session, officer=officer, scope=scope, case=case, now=runtime.clock.now()
+        session,
+        officer=officer,
+        scope=scope,
+        case=case,
+        evidence_key=runtime.evidence_key,
+        now=runtime.clock.now(),
     )
+    canned = await canned_replies.list_replies(session)
+    tree = await units.load_tree(await session.connection())
     await session.commit()
     files = {attachment.id: attachment for attachment in detail.attachments}
     return render(
@@ -60,10 +76,22 @@ async def case_page(
         case=detail,
         files=files,
         inline_images=INLINE_IMAGES,
+        canned=canned.items,
+        units=flat_units(units.public_tree(tree).items),
+        patch_statuses=[status.value for status in PatchStatus],
         error=error,
         done=DONE.get(done or ""),
         status_code=status_code,
     )
+
+
+def flat_units(tree: list[UnitPublic], depth: int = 0) -> list[tuple[str, str, int]]:
+    """The unit tree as (code, name, depth) rows, each parent before its children."""
+    rows: list[tuple[str, str, int]] = []
+    for unit in tree:
+        rows.append((unit.code, unit.name, depth))
+        rows.extend(flat_units(unit.children, depth + 1))
+    return rows
 
 
 @router.get("/{ref}/thread")
@@ -109,26 +137,115 @@ async def reply(
     scope: WebScope,
     case: WebCase,
     text: Text = "",
+    canned_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    """The reply goes to the citizen on their channel, as from the API."""
+    """The reply, typed or canned, goes to the citizen on their channel, as from the API."""
     try:
-        body = ReplyCreate(text=text)
+        body = ReplyCreate.model_validate({"text": text or None, "canned_id": canned_id or None})
+        written = body.text
+        if body.canned_id is not None:
+            written = await canned_replies.fill_in(
+                session, reply_id=body.canned_id, case=case, officer=officer
+            )
+        assert written is not None, "ReplyCreate holds a text or a canned reply"
         await cases.reply_to_case(
             session,
             officer=officer,
             case=case,
-            text=body.text,
+            text=written,
             translator=runtime.translator,
             now=runtime.clock.now(),
             sla=runtime.sla,
         )
-    except ValidationError:
+    except (ValidationError, canned_replies.CannedReplyNotFoundError):
         return await refused(request, session, runtime, officer, scope, case, EMPTY)
     except CaseClosedError:
         return await refused(request, session, runtime, officer, scope, case, CLOSED)
     await session.commit()
     runtime.sender.wake()
     return back_to(case, "reply")
+
+
+@router.post("/{ref}/note", dependencies=[CsrfChecked])
+async def note(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    officer: WebOfficer,
+    scope: WebScope,
+    case: WebCase,
+    text: Text = "",
+) -> Response:
+    """An internal note: for officers, never sent to the citizen."""
+    try:
+        body = NoteCreate(text=text)
+    except ValidationError:
+        return await refused(request, session, runtime, officer, scope, case, EMPTY)
+    await cases.add_note(
+        session, officer=officer, case=case, text=body.text, now=runtime.clock.now()
+    )
+    await session.commit()
+    return back_to(case, "note")
+
+
+@router.post("/{ref}/update", dependencies=[CsrfChecked])
+async def update(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    officer: WebOfficer,
+    scope: WebScope,
+    case: WebCase,
+    status: Short = "",
+    priority: Short = "",
+    assignee: Short = "",
+    unit: Short = "",
+    confidential: Short = "",
+    done: Short = "update",
+) -> Response:
+    """Take, assign, change status or priority, move, mark confidential, reopen — as
+    `PATCH /api/v1/cases/{ref}`; an empty field leaves that part as it is, and the
+    assignee `-` unassigns."""
+    given: dict[str, object] = {
+        name: value
+        for name, value in (
+            ("status", status),
+            ("priority", priority),
+            ("unit", unit),
+            ("assignee", None if assignee == UNASSIGN else assignee),
+            ("confidential", {"yes": True, "no": False}.get(confidential)),
+        )
+        if value not in ("", None) or (name == "assignee" and assignee == UNASSIGN)
+    }
+    try:
+        changes = CaseUpdate.model_validate(given)
+        changed = await case_changes.update_case(
+            session,
+            officer=officer,
+            case=case,
+            changes=changes,
+            translator=runtime.translator,
+            now=runtime.clock.now(),
+            sla=runtime.sla,
+        )
+    except ValidationError:
+        return await refused(request, session, runtime, officer, scope, case, INVALID)
+    except case_changes.ChangeForbiddenError:
+        return await refused(request, session, runtime, officer, scope, case, FORBIDDEN)
+    except case_changes.InvalidChangeError:
+        return await refused(request, session, runtime, officer, scope, case, INVALID)
+    await session.commit()
+    if changed:
+        runtime.sender.wake()
+    return await after_change(session, scope, case, done if done in DONE else "update")
+
+
+async def after_change(session: SessionDep, scope: WebScope, case: Case, done: str) -> Response:
+    """Back to the case, or to the queue when the change took it out of the officer's view
+    (moved to another unit, say)."""
+    if await cases.find_case(session, ref=case.ref, scope=scope) is None:
+        return RedirectResponse("/backoffice/?done=moved", status_code=303)
+    return back_to(case, done)
 
 
 @router.post("/{ref}/close", dependencies=[CsrfChecked])
@@ -174,7 +291,7 @@ async def refused(
     """The case page again, saying why nothing was done (409 closed, else 422)."""
     await session.rollback()
     await session.refresh(case)  # a rollback expires what the session loaded
-    status_code = 409 if reason == CLOSED else 422
+    status_code = {CLOSED: 409, FORBIDDEN: 403}.get(reason, 422)
     return await case_page(
         request, session, runtime, officer, scope, case, error=reason, status_code=status_code
     )
@@ -195,6 +312,7 @@ async def case_file(
             case=case,
             media_id=media_id,
             media_root=runtime.settings.media_dir,
+            key=runtime.evidence_key,
             now=runtime.clock.now(),
         )
     except LookupError:

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from backoffice import alerts, cases, inbox
 from backoffice.api.deps import RuntimeDep, SessionDep
-from backoffice.schemas.cases import CaseKind
+from backoffice.schemas.cases import CaseKind, Priority
 from backoffice.web.pages import render
 from backoffice.web.scope import WebScope
 from backoffice.web.session import CsrfChecked, PageNotFoundError, WebOfficer
@@ -41,16 +41,21 @@ async def queue_context(
     kind: str,
     q: str,
     sla: str,
+    priority: str,
 ) -> dict[str, Any]:
     marker = await inbox.queue_marker(session, scope=scope)
+    filters = cases.CaseFilters(
+        status=choice(CaseStatus, status),
+        kind=choice(CaseKind, kind),
+        priority=choice(Priority, priority),
+        q=q.strip() or None,
+        sla=choice(SlaState, sla),
+    )  # sorted as the API sorts by default: urgent first, then overdue, then newest
     found = await cases.list_cases(
         session,
         officer=officer,
         scope=scope,
-        status=choice(CaseStatus, status),
-        kind=choice(CaseKind, kind),
-        q=q.strip() or None,
-        sla=choice(SlaState, sla),
+        filters=filters,
         page=1,
         per_page=PER_PAGE,
         now=runtime.clock.now(),
@@ -71,7 +76,7 @@ async def queue_context(
         "unanswered": waiting,
         "alerts": open_alerts.items,
         "marker": marker,
-        "query": {"status": status, "kind": kind, "q": q, "sla": sla},
+        "query": {"status": status, "kind": kind, "q": q, "sla": sla, "priority": priority},
     }
 
 
@@ -86,8 +91,9 @@ async def queue(
     kind: Text = "",
     q: Text = "",
     sla: Text = "",
+    priority: Text = "",
 ) -> Response:
-    context = await queue_context(session, runtime, officer, scope, status, kind, q, sla)
+    context = await queue_context(session, runtime, officer, scope, status, kind, q, sla, priority)
     return render(request, "queue.html", officer=officer, **context)
 
 
@@ -102,12 +108,13 @@ async def queue_rows(
     kind: Text = "",
     q: Text = "",
     sla: Text = "",
+    priority: Text = "",
     since: Text = "",
 ) -> Response:
     """The queue's live part; 204 (htmx leaves the page as it is) while nothing changed."""
     if since and since == await inbox.queue_marker(session, scope=scope):
         return Response(status_code=204)
-    context = await queue_context(session, runtime, officer, scope, status, kind, q, sla)
+    context = await queue_context(session, runtime, officer, scope, status, kind, q, sla, priority)
     return render(request, "_queue_live.html", officer=officer, **context)
 
 

@@ -15,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 from playwright.async_api import Page, expect
 
+from backoffice.officers import Role
 from bot.domain.clock import ManualClock
 from bot.domain.references import REFERENCE_PATTERN
 from bot.runtime import Runtime
@@ -31,12 +32,15 @@ from tests.support.browser import (
 )
 from tests.support.fake_telegram import FakeBotAPI, text_update
 from tests.support.journeys import DESCRIPTION, file_complaint_on
+from tests.support.office import sign_in
 from tests.support.outbox import settle
 from tests.support.telegram_citizen import TelegramCitizen, next_update_id, telegram_settings
+from tests.support.units import officer_in
 from tests.support.web import WebCitizen
 
 CHAT = 5550123
 REPLY = "Laporan Bapak sedang kami periksa."
+NOTE = "Pelapor sudah dua kali datang ke loket."
 POLL = 12_000  # ms: the queue asks every 5 s
 
 
@@ -103,6 +107,13 @@ async def test_an_officer_works_a_telegram_complaint_in_the_browser(
         await screenshot(page, f"inbox-case-{name}", full_page=True)
 
         sent_before = len(fake_api.texts_to(CHAT))
+        await page.get_by_label("Catatan (hanya untuk petugas, tidak dikirim ke warga)").fill(NOTE)
+        await page.get_by_role("button", name="Simpan catatan").click()
+        await expect(page.get_by_text("Catatan internal disimpan")).to_be_visible()
+        await expect(page.locator(".msg-note").filter(has_text=NOTE)).to_be_visible()
+        await settle(runtime)
+        assert not any(NOTE in text for text in fake_api.texts_to(CHAT))
+
         await page.get_by_label("Penyelesaian").fill("Petugas yang bersangkutan telah ditegur.")
         await page.get_by_role("button", name="Tutup kasus").click()
         await expect(page.get_by_text("Kasus ditutup; warga diberi tahu.")).to_be_visible()
@@ -110,11 +121,33 @@ async def test_an_officer_works_a_telegram_complaint_in_the_browser(
         closing = fake_api.texts_to(CHAT)[sent_before:]
         assert any(ref in text for text in closing), closing
 
+        told = len(fake_api.texts_to(CHAT))
+        await page.get_by_role("button", name="Buka kembali").click()
+        await expect(page.get_by_text("Kasus dibuka kembali; warga diberi tahu.")).to_be_visible()
+        await expect(page.get_by_label("Balasan (dikirim ke warga)")).to_be_visible()
+        await settle(runtime)
+        assert any(ref in text for text in fake_api.texts_to(CHAT)[told:])
+
         await page.get_by_role("button", name="Keluar").click()
         await expect(page.get_by_label("Nama pengguna")).to_be_visible()
         await page.goto(f"/backoffice/cases/{ref}")
         await expect(page.get_by_label("Nama pengguna")).to_be_visible()
+
+        await other_unit_officer(client, runtime)
+        await log_in(page, "budi", "budi-password")
+        await page.goto(f"/backoffice/cases/{ref}")
+        await expect(page.get_by_role("heading", name="Tidak ditemukan")).to_be_visible()
+        await expect(page.get_by_text(DESCRIPTION)).to_have_count(0)
+        await screenshot(page, f"inbox-404-other-unit-{name}")
     assert dialogs == []
+
+
+async def other_unit_officer(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    """Budi, an officer of polres-b, a unit that is not the case's (propam's)."""
+    admin = await sign_in(client, "admin", ADMIN_PASSWORD)
+    body = {"code": "polres-b", "name": "Polres B", "parent": "polda"}
+    assert (await client.post("/api/v1/units", json=body, headers=admin)).status_code == 201
+    await officer_in(client, runtime, username="budi", role=Role.OFFICER, unit="polres-b")
 
 
 async def anonymous_complaint(citizen: TelegramCitizen) -> str:
@@ -128,6 +161,7 @@ async def anonymous_complaint(citizen: TelegramCitizen) -> str:
     await citizen.say(DESCRIPTION)
     await citizen.press("Lewati")
     await citizen.press("Ya, anonim")
+    await citizen.press("Tidak perlu")  # not confidential
     done = await citizen.press("Kirim")
     found = REFERENCE_PATTERN.search("\n".join(done))
     assert found, done
