@@ -54,6 +54,10 @@ def create_app(
         handlers[whatsapp_channel.channel] = whatsapp_channel
     runtime = build_runtime(settings, clock or SystemClock(), handlers)
     runtime.sender.sent_listeners.append(web_hub.notify)
+    if telegram_channel is not None:
+        runtime.replays["telegram:webhook"] = telegram.replay_for(telegram_channel, runtime)
+    if whatsapp_channel is not None:
+        runtime.replays["whatsapp:webhook"] = whatsapp.replay_for(whatsapp_channel, runtime)
     scheduler = Scheduler(runtime)
 
     @contextlib.asynccontextmanager
@@ -87,6 +91,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.password_checks = security.PasswordChecks(
+        concurrent=settings.password_checks_concurrent, waiting=settings.password_checks_waiting
+    )
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,

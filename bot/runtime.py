@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -30,6 +30,9 @@ from bot.storage.direct import writer_for
 
 log = logging.getLogger(__name__)
 
+# Runs a dead letter's payload through the way in it came from, again.
+Replay = Callable[[bytes], Awaitable[object]]
+
 
 @dataclass
 class Runtime:
@@ -43,6 +46,8 @@ class Runtime:
     secret_key: bytes
     duty: DutyService
     surveys: dict[str, Survey]  # the survey definitions (`bot/data/surveys.json`)
+    # By dead-letter source (`telegram:webhook`, …): set by the app for each channel on.
+    replays: dict[str, Replay] = field(default_factory=dict)
 
     async def close(self) -> None:
         await self.runner.close()

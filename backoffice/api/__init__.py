@@ -11,7 +11,9 @@ from backoffice.api.routes import (
     auth,
     case_media,
     cases,
+    dead_letters,
     faq,
+    officers,
     surveys,
 )
 
@@ -27,4 +29,6 @@ def build_api_router() -> APIRouter:
     router.include_router(alerts.router)
     router.include_router(audit.router)
     router.include_router(surveys.router)
+    router.include_router(officers.router)
+    router.include_router(dead_letters.router)
     return router

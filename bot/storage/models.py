@@ -249,6 +249,21 @@ class OfficerToken(SQLModel, table=True):
     expires_at: datetime
 
 
+class LoginFailure(SQLModel, table=True):
+    """A wrong password for a username (known or not), counted towards its lockout.
+
+    The failure that makes five within the lockout time carries `locked_until`;
+    rows no longer in any window are deleted as new failures come in.
+    """
+
+    __tablename__ = "login_failures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    failed_at: datetime = Field(index=True)
+    locked_until: datetime | None = None
+
+
 class AuditEntry(SQLModel, table=True):
     """One officer action. Never carries citizens' personal data."""
 
