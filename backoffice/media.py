@@ -105,7 +105,13 @@ async def case_file(
         officer_id=officer.id,
         action=audit.AuditAction.CASE_MEDIA_DOWNLOAD,
         target=case.ref,
-        detail={"media_id": media_id, "sha256": file.sha256, "stripped": case.anonymous},
+        detail={
+            "media_id": media_id,
+            "sha256": file.sha256,
+            "stripped": case.anonymous,
+            # a named reporter's original file: a view of personal data
+            "personal_data": not case.anonymous,
+        },
         now=now,
     )
     return served

@@ -178,14 +178,21 @@ async def add_officer(
 async def authenticate(
     session: AsyncSession, *, checks: security.PasswordChecks, username: str, password: str
 ) -> SignedInOfficer | None:
-    """The active officer with these credentials, or None, in the same time either way."""
+    """The active officer with these credentials, or None, in the same time either way.
+
+    Ends the session's transaction before checking the password: a check
+    takes long, and no lock (on SQLite, the database's write lock) may be
+    held meanwhile, or a flood of sign-ins would stall every writer.
+    """
     found = (
         await session.exec(select(Officer).where(Officer.username == normalize_username(username)))
     ).one_or_none()
-    matches = await checks.verify(password, None if found is None else found.password_hash)
-    if found is None or not matches or not found.active:
+    account = None if found is None else (_signed_in(found), found.password_hash, found.active)
+    await session.rollback()  # it only read
+    matches = await checks.verify(password, None if account is None else account[1])
+    if account is None or not matches or not account[2]:
         return None
-    return _signed_in(found)
+    return account[0]
 
 
 async def sign_in(

@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse
 
 from backoffice import media
 from backoffice.api.deps import CaseDep, CurrentOfficer, RuntimeDep, SessionDep
+from backoffice.api.params import RowId
 
 SHA256_HEADER = "X-Original-SHA256"
 STRIPPED_HEADER = "X-Metadata-Stripped"
@@ -31,7 +32,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.get("/{ref}/media/{media_id}", response_class=FileResponse, responses=RESPONSES)
 async def download_case_file(
-    media_id: int,
+    media_id: RowId,
     session: SessionDep,
     runtime: RuntimeDep,
     officer: CurrentOfficer,

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from backoffice import dead_letters
 from backoffice.api.deps import CurrentOfficer, RuntimeDep, SessionDep
+from backoffice.api.params import RowId
 from backoffice.officers import Role, SignedInOfficer
 from backoffice.schemas.dead_letters import (
     DeadLetterDetailPublic,
@@ -19,8 +20,6 @@ from backoffice.schemas.dead_letters import (
     DeadLettersPublic,
 )
 from bot.storage.models import DeadLetter
-
-MAX_ID = 2**63 - 1  # the largest id the database can hold
 
 router = APIRouter(
     prefix="/dead-letters",
@@ -31,8 +30,6 @@ router = APIRouter(
     },
 )
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No dead letter with this id"}}
-
-LetterId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def require_admin(officer: CurrentOfficer) -> SignedInOfficer:
@@ -68,7 +65,7 @@ async def read_dead_letters(
 
 @router.get("/{letter_id}", responses=NOT_FOUND)
 async def read_dead_letter(
-    letter_id: LetterId, session: SessionDep, runtime: RuntimeDep, admin: AdminDep
+    letter_id: RowId, session: SessionDep, runtime: RuntimeDep, admin: AdminDep
 ) -> DeadLetterDetailPublic:
     """One letter with its payload (which may hold personal data: the look is audited)."""
     try:
@@ -89,7 +86,7 @@ async def read_dead_letter(
     | {409: {"description": "Replayed before, or its channel is off: nothing was done"}},
 )
 async def replay_dead_letter(
-    letter_id: LetterId, session: SessionDep, runtime: RuntimeDep, admin: AdminDep
+    letter_id: RowId, session: SessionDep, runtime: RuntimeDep, admin: AdminDep
 ) -> DeadLetterPublic:
     """Run the payload through the way in it came from; `replayed_at` is set."""
     try:
