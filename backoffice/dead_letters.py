@@ -109,14 +109,19 @@ async def replay_dead_letter(
     if letter.replayed_at is not None:
         raise AlreadyReplayedError(letter)
     now = runtime.clock.now()
-    replay = runtime.replays.get(letter.source)
+    source, payload = letter.source, letter.payload
+    replay = runtime.replays.get(source)
+    row_id = _outbox_row(source)
+    if replay is None and row_id is None:
+        raise NotReplayableError(letter)
+    # The replay commits in transactions of its own: this one, which only
+    # read, must not hold a lock meanwhile (on SQLite, the write lock).
+    await session.rollback()
     if replay is not None:
-        await replay(letter.payload.encode())
-    elif (row_id := _outbox_row(letter.source)) is not None:
+        await replay(payload.encode())
+    elif row_id is not None:
         if await requeue(runtime.db, row_id=row_id, now=now):
             runtime.sender.wake()
-    else:
-        raise NotReplayableError(letter)
     marked = await session.exec(
         update(dead_letters)
         .where(dead_letters.c.id == letter_id, dead_letters.c.replayed_at.is_(None))
@@ -132,7 +137,7 @@ async def replay_dead_letter(
         officer,
         audit.AuditAction.DEAD_LETTER_REPLAY,
         str(letter_id),
-        {"source": letter.source},
+        {"source": source},
         now,
     )
     return letter

@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -24,6 +25,7 @@ from bot.domain.clock import Clock, SystemClock
 from bot.domain.i18n import Translator
 from bot.handlers import telegram, web
 from bot.handlers.http_limits import BodySizeLimit
+from bot.handlers.validation import validation_failed
 from bot.handlers.whatsapp import channel as whatsapp
 from bot.handlers.whatsapp.client import GraphClient
 from bot.outbox.delivery import Notice
@@ -91,6 +93,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.add_exception_handler(RequestValidationError, validation_failed)
     app.state.password_checks = security.PasswordChecks(
         concurrent=settings.password_checks_concurrent, waiting=settings.password_checks_waiting
     )
