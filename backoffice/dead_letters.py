@@ -119,9 +119,8 @@ async def replay_dead_letter(
     await session.rollback()
     if replay is not None:
         await replay(payload.encode())
-    elif row_id is not None:
-        if await requeue(runtime.db, row_id=row_id, now=now):
-            runtime.sender.wake()
+    elif row_id is not None and await requeue(runtime.db, row_id=row_id, now=now):
+        runtime.sender.wake()
     marked = await session.exec(
         update(dead_letters)
         .where(dead_letters.c.id == letter_id, dead_letters.c.replayed_at.is_(None))
