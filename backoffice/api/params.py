@@ -1,5 +1,5 @@
 """Bounds shared by the API's parameters: nothing a client sends reaches the
-database as a number it cannot hold (above 2^63 - 1 an id is a 422, not a 500)."""
+database as a number it cannot hold (an id beyond the column is a 422, not a 500)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import Path
 
-MAX_ROW_ID = 2**63 - 1  # the largest id the database can hold
+# The largest id the database holds: ids are INTEGER, 32 bits on PostgreSQL
+# (asyncpg refuses a larger parameter before the query runs).
+MAX_ROW_ID = 2**31 - 1
 
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]

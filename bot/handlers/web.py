@@ -52,7 +52,8 @@ UI_KEYS = (
     N_("web.location_failed"),
 )
 NOTHING_SAID = "send non-empty text, a choice_id or a location"
-MAX_MESSAGE_ID = 2**63 - 1  # an `after` the database cannot hold is a 422, not a 500
+# Outbox ids are INTEGER, 32 bits on PostgreSQL: an `after` beyond is a 422, not a 500.
+MAX_MESSAGE_ID = 2**31 - 1
 
 
 class BrowserTokens:
