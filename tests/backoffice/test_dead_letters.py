@@ -17,7 +17,7 @@ from bot.settings import Settings
 from bot.storage.tables import audit_log, contacts, conversations, dead_letters
 from tests.conftest import ADMIN_PASSWORD
 from tests.support.accounts import bearer, login
-from tests.support.fake_telegram import FakeBotAPI, text_update
+from tests.support.fake_telegram import FakeBotAPI, Scripted, text_update
 from tests.support.office import officer_with_role
 from tests.support.outbox import settle
 from tests.support.telegram_citizen import SECRET, next_update_id, telegram_settings
@@ -28,7 +28,8 @@ CHAT = 424_242
 
 @pytest.fixture
 def settings(settings: Settings, fake_api: FakeBotAPI) -> Settings:
-    return telegram_settings(settings, fake_api)
+    # one attempt: a send the platform refuses is a dead letter at once
+    return telegram_settings(settings, fake_api, outbox_max_attempts=1)
 
 
 @pytest.fixture
@@ -155,3 +156,25 @@ async def test_only_admins_handle_dead_letters(
         assert response.status_code == 403
     assert (await client.get(URL)).status_code == 401
     assert await count(runtime, conversations) == 0
+
+
+async def test_replaying_a_message_the_platform_refused_sends_it_again(
+    client: httpx.AsyncClient,
+    admin: dict[str, str],
+    runtime: Runtime,
+    clock: ManualClock,
+    fake_api: FakeBotAPI,
+) -> None:
+    letter = await a_lost_update(runtime, clock)
+    fake_api.fail_next("sendMessage", Scripted(status=400, description="Bad Request: odd"))
+    assert (await client.post(f"{URL}/{letter}/replay", headers=admin)).status_code == 200
+    await settle(runtime)
+    assert fake_api.texts_to(CHAT) == []
+    [refused] = (await client.get(URL, params={"replayed": False}, headers=admin)).json()["items"]
+    assert refused["source"].startswith("outbox:telegram:")
+
+    replayed = await client.post(f"{URL}/{refused['id']}/replay", headers=admin)
+    assert replayed.status_code == 200, replayed.text
+    await settle(runtime)
+    assert len(fake_api.texts_to(CHAT)) == 1, "sent at last"
+    assert (await client.get(URL, params={"replayed": False}, headers=admin)).json()["total"] == 0
