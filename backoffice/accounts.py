@@ -140,10 +140,11 @@ async def change_officer(
     return _view(officer, await _unit_code(session, officer.unit_id))
 
 
-async def unit_id_of(session: AsyncSession, code: str) -> int:
-    """The id of the unit with this code; raises `InvalidOfficerError` for none."""
+async def unit_id_of(session: AsyncSession, code: str) -> int | None:
+    """The id of the unit with this code (None: the root, when it has no row);
+    raises `InvalidOfficerError` for no such unit."""
     found = (await session.exec(select(Unit.id).where(Unit.code == code))).one_or_none()
-    if found is None:
+    if found is None and code != ROOT_UNIT_CODE:
         raise InvalidOfficerError(f"no unit with code {code!r}")
     return found
 

@@ -55,13 +55,17 @@ async def test_an_admin_creates_lists_and_changes_officers(
     assert "password" not in created.text
     assert "budi-rahasia-1" not in created.text
 
+    root = await create_officer(client, admin, **(BUDI | {"username": "siti", "unit": "polda"}))
+    assert (root.status_code, root.json()["unit"]) == (201, "polda"), "the root, row or not"
+
     listed = await client.get(OFFICERS_URL, headers=admin)
     assert listed.status_code == 200
     assert [(o["username"], o["role"], o["unit"]) for o in listed.json()["items"]] == [
         ("admin", "admin", "polda"),  # without a unit: the root
         ("budi", "officer", "polres-palembang"),
+        ("siti", "officer", "polda"),
     ]
-    assert listed.json()["total"] == 2
+    assert listed.json()["total"] == 3
 
     await add_unit(runtime, clock, "polsek-ilir-timur", parent="polres-palembang")
     changed = await client.patch(
