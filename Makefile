@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 LOCALES := id en
 
-.PHONY: run test test-postgres lint locales clean
+SCHEMA_EXAMPLES ?= 50
+
+.PHONY: run test test-postgres test-schema lint locales clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +41,10 @@ test: $(VENV)/.dev-installed lint
 
 test-postgres: $(VENV)/.dev-installed
 	PINTU_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q
+
+# The schema-driven run alone, with more requests per route than `make test` makes.
+test-schema: $(VENV)/.dev-installed
+	PINTU_SCHEMA_EXAMPLES=$(SCHEMA_EXAMPLES) $(BIN)/pytest -q tests/test_schema_run.py
 
 clean:
 	rm -rf $(VENV)

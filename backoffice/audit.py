@@ -26,7 +26,11 @@ AuditValue = str | int | bool | None
 class AuditAction(StrEnum):
     LOGIN = "auth.login"
     LOGIN_FAILED = "auth.login_failed"
+    LOGIN_LOCKED_OUT = "auth.locked_out"  # the username as typed is the actor
+    LOGOUT = "auth.logout"
     OFFICER_ADD = "officer.add"
+    OFFICER_UPDATE = "officer.update"
+    OFFICERS_LIST = "officers.list"
     CASES_LIST = "cases.list"
     CASE_VIEW = "case.view"
     CASE_REPLY = "case.reply"
@@ -57,6 +61,9 @@ class AuditAction(StrEnum):
     CANNED_REPLY_ADD = "canned_reply.add"
     CANNED_REPLY_EDIT = "canned_reply.edit"
     CANNED_REPLY_DELETE = "canned_reply.delete"
+    DEAD_LETTERS_LIST = "dead_letters.list"
+    DEAD_LETTER_VIEW = "dead_letter.view"
+    DEAD_LETTER_REPLAY = "dead_letter.replay"
 
 
 async def record(

@@ -144,6 +144,8 @@ async def list_cases(
             "page": page,
             "per_page": per_page,
             "total": total,
+            # how many named reporters' names the page showed (their refs: `case.view`)
+            "named_shown": sum(1 for item in items if item.reporter is not None),
         },
         now=now,
     )
@@ -190,7 +192,9 @@ async def view_case(
         attachments=[media.attachment(file, case, evidence_key) for file in files],
         possible_duplicates=await _possible_duplicates(session, case_id=case_id, scope=scope),
     )
-    await _record(session, officer, audit.AuditAction.CASE_VIEW, case, {}, now)
+    # A named reporter's name and words: a view of personal data, on the record.
+    personal: dict[str, audit.AuditValue] = {"personal_data": not case.anonymous}
+    await _record(session, officer, audit.AuditAction.CASE_VIEW, case, personal, now)
     return detail
 
 

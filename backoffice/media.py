@@ -124,7 +124,13 @@ async def case_file(
         officer_id=officer.id,
         action=audit.AuditAction.CASE_MEDIA_DOWNLOAD,
         target=case.ref,
-        detail={"media_id": media_id, "hash": served.shown_hash, "stripped": case.anonymous},
+        detail={
+            "media_id": media_id,
+            "hash": served.shown_hash,
+            "stripped": case.anonymous,
+            # a named reporter's original file: a view of personal data
+            "personal_data": not case.anonymous,
+        },
         now=now,
     )
     return served

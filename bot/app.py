@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -25,6 +26,7 @@ from bot.domain.clock import Clock, SystemClock
 from bot.domain.i18n import Translator
 from bot.handlers import telegram, web
 from bot.handlers.http_limits import BodySizeLimit
+from bot.handlers.validation import validation_failed
 from bot.handlers.whatsapp import channel as whatsapp
 from bot.handlers.whatsapp.client import GraphClient
 from bot.outbox.delivery import Notice
@@ -55,6 +57,10 @@ def create_app(
         handlers[whatsapp_channel.channel] = whatsapp_channel
     runtime = build_runtime(settings, clock or SystemClock(), handlers)
     runtime.sender.sent_listeners.append(web_hub.notify)
+    if telegram_channel is not None:
+        runtime.replays["telegram:webhook"] = telegram.replay_for(telegram_channel, runtime)
+    if whatsapp_channel is not None:
+        runtime.replays["whatsapp:webhook"] = whatsapp.replay_for(whatsapp_channel, runtime)
     scheduler = Scheduler(runtime)
 
     @contextlib.asynccontextmanager
@@ -90,6 +96,10 @@ def create_app(
         docs_url=None,  # served from the package by the back-office (works offline)
     )
     app.state.runtime = runtime
+    app.add_exception_handler(RequestValidationError, validation_failed)
+    app.state.password_checks = security.PasswordChecks(
+        concurrent=settings.password_checks_concurrent, waiting=settings.password_checks_waiting
+    )
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,

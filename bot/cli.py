@@ -9,7 +9,12 @@ import sys
 
 import uvicorn
 
-from backoffice.cli_support import add_officer_command
+from backoffice.cli_support import (
+    add_officer_command,
+    disable_officer_command,
+    list_officers_command,
+    reset_password_command,
+)
 from backoffice.officers import OfficerError
 from bot.app import telegram_from
 from bot.domain.clock import SystemClock
@@ -70,7 +75,18 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", choices=("officer", "supervisor", "admin"), default="officer")
     add.add_argument("--full-name", default="")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument("--unit", default=None, help="the unit's code (default: the root unit)")
     add.set_defaults(run=_officer_add)
+    disable = officer.add_parser("disable", help="disable an officer; their tokens stop at once")
+    disable.add_argument("username")
+    disable.set_defaults(run=_officer_disable)
+    reset = officer.add_parser(
+        "reset-password", help="give an officer a new random password (shown once)"
+    )
+    reset.add_argument("username")
+    reset.set_defaults(run=_officer_reset_password)
+    listing = officer.add_parser("list", help="every officer: username, role, unit, active")
+    listing.set_defaults(run=_officer_list)
     return parser
 
 
@@ -161,6 +177,7 @@ def _officer_add(args: argparse.Namespace) -> int:
                 password=typed or None,
                 role=args.role,
                 full_name=args.full_name,
+                unit=args.unit,
             )
         )
     except OfficerError as error:
@@ -169,6 +186,33 @@ def _officer_add(args: argparse.Namespace) -> int:
     print(f"pintu: officer {args.username!r} ({args.role}) created")  # noqa: T201
     if generated is not None:
         print(f"pintu: password (shown only now): {generated}")  # noqa: T201
+    return 0
+
+
+def _officer_disable(args: argparse.Namespace) -> int:
+    try:
+        asyncio.run(disable_officer_command(Settings(), username=args.username))
+    except OfficerError as error:
+        sys.stderr.write(f"pintu: {error}\n")
+        return 1
+    print(f"pintu: officer {args.username!r} disabled; their tokens are refused")  # noqa: T201
+    return 0
+
+
+def _officer_reset_password(args: argparse.Namespace) -> int:
+    try:
+        password = asyncio.run(reset_password_command(Settings(), username=args.username))
+    except OfficerError as error:
+        sys.stderr.write(f"pintu: {error}\n")
+        return 1
+    print(f"pintu: new password for {args.username!r} (shown only now): {password}")  # noqa: T201
+    return 0
+
+
+def _officer_list(_args: argparse.Namespace) -> int:
+    for view in asyncio.run(list_officers_command(Settings())):
+        state = "active" if view.active else "disabled"
+        print(f"{view.username}\t{view.role}\t{view.unit}\t{state}\t{view.full_name}")  # noqa: T201
     return 0
 
 

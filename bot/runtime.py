@@ -6,8 +6,8 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -35,6 +35,9 @@ from bot.storage.direct import writer_for
 
 log = logging.getLogger(__name__)
 
+# Runs a dead letter's payload through the way in it came from, again.
+Replay = Callable[[bytes], Awaitable[object]]
+
 
 @dataclass
 class Runtime:
@@ -51,6 +54,8 @@ class Runtime:
     surveys: dict[str, Survey]  # the survey definitions (`bot/data/surveys.json`)
     broadcasts: BroadcastSender
     sla: SlaPolicy
+    # By dead-letter source (`telegram:webhook`, …): set by the app for each channel on.
+    replays: dict[str, Replay] = field(default_factory=dict)
 
     async def close(self) -> None:
         await self.runner.close()

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
         "(a case's own after-close survey excepted).",
     )
     duty_telegram_chat_id: str | None = None
+    login_lockout_seconds: int = Field(
+        default=900,
+        gt=0,
+        description="After 5 wrong passwords for one username within this time, that "
+        "username is locked out for this time.",
+    )
     timezone: str = "Asia/Jakarta"
     default_locale: str = "id"
     unit_name: str = Field(
@@ -67,6 +73,16 @@ class Settings(BaseSettings):
     conversation_idle_seconds: int = 1800
     flood_messages_per_minute: int = 30
     token_ttl_seconds: int = 8 * 3600
+    password_checks_concurrent: int = Field(
+        default=2,
+        ge=1,
+        description="Password verifications running at once (each holds Argon2's 64 MiB).",
+    )
+    password_checks_waiting: int = Field(
+        default=16,
+        ge=0,
+        description="Sign-ins waiting for a verification; beyond this they get 503 at once.",
+    )
     max_request_bytes: int = 1_000_000
     max_upload_bytes: int = 10_000_000
     outbox_max_attempts: int = 8

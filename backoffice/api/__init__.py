@@ -13,7 +13,9 @@ from backoffice.api.routes import (
     canned_replies,
     case_media,
     cases,
+    dead_letters,
     faq,
+    officers,
     statistics,
     surveys,
     units,
@@ -35,4 +37,6 @@ def build_api_router() -> APIRouter:
     router.include_router(statistics.router)
     router.include_router(units.router)
     router.include_router(canned_replies.router)
+    router.include_router(officers.router)
+    router.include_router(dead_letters.router)
     return router

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Collection
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import ColumnElement
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -83,12 +83,18 @@ CaseDep = Annotated[Case, Depends(get_case)]
 CaseForUpdateDep = Annotated[Case, Depends(get_case_for_update)]
 
 
-def require_admin(officer: CurrentOfficer) -> SignedInOfficer:
-    if officer.role is not Role.ADMIN:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="only admins may do this")
-    return officer
+def role_check(
+    roles: Collection[Role], reason: str
+) -> Callable[[SignedInOfficer], SignedInOfficer]:
+    """A dependency admitting only officers of `roles`; others get 403 with `reason`."""
+
+    def check(officer: CurrentOfficer) -> SignedInOfficer:
+        if officer.role not in roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=reason)
+        return officer
+
+    return check
 
 
-AdminOfficer = Annotated[SignedInOfficer, Depends(require_admin)]
-
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a row id")]
+ADMINS = frozenset({Role.ADMIN})
+AdminOfficer = Annotated[SignedInOfficer, Depends(role_check(ADMINS, "only admins may do this"))]

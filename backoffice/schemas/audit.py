@@ -1,4 +1,4 @@
-"""The audit log as supervisors read it."""
+"""The audit log as admins read it."""
 
 from __future__ import annotations
 

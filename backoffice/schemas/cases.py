@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from bot.domain.sla import SlaState
 from bot.services.casework import CaseStatus
+from bot.storage.models import MAX_ROW_ID
 
 MAX_REPLY_CHARS = 4000
 MAX_RESOLUTION_CHARS = 2000
@@ -174,7 +175,7 @@ class CaseDetailPublic(CasePublic):
 ReplyText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REPLY_CHARS)
 ]
-RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 class ReplyCreate(BaseModel):

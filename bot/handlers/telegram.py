@@ -85,7 +85,7 @@ from bot.domain.messages import (
 )
 from bot.handlers.telegram_duty import handle_duty_update, is_from_duty_group
 from bot.outbox.pacing import Pacer
-from bot.runtime import Runtime
+from bot.runtime import Replay, Runtime
 
 log = logging.getLogger(__name__)
 
@@ -409,27 +409,46 @@ def build_router(channel: TelegramChannel, secret: str) -> APIRouter:
         if not channel.is_genuine(x_telegram_bot_api_secret_token, secret):
             raise HTTPException(403, "wrong or missing secret token")
         runtime: Runtime = request.app.state.runtime
-        raw = await request.body()
-        update = channel.read(raw)
-        if not isinstance(update, Unreadable) and is_from_duty_group(update, runtime):
-            # never a citizen's: never the engine's
-            try:
-                await handle_duty_update(runtime, channel.bot, update, background)
-            except Exception as error:  # never a 5xx: keep the payload for an admin instead
-                log.exception("telegram duty update %s could not be handled", update.update_id)
-                reason = f"duty update could not be handled: {type(error).__name__}"
-                await runtime.intake.bury(CHANNEL, reason, _text(raw))
-            return {"ok": True}
-        events = [update if isinstance(update, Unreadable) else channel.event(update, raw)]
-        outcomes = await runtime.intake.receive(channel, events)
-        for event, handled in zip(events, outcomes, strict=True):
-            if isinstance(event, Said) and event.acknowledge is not None and handled is not None:
-                # answered even for a redelivery: the spinner must stop
-                accepted = handled.processed and not handled.stale_press
-                background.add_task(event.acknowledge, accepted)
+        await take_update(channel, runtime, await request.body(), background)
         return {"ok": True}
 
     return router
+
+
+async def take_update(
+    channel: TelegramChannel, runtime: Runtime, raw: bytes, background: BackgroundTasks
+) -> None:
+    """An authenticated Update's way in: the duty group's or a citizen's; returns
+    once what it means is committed (or buried as a dead letter)."""
+    update = channel.read(raw)
+    if not isinstance(update, Unreadable) and is_from_duty_group(update, runtime):
+        # never a citizen's: never the engine's
+        try:
+            await handle_duty_update(runtime, channel.bot, update, background)
+        except Exception as error:  # never a 5xx: keep the payload for an admin instead
+            log.exception("telegram duty update %s could not be handled", update.update_id)
+            reason = f"duty update could not be handled: {type(error).__name__}"
+            await runtime.intake.bury(CHANNEL, reason, _text(raw))
+        return
+    events = [update if isinstance(update, Unreadable) else channel.event(update, raw)]
+    outcomes = await runtime.intake.receive(channel, events)
+    for event, handled in zip(events, outcomes, strict=True):
+        if isinstance(event, Said) and event.acknowledge is not None and handled is not None:
+            # answered even for a redelivery: the spinner must stop
+            accepted = handled.processed and not handled.stale_press
+            background.add_task(event.acknowledge, accepted)
+
+
+def replay_for(channel: TelegramChannel, runtime: Runtime) -> Replay:
+    """A dead letter's Update, taken again as if Telegram had just sent it.
+
+    Button presses are not acknowledged: their callback queries expired long ago.
+    """
+
+    async def replay(raw: bytes) -> None:
+        await take_update(channel, runtime, raw, BackgroundTasks())
+
+    return replay
 
 
 def _text(raw: bytes) -> str:

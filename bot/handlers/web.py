@@ -52,6 +52,8 @@ UI_KEYS = (
     N_("web.location_failed"),
 )
 NOTHING_SAID = "send non-empty text, a choice_id or a location"
+# Outbox ids are INTEGER, 32 bits on PostgreSQL: an `after` beyond is a 422, not a 500.
+MAX_MESSAGE_ID = 2**31 - 1
 
 
 class BrowserTokens:
@@ -110,8 +112,8 @@ class SessionPublic(BaseModel):
 class LocationIn(BaseModel):
     """Where the browser says it is (the Geolocation API)."""
 
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
+    latitude: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    longitude: float = Field(ge=-180, le=180, allow_inf_nan=False)
 
 
 class MessageIn(BaseModel):
@@ -271,8 +273,8 @@ def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
     async def get_messages(
         browser: BrowserDep,
         runtime: RuntimeDep,
-        after: Annotated[int, Query(ge=0)] = 0,
-        wait: Annotated[float, Query(ge=0, le=60)] = 0,
+        after: Annotated[int, Query(ge=0, le=MAX_MESSAGE_ID)] = 0,
+        wait: Annotated[float, Query(ge=0, le=60, allow_inf_nan=False)] = 0,
     ) -> MessagesPublic:
         """Messages sent to this browser after `after`; waits up to `wait` s for the next one."""
         deadline = asyncio.get_running_loop().time() + min(

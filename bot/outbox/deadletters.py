@@ -32,3 +32,15 @@ async def bury_now(
         await run_on(
             conn, lambda tx: bury(tx, source=source, reason=reason, payload=payload, now=now)
         )
+
+
+REQUEUE = """UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = :now,
+claimed_until = NULL WHERE id = :row_id AND status = 'dead'"""
+
+
+async def requeue(db: AsyncEngine, *, row_id: int, now: datetime) -> bool:
+    """Send a dead outbox row again from scratch; False when it is not dead (any more)."""
+    async with db.begin() as conn:
+        return await run_on(
+            conn, lambda tx: tx.execute(REQUEUE, {"row_id": row_id, "now": tx.time(now)}) > 0
+        )

@@ -12,6 +12,10 @@ from datetime import date, datetime
 from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+# The largest id the database holds: ids are INTEGER, 32 bits on PostgreSQL
+# (asyncpg refuses a larger parameter before the query runs).
+MAX_ROW_ID = 2**31 - 1
+
 
 class Contact(SQLModel, table=True):
     """A citizen as seen on one channel."""
@@ -271,6 +275,21 @@ class OfficerToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime
     expires_at: datetime
+
+
+class LoginFailure(SQLModel, table=True):
+    """A wrong password for a username (known or not), counted towards its lockout.
+
+    The failure that makes five within the lockout time carries `locked_until`;
+    rows no longer in any window are deleted as new failures come in.
+    """
+
+    __tablename__ = "login_failures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    failed_at: datetime = Field(index=True)
+    locked_until: datetime | None = None
 
 
 class AuditEntry(SQLModel, table=True):

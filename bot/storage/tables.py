@@ -30,6 +30,7 @@ from bot.storage.models import (
     DutyAlert,
     FaqEntry,
     InboundEvent,
+    LoginFailure,
     Media,
     Officer,
     OfficerToken,
@@ -64,6 +65,7 @@ dead_letters = table_of(DeadLetter)
 alerts = table_of(DutyAlert)
 faq_entries = table_of(FaqEntry)
 inbound_events = table_of(InboundEvent)
+login_failures = table_of(LoginFailure)
 media = table_of(Media)
 officers = table_of(Officer)
 officer_tokens = table_of(OfficerToken)

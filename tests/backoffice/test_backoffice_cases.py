@@ -503,6 +503,7 @@ async def test_every_action_is_audited_without_citizens_data(
         "status": "new",
         "unit": None,
         "total": 1,
+        "named_shown": 1,
     }
     logged = json.dumps([str(row) for row in rows])
     for private in (

@@ -111,6 +111,7 @@ async def test_a_complaint_is_due_in_working_days_pauses_and_alerts_once_when_br
     assert ref not in await refs_in_state(client, admin, "ok")
 
     await move(client, admin, ref, CaseStatus.WAITING_CITIZEN)  # the officer asked the citizen
+    assert "kami menunggu keterangan dari Bapak/Ibu" in texts(await citizen.read())
     paused = await case_of(client, admin, ref)
     assert paused["sla_state"] == "paused"
     assert paused["sla"]["waiting_since"].startswith("2026-12-01T05:00:00")

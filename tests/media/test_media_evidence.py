@@ -150,6 +150,7 @@ async def test_anonymous_report_gives_officers_only_the_copy_without_metadata(
         "media_id": listed["id"],
         "hash": keyed,
         "stripped": True,
+        "personal_data": False,
     }
 
 
@@ -198,6 +199,7 @@ async def test_named_report_gives_officers_the_original(
     assert row.clean_path is not None, "the copy exists for every photo, anonymous or not"
     [entry] = await downloads(runtime)
     assert json.loads(entry["detail"])["stripped"] is False
+    assert json.loads(entry["detail"])["personal_data"] is True, "a named reporter's file"
 
 
 async def test_anonymous_file_without_a_clean_copy_is_not_served(

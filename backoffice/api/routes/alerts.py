@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 
 from backoffice import alerts
 from backoffice.api.deps import CaseScope, CurrentOfficer, RuntimeDep, SessionDep
+from backoffice.api.params import RowId
 from backoffice.officers import Role
 from backoffice.schemas.alerts import AlertPublic, AlertsPublic
 
@@ -69,7 +70,7 @@ async def read_alerts(
 
 @router.post("/{alert_id}/ack", responses=NOT_FOUND | DONE_BEFORE)
 async def acknowledge_alert(
-    alert_id: int, session: SessionDep, runtime: RuntimeDep, officer: CurrentOfficer
+    alert_id: RowId, session: SessionDep, runtime: RuntimeDep, officer: CurrentOfficer
 ) -> AlertPublic:
     """Acknowledge in the officer's name: reminders stop and the duty group is told."""
     try:

@@ -1,4 +1,9 @@
-"""The audit log: supervisors and admins read what officers and the service did.
+"""The audit log: admins read what officers and the service did.
+
+Admins only (DESIGN §1 and issue #12): besides officers' actions it says who
+looked at which named reporter's personal data (`case.view` and
+`case.media_download` with `personal_data: true`), an oversight record that
+is not for the officers it watches.
 
 Among the entries the service writes itself: an application number whose
 status lookups were paused after too many wrong answers
@@ -18,7 +23,7 @@ from backoffice.api.deps import CaseScope, CurrentOfficer, SessionDep
 from backoffice.officers import Role, SignedInOfficer
 from backoffice.schemas.audit import AuditEntriesPublic, AuditEntryPublic
 
-READER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+READER_ROLES = frozenset({Role.ADMIN})
 
 router = APIRouter(
     prefix="/audit",
@@ -29,9 +34,7 @@ router = APIRouter(
 
 def require_reader(officer: CurrentOfficer) -> SignedInOfficer:
     if officer.role not in READER_ROLES:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, detail="only supervisors and admins read the audit log"
-        )
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="only admins read the audit log")
     return officer
 
 

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from backoffice import broadcasts
-from backoffice.api.deps import CurrentOfficer, RuntimeDep, SessionDep
-from backoffice.officers import Role, SignedInOfficer
+from backoffice.api.deps import ADMINS, RuntimeDep, SessionDep, role_check
+from backoffice.api.params import RowId
+from backoffice.officers import SignedInOfficer
 from backoffice.schemas.broadcasts import (
     BroadcastCreated,
     BroadcastIn,
@@ -31,13 +32,9 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
-def require_admin(officer: CurrentOfficer) -> SignedInOfficer:
-    if officer.role != Role.ADMIN:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="only admins handle broadcasts")
-    return officer
-
-
-AdminOfficer = Annotated[SignedInOfficer, Depends(require_admin)]
+AdminOfficer = Annotated[
+    SignedInOfficer, Depends(role_check(ADMINS, "only admins handle broadcasts"))
+]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses={422: {"description": "Invalid"}})
@@ -73,7 +70,7 @@ async def list_broadcasts(
 
 @router.get("/{broadcast_id}", responses=NOT_FOUND)
 async def read_broadcast(
-    broadcast_id: int, session: SessionDep, _officer: AdminOfficer
+    broadcast_id: RowId, session: SessionDep, _officer: AdminOfficer
 ) -> BroadcastPublic:
     """The broadcast and its progress: queued, sent, delivered, read, failed, opted out."""
     try:
@@ -84,7 +81,7 @@ async def read_broadcast(
 
 @router.post("/{broadcast_id}/approve", responses=NOT_FOUND | CONFLICT)
 async def approve_broadcast(
-    broadcast_id: int, session: SessionDep, runtime: RuntimeDep, officer: AdminOfficer
+    broadcast_id: RowId, session: SessionDep, runtime: RuntimeDep, officer: AdminOfficer
 ) -> BroadcastPublic:
     """Another admin than the author lets it go out (403 for the author)."""
     try:
@@ -103,7 +100,7 @@ async def approve_broadcast(
 
 async def _control(
     action: broadcasts.Control,
-    broadcast_id: int,
+    broadcast_id: RowId,
     session: SessionDep,
     runtime: RuntimeDep,
     officer: SignedInOfficer,
@@ -127,7 +124,7 @@ async def _control(
 
 @router.post("/{broadcast_id}/pause", responses=NOT_FOUND | CONFLICT)
 async def pause_broadcast(
-    broadcast_id: int, session: SessionDep, runtime: RuntimeDep, officer: AdminOfficer
+    broadcast_id: RowId, session: SessionDep, runtime: RuntimeDep, officer: AdminOfficer
 ) -> BroadcastPublic:
     """Stop enqueueing and hold the copies not sent yet."""
     return await _control(broadcasts.Control.PAUSE, broadcast_id, session, runtime, officer)
@@ -135,7 +132,7 @@ async def pause_broadcast(
 
 @router.post("/{broadcast_id}/resume", responses=NOT_FOUND | CONFLICT)
 async def resume_broadcast(
-    broadcast_id: int, session: SessionDep, runtime: RuntimeDep, officer: AdminOfficer
+    broadcast_id: RowId, session: SessionDep, runtime: RuntimeDep, officer: AdminOfficer
 ) -> BroadcastPublic:
     """Go on where the pause stopped."""
     return await _control(broadcasts.Control.RESUME, broadcast_id, session, runtime, officer)
@@ -143,7 +140,7 @@ async def resume_broadcast(
 
 @router.post("/{broadcast_id}/cancel", responses=NOT_FOUND | CONFLICT)
 async def cancel_broadcast(
-    broadcast_id: int, session: SessionDep, runtime: RuntimeDep, officer: AdminOfficer
+    broadcast_id: RowId, session: SessionDep, runtime: RuntimeDep, officer: AdminOfficer
 ) -> BroadcastPublic:
     """Stop for good and drop the copies not sent yet."""
     return await _control(broadcasts.Control.CANCEL, broadcast_id, session, runtime, officer)

@@ -5,12 +5,13 @@ Send one with `POST /api/v1/cases/{ref}/replies {"canned_id": n}`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, HTTPException, status
 
 from backoffice import canned_replies
 from backoffice.api.deps import AdminOfficer, CurrentOfficer, RuntimeDep, SessionDep
+from backoffice.api.params import RowId
 from backoffice.schemas.canned_replies import (
     CannedRepliesPublic,
     CannedReplyCreate,
@@ -26,7 +27,6 @@ router = APIRouter(
 ADMINS_ONLY: dict[int | str, dict[str, Any]] = {403: {"description": "Admins only"}}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such canned reply"}}
 TAKEN: dict[int | str, dict[str, Any]] = {409: {"description": "The title is taken"}}
-ReplyId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 @router.get("")
@@ -52,7 +52,7 @@ async def create_canned_reply(
 
 @router.patch("/{reply_id}", responses=ADMINS_ONLY | NOT_FOUND | TAKEN)
 async def update_canned_reply(
-    reply_id: ReplyId,
+    reply_id: RowId,
     body: CannedReplyUpdate,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -74,7 +74,7 @@ async def update_canned_reply(
     "/{reply_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ADMINS_ONLY | NOT_FOUND
 )
 async def delete_canned_reply(
-    reply_id: ReplyId, session: SessionDep, runtime: RuntimeDep, admin: AdminOfficer
+    reply_id: RowId, session: SessionDep, runtime: RuntimeDep, admin: AdminOfficer
 ) -> None:
     try:
         await canned_replies.delete_reply(

@@ -8,7 +8,8 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import FileResponse
 
 from backoffice import media
-from backoffice.api.deps import CaseDep, CurrentOfficer, RowId, RuntimeDep, SessionDep
+from backoffice.api.deps import CaseDep, CurrentOfficer, RuntimeDep, SessionDep
+from backoffice.api.params import RowId
 
 SHA256_HEADER = "X-Original-SHA256"
 EVIDENCE_HEADER = "X-Evidence-Hash"  # anonymous reports: the keyed hash (`backoffice.media`)

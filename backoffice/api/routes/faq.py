@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 
 from backoffice import faq
-from backoffice.api.deps import CurrentOfficer, RuntimeDep, SessionDep
-from backoffice.officers import Role, SignedInOfficer
+from backoffice.api.deps import ADMINS, CurrentOfficer, RuntimeDep, SessionDep, role_check
+from backoffice.officers import SignedInOfficer
 from backoffice.schemas.faq import FAQ_ID_PATTERN, FaqBase, FaqPublic, FaqsPublic
 
 router = APIRouter(
@@ -25,13 +25,9 @@ FaqId = Annotated[
 ]
 
 
-def require_admin(officer: CurrentOfficer) -> SignedInOfficer:
-    if officer.role is not Role.ADMIN:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="only an admin may change the FAQ")
-    return officer
-
-
-AdminOfficer = Annotated[SignedInOfficer, Depends(require_admin)]
+AdminOfficer = Annotated[
+    SignedInOfficer, Depends(role_check(ADMINS, "only an admin may change the FAQ"))
+]
 
 
 @router.get("")

@@ -82,7 +82,7 @@ from bot.handlers.whatsapp.render import (
 )
 from bot.outbox import delivery
 from bot.outbox.pacing import Pacer
-from bot.runtime import Runtime
+from bot.runtime import Replay, Runtime
 
 log = logging.getLogger(__name__)
 
@@ -326,6 +326,16 @@ def build_router(channel: WhatsAppChannel, *, verify_token: str, app_secret: str
         return {"ok": True}
 
     return router
+
+
+def replay_for(channel: WhatsAppChannel, runtime: Runtime) -> Replay:
+    """A dead letter's notification, taken again as if WhatsApp had just sent it
+    (its signature was checked when it first came)."""
+
+    async def replay(raw: bytes) -> None:
+        await runtime.intake.receive(channel, channel.parse(raw))
+
+    return replay
 
 
 def _problem(error: Exception) -> str:

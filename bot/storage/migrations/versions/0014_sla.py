@@ -6,7 +6,7 @@ queries, the clock running now (`sla_clock`, `sla_next_due_at`,
 already stored run their first-response clock toward their `sla_due_at`.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
