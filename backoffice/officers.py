@@ -295,6 +295,22 @@ async def revoke_token(session: AsyncSession, *, token: str) -> None:
     )
 
 
+async def sign_out(
+    session: AsyncSession, *, officer: SignedInOfficer, token: str, now: datetime
+) -> None:
+    """Signing out, audited: this token is refused from now on (API and web inbox)."""
+    await revoke_token(session, token=token)
+    await audit.record(
+        session,
+        actor=officer.username,
+        officer_id=officer.id,
+        action=audit.AuditAction.LOGOUT,
+        target=None,
+        detail={},
+        now=now,
+    )
+
+
 async def revoke_all_tokens(session: AsyncSession, *, officer_id: int) -> None:
     """Every token of the officer is refused from now on (disabled, or a new password)."""
     await session.exec(delete(OfficerToken).where(col(OfficerToken.officer_id) == officer_id))

@@ -16,7 +16,6 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from backoffice import officers, security
 from backoffice.api.deps import BEARER, CurrentOfficer, RuntimeDep, SessionDep, TokenDep
-from backoffice.audit import AuditAction, record
 from backoffice.schemas.cases import Token
 
 BUSY_RETRY_SECONDS = 1
@@ -82,15 +81,6 @@ async def logout(
     session: SessionDep, runtime: RuntimeDep, officer: CurrentOfficer, token: TokenDep
 ) -> Response:
     """This token is refused from now on; the officer's other tokens still work."""
-    await officers.revoke_token(session, token=token)
-    await record(
-        session,
-        actor=officer.username,
-        officer_id=officer.id,
-        action=AuditAction.LOGOUT,
-        target=None,
-        detail={},
-        now=runtime.clock.now(),
-    )
+    await officers.sign_out(session, officer=officer, token=token, now=runtime.clock.now())
     await session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import select
 
+from backoffice.officers import Role
 from backoffice.web.headers import CONTENT_SECURITY_POLICY
+from bot.domain.clock import ManualClock
+from bot.runtime import Runtime
+from bot.storage.tables import audit_log
 from tests.conftest import ADMIN_PASSWORD
 from tests.support.inbox import InboxOfficer, csrf_of
+from tests.support.office import officer_with_role, sign_in
 
 
 async def test_the_inbox_sends_who_is_not_signed_in_to_the_login_form(
@@ -120,3 +126,53 @@ def test_csrf_tokens_differ_per_seed() -> None:
     assert not csrf_matches(b"key", "session-b", token)
     assert not csrf_matches(b"key", None, token)
     assert csrf_of(f'<input name="csrf" value="{token}">') == token
+
+
+async def test_logout_ends_the_session_at_once_even_for_a_copied_cookie(
+    admin: InboxOfficer, client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    token = admin.http.cookies.get("pintu_session", path="/backoffice")
+    assert token
+    client.cookies.set("pintu_session", token, path="/backoffice")
+    assert (await client.get("/backoffice/")).status_code == 200  # a copy of the cookie works
+    out = await admin.post("/backoffice/logout")
+    assert out.status_code == 303
+    assert out.headers["location"] == "/backoffice/login"
+    assert (await admin.get("/backoffice/")).status_code == 303
+    replayed = await client.get("/backoffice/")
+    assert replayed.status_code == 303
+    api = await client.get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 401  # the very token the API issued
+    async with runtime.db.connect() as conn:
+        actions = (await conn.execute(select(audit_log.c.action))).scalars().all()
+    assert "auth.logout" in actions
+
+
+async def test_the_lockout_is_shown_plainly_and_holds_the_right_password_too(
+    client: httpx.AsyncClient,
+) -> None:
+    officer = InboxOfficer(client)
+    for _ in range(5):
+        assert (await officer.log_in("admin", "wrong-password")).status_code == 401
+    locked = await officer.log_in("admin", ADMIN_PASSWORD)
+    assert locked.status_code == 429
+    assert "Terlalu banyak kata sandi salah" in locked.text
+    assert "15 menit" in locked.text
+    assert int(locked.headers["retry-after"]) == 900
+    assert (await client.get("/backoffice/")).status_code == 303
+
+
+async def test_a_disabled_officer_is_signed_out_of_the_inbox(
+    client: httpx.AsyncClient, runtime: Runtime, clock: ManualClock
+) -> None:
+    await officer_with_role(client, runtime, clock, Role.OFFICER)
+    officer = await InboxOfficer.signed_in(client, "officer", "officer-password")
+    assert (await officer.get("/backoffice/")).status_code == 200
+    admin = await sign_in(client, "admin", ADMIN_PASSWORD)
+    disabled = await client.patch("/api/v1/officers/officer", json={"active": False}, headers=admin)
+    assert disabled.status_code == 200, disabled.text
+    assert (await officer.get("/backoffice/")).status_code == 303
+    poll = await officer.http.get("/backoffice/queue/rows", headers={"HX-Request": "true"})
+    assert poll.status_code == 401
+    assert poll.headers["hx-redirect"] == "/backoffice/login"
+    await officer.close()
