@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from backoffice.web.routes import (
+    admin,
     applications,
     auth,
     broadcasts,
@@ -28,6 +29,7 @@ def build_router() -> APIRouter:
     router.include_router(faq.router)
     router.include_router(applications.router)
     router.include_router(statistics.router)
+    router.include_router(admin.router)
 
     @router.get("/{anything:path}")
     async def not_found(anything: str) -> None:
