@@ -9,6 +9,8 @@ from sqlalchemy import update
 
 from bot.runtime import Runtime
 from bot.storage.tables import audit_log, contacts
+from tests.support.duty import alert_of, open_urgent_case
+from tests.support.images import IDENTIFYING, jpeg_photo
 from tests.support.inbox import InboxOfficer
 from tests.support.incidents import file_report
 from tests.support.journeys import file_complaint
@@ -218,3 +220,55 @@ async def test_the_thread_refreshes_itself_when_the_citizen_writes(
     assert "<html" not in fresh.text
     elsewhere = await admin.get("/backoffice/cases/PGD-ZZZZZZ/thread")
     assert elsewhere.status_code == 404
+
+
+async def test_an_open_duty_alert_stands_out_and_is_acknowledged_from_the_queue(
+    admin: InboxOfficer, runtime: Runtime
+) -> None:
+    case_id, ref = await open_urgent_case(runtime)
+    page = await admin.get("/backoffice/")
+    assert "Peringatan piket terbuka" in page.text
+    assert 'class="alerts"' in page.text
+    alert_id = (await alert_of(runtime, case_id)).id
+    assert f'action="/backoffice/alerts/{alert_id}/ack"' in page.text
+    assert 'class="prio-urgent"' in page.text
+
+    refused = await admin.post(f"/backoffice/alerts/{alert_id}/ack", csrf=False)
+    assert refused.status_code == 403
+    acked = await admin.post(f"/backoffice/alerts/{alert_id}/ack")
+    assert acked.status_code == 303
+    stored = await alert_of(runtime, case_id)
+    assert stored.acknowledged_by == "admin"
+    after = await admin.get("/backoffice/")
+    assert "Peringatan piket terbuka" not in after.text
+    again = await admin.post(f"/backoffice/alerts/{alert_id}/ack")
+    assert again.status_code == 303  # someone was first: nothing to do
+    assert (await admin.post("/backoffice/alerts/424242/ack")).status_code == 404
+    rows = await Office(admin.http, runtime).rows(audit_log)
+    assert [row["target"] for row in rows if row["action"] == "alert.ack"] == [ref]
+
+
+async def test_an_anonymous_photo_is_shown_inline_without_its_metadata(
+    admin: InboxOfficer, client: httpx.AsyncClient
+) -> None:
+    photo = jpeg_photo()
+    citizen = await WebCitizen.open(client)
+    await citizen.say("pengaduan")
+    await citizen.press("Pelayanan publik")
+    await citizen.say("Jalan rusak di depan kantor, sudah berbulan-bulan.")
+    assert (await citizen.upload(photo.data)).status_code == 202
+    await citizen.read()
+    await citizen.press("Ya, anonim")
+    done = await citizen.press("Kirim")
+    found = re.search(r"PGD-[0-9A-Z]{6}", texts(done))
+    assert found
+    ref = found.group(0)
+    page = await admin.get(f"/backoffice/cases/{ref}")
+    image = re.search(rf'<img class="photo" src="(/backoffice/cases/{ref}/media/\d+)"', page.text)
+    assert image, "the photo is shown in the thread"
+    served = await admin.get(image.group(1))
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/jpeg"
+    assert served.content == photo.clean
+    for identifying in IDENTIFYING:
+        assert identifying not in served.content
