@@ -126,15 +126,13 @@ async def acknowledge(
     if not 0 < alert_id < 2**63:
         raise PageNotFoundError
     try:
-        done = await alerts.acknowledge_alert(
+        acknowledged = await alerts.acknowledge_alert(
             session, officer=officer, duty=runtime.duty, alert_id=alert_id, now=runtime.clock.now()
         )
-    except alerts.AlertAcknowledgedError:
-        done = None
-        await session.rollback()
-    else:
-        if done is None:
-            raise PageNotFoundError
-        await session.commit()
-        runtime.sender.wake()
+    except alerts.AlertAcknowledgedError:  # a colleague was first: the queue shows it
+        return RedirectResponse("/backoffice/", status_code=303)
+    if acknowledged is None:
+        raise PageNotFoundError
+    await session.commit()
+    runtime.sender.wake()
     return RedirectResponse("/backoffice/", status_code=303)
