@@ -349,9 +349,11 @@ class TelegramChannel:
             raise TemporaryFailure("timeout: outcome unknown") from None
         except InvalidToken as error:  # our configuration, not the message: keep it queued
             raise TemporaryFailure(f"bot token rejected: {error.message}") from None
+        except BadRequest as error:  # before NetworkError, which it subclasses: never retried
+            raise PermanentFailure(error.message) from None
         except NetworkError as error:
             raise TemporaryFailure(error.message) from None
-        except (BadRequest, TelegramError) as error:
+        except TelegramError as error:
             raise PermanentFailure(error.message) from None
         return SendReceipt(external_id=str(sent.message_id))
 

@@ -193,6 +193,21 @@ async def test_5xx_and_timeouts_are_retried(
     assert all(part in texts[0] for part in ("Selamat datang", "privasi", "Pilih salah satu"))
 
 
+async def test_a_400_is_never_retried_but_kept_for_an_admin(
+    siti: TelegramCitizen, fake_api: FakeBotAPI, runtime: Runtime, clock: ManualClock
+) -> None:
+    # python-telegram-bot's BadRequest is a NetworkError: it must not be read as one.
+    fake_api.fail_next("sendMessage", Scripted(400, description="Bad Request: chat not found"))
+    await siti.post(text_update(next_update_id(), CHAT, "halo"))
+    for _ in range(4):
+        await settle(runtime)
+        clock.advance(60)
+    assert fake_api.attempts() == 1
+    async with runtime.db.connect() as conn:
+        [reason] = (await conn.execute(select(dead_letters.c.reason))).scalars().all()
+    assert "chat not found" in reason.lower()
+
+
 async def test_blocked_citizen_is_marked_unreachable_and_back(
     siti: TelegramCitizen, fake_api: FakeBotAPI, runtime: Runtime
 ) -> None:
