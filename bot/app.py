@@ -94,6 +94,7 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         docs_url=None,  # served from the package by the back-office (works offline)
+        redoc_url=None,  # ReDoc loads its script from a CDN: /docs is the offline one
     )
     app.state.runtime = runtime
     app.add_exception_handler(RequestValidationError, validation_failed)
