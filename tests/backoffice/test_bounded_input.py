@@ -24,6 +24,37 @@ async def admin(client: httpx.AsyncClient) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
+    ("path", "given"),
+    [
+        ("/api/v1/statistics", {"to": "0001-01-01"}),  # the schema run found this one: a 500
+        ("/api/v1/statistics", {"from": "9999-12-31"}),
+        ("/api/v1/cases", {"to": "9999-12-31"}),  # the day after it is no date
+        ("/api/v1/surveys/ikm/results", {"to": "9999-12-31"}),
+        ("/api/v1/surveys/ikm/suggestions", {"from": "1999-12-31"}),
+    ],
+)
+async def test_days_beyond_the_years_a_period_may_span_are_422(
+    client: httpx.AsyncClient, admin: dict[str, str], path: str, given: dict[str, str]
+) -> None:
+    response = await client.get(path, params=given, headers=admin)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["query", next(iter(given))]
+
+
+async def test_the_statistics_page_ignores_a_day_it_cannot_use(
+    client: httpx.AsyncClient,
+) -> None:
+    form = {"username": "admin", "password": ADMIN_PASSWORD}
+    await client.get("/backoffice/login")
+    login_page = await client.get("/backoffice/login")
+    token = login_page.text.split('name="csrf" value="')[1].split('"')[0]
+    await client.post("/backoffice/login", data=form | {"csrf": token})
+    page = await client.get("/backoffice/statistics", params={"to": "0001-01-01"})
+    assert page.status_code == 200  # the default period instead: no 500
+    assert "Statistik" in page.text
+
+
+@pytest.mark.parametrize(
     ("method", "path"),
     [
         ("GET", "/api/v1/cases/{ref}/media/{big}"),

@@ -17,6 +17,7 @@ from backoffice.api.deps import (
     RuntimeDep,
     SessionDep,
 )
+from backoffice.api.params import Day
 from backoffice.schemas.cases import (
     CaseClose,
     CaseDetailPublic,
@@ -64,10 +65,10 @@ async def read_cases(
     anonymous: bool | None = None,
     confidential: bool | None = None,
     created_from: Annotated[
-        date | None, Query(alias="from", description="created on or after this day (local)")
+        Day | None, Query(alias="from", description="created on or after this day (local)")
     ] = None,
     created_to: Annotated[
-        date | None, Query(alias="to", description="created on or before this day (local)")
+        Day | None, Query(alias="to", description="created on or before this day (local)")
     ] = None,
     q: Annotated[
         str | None,

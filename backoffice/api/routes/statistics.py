@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 
 from backoffice import statistics
 from backoffice.api.deps import CaseScope, CurrentOfficer, RuntimeDep, SessionDep
+from backoffice.api.params import Day
 from backoffice.officers import Role, SignedInOfficer
 from backoffice.schemas.statistics import Grouping, PeriodLength, StatisticsPublic
 from bot.runtime import Runtime
@@ -39,10 +40,10 @@ def require_reader(officer: CurrentOfficer) -> SignedInOfficer:
 
 Reader = Annotated[SignedInOfficer, Depends(require_reader)]
 FromQuery = Annotated[
-    date | None,
+    Day | None,
     Query(alias="from", description="first day cases were received (default: 12 months back)"),
 ]
-ToQuery = Annotated[date | None, Query(alias="to", description="last day, included (today)")]
+ToQuery = Annotated[Day | None, Query(alias="to", description="last day, included (today)")]
 PeriodQuery = Annotated[PeriodLength, Query(description="one row per month, ISO week, or all")]
 GroupQuery = Annotated[
     list[Grouping] | None,

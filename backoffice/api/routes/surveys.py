@@ -8,13 +8,13 @@ anything that names them.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from backoffice import surveys
 from backoffice.api.deps import CurrentOfficer, RuntimeDep, SessionDep
+from backoffice.api.params import Day
 from backoffice.officers import Role, SignedInOfficer
 from backoffice.schemas.surveys import SuggestionsPublic, SurveyResults, SurveysPublic
 from bot.domain.survey_forms import Service
@@ -42,8 +42,8 @@ def require_reader(officer: CurrentOfficer) -> SignedInOfficer:
 
 Reader = Annotated[SignedInOfficer, Depends(require_reader)]
 ServiceQuery = Annotated[Service | None, Query(description="only this service")]
-FromQuery = Annotated[date | None, Query(alias="from", description="first day (YYYY-MM-DD)")]
-ToQuery = Annotated[date | None, Query(alias="to", description="last day, included")]
+FromQuery = Annotated[Day | None, Query(alias="from", description="first day (YYYY-MM-DD)")]
+ToQuery = Annotated[Day | None, Query(alias="to", description="last day, included")]
 
 
 def selection(

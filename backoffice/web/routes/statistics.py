@@ -4,7 +4,6 @@ the CSV to download."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -12,6 +11,7 @@ from fastapi.responses import Response
 
 from backoffice import statistics
 from backoffice.api.deps import RuntimeDep, SessionDep
+from backoffice.api.params import day_or_none
 from backoffice.officers import SignedInOfficer
 from backoffice.schemas.statistics import Grouping, PeriodLength, StatisticsPublic
 from backoffice.web.pages import render
@@ -37,13 +37,6 @@ GROUP_LABELS = {
 }
 
 
-def day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 async def figures(
     session: SessionDep,
     runtime: RuntimeDep,
@@ -59,8 +52,8 @@ async def figures(
         scope=scope,
         surveys=runtime.surveys,
         zone=runtime.translator.zone,
-        first=day(query["from"]),
-        last=day(query["to"]),
+        first=day_or_none(query["from"]),
+        last=day_or_none(query["to"]),
         period=choice(PeriodLength, query["period"]) or PeriodLength.MONTH,
         group_by=[group] if group else [],
         output=output,

@@ -3,7 +3,6 @@ per element, and the suggestions (`backoffice.surveys`, as the API reads them)."
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -11,6 +10,7 @@ from fastapi.responses import Response
 
 from backoffice import surveys
 from backoffice.api.deps import RuntimeDep, SessionDep
+from backoffice.api.params import day_or_none
 from backoffice.web.pages import render
 from backoffice.web.session import PageNotFoundError, SupervisorOfficer
 from bot.domain.i18n import N_
@@ -23,13 +23,6 @@ SUGGESTIONS_SHOWN = 50
 BAR_WIDTH = 240  # SVG units for the full scale, 4.00
 SCALE_MAX = 4
 BAD_PERIOD = N_("inbox.surveys.bad_period")
-
-
-def day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @router.get("")
@@ -47,7 +40,7 @@ async def survey_results(
     if chosen is None:
         raise PageNotFoundError
     services = [s.value for s in Service]
-    period = surveys.Period(day(first), day(last))
+    period = surveys.Period(day_or_none(first), day_or_none(last))
     error = None
     if period.first and period.last and period.first > period.last:
         error, period = BAD_PERIOD, surveys.Period(None, None)
