@@ -97,6 +97,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     print(  # noqa: T201 - for the operator
         f"pintu: web chat http://{args.host}:{args.port}/chat · "
+        f"officers' inbox http://{args.host}:{args.port}/backoffice/ · "
         f"API docs http://{args.host}:{args.port}/docs",
         flush=True,
     )
