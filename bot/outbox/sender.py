@@ -44,6 +44,7 @@ from bot.domain.channel import (
 )
 from bot.domain.clock import Clock
 from bot.domain.messages import Outbound
+from bot.logs import correlated
 from bot.outbox import delivery
 from bot.outbox.deadletters import bury
 from bot.storage.database import WriteGate, is_postgresql, reading
@@ -246,6 +247,10 @@ class OutboxSender:
         return results
 
     async def _send(self, item: _Claimed) -> Outcome:
+        with correlated(f"outbox-{item.row_id}"):  # the send's log lines, found together
+            return await self._send_row(item)
+
+    async def _send_row(self, item: _Claimed) -> Outcome:
         handler = self.handlers[item.recipient.channel]
         try:
             return await handler.send(item.recipient, Outbound.from_json(item.payload))

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.app import whatsapp_from
 from bot.domain.references import REFERENCE_PATTERN
+from bot.handlers.whatsapp.client import is_media_host
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.tables import cases, contacts, dead_letters, inbound_events, media
@@ -26,6 +27,7 @@ from tests.support.fake_whatsapp import (
     status,
 )
 from tests.support.journeys import DESCRIPTION, PlatformCitizen, file_complaint_on
+from tests.support.loopback import running
 from tests.support.outbox import settle
 from tests.support.whatsapp_citizen import WhatsAppCitizen, whatsapp_settings
 
@@ -456,3 +458,43 @@ def test_whatsapp_is_off_without_a_token_and_needs_the_rest_with_one(settings: S
     )
     with pytest.raises(ValueError, match="PINTU_WHATSAPP_APP_SECRET, PINTU_WHATSAPP_VERIFY_TOKEN"):
         whatsapp_from(partial)
+
+
+async def test_media_on_a_host_not_allowed_is_never_requested_with_the_token(
+    siti: WhatsAppCitizen, graph: FakeGraphAPI, runtime: Runtime
+) -> None:
+    """The download URL Graph names gets the access token: only Meta's media hosts
+    over HTTPS, or a host the configuration names, may have it."""
+    async with running(FakeGraphAPI()) as elsewhere:
+        graph.add_media("photo-1", JPEG)
+        graph.media_elsewhere["photo-1"] = elsewhere.url
+        elsewhere.add_media("photo-1", JPEG)
+        await siti.say("pengaduan")
+        await siti.press("Pelayanan publik")
+        await siti.say(DESCRIPTION)
+        image = {"id": "photo-1", "mime_type": "image/jpeg", "sha256": "x"}
+        answer = await siti.send("image", image=image)
+    assert any("tidak bisa kami terima" in text for text in answer)
+    assert graph.requested("/photo-1") == 1
+    assert elsewhere.calls == []
+    assert await count(runtime, media) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1&hash=x", True),
+        ("https://scontent.xx.fbsbx.com/v/t1/abc", True),
+        ("http://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1", False),
+        ("https://lookaside.fbsbx.com.example.org/attachments", False),
+        ("https://evilfbsbx.com/attachments", False),
+        ("https://user@lookaside.fbsbx.com/attachments", False),
+        ("https://graph.facebook.com.attacker.net/x", False),
+        ("http://127.0.0.1:8443/download/1", True),  # configured, with its port
+        ("http://127.0.0.1:9999/download/1", False),  # another port
+        ("https://fake.test/download/1", True),  # configured without a port
+        ("ftp://fake.test/download/1", False),
+    ],
+)
+def test_media_hosts(url: str, allowed: bool) -> None:
+    assert is_media_host(url, ("127.0.0.1:8443", "fake.test")) is allowed
