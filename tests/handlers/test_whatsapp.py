@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from bot.app import whatsapp_from
@@ -498,3 +499,49 @@ async def test_media_on_a_host_not_allowed_is_never_requested_with_the_token(
 )
 def test_media_hosts(url: str, allowed: bool) -> None:
     assert is_media_host(url, ("127.0.0.1:8443", "fake.test")) is allowed
+
+
+# -- the body limit before the signature check ---------------------------------------------
+
+
+async def test_a_body_over_metas_maximum_is_refused_before_it_is_read(
+    siti: WhatsAppCitizen, app: FastAPI, runtime: Runtime
+) -> None:
+    """Meta sends at most 3 MB: anything larger is refused with 413 without reading it
+    (declared) or as soon as the limit is passed (streamed); up to it, the signature
+    decides as always."""
+    limit = runtime.settings.whatsapp_max_body_bytes
+    assert 3_000_000 <= limit < 3_500_000
+    over = await siti.post(b"{" + b" " * limit + b"}", signed=False)
+    assert over.status_code == 413
+    assert "larger than" in over.json()["detail"]
+    assert (await siti.post(b"{" + b" " * 3_000_000 + b"}", signed=False)).status_code == 403
+
+    chunk, reads, sent = b" " * 65_536, 0, []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal reads
+        reads += 1  # an endless stream: only the limit ends it
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/webhooks/whatsapp",
+        "raw_path": b"/webhooks/whatsapp",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("pintu.test", 80),
+    }
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 413
+    assert reads * len(chunk) <= limit + len(chunk)
+    assert await count(runtime, inbound_events) == 0
