@@ -75,7 +75,7 @@ class CorrelationId(logging.Filter):
 
 
 class AccessPathOnly(logging.Filter):
-    """uvicorn's access line with the path only: query strings carry tokens.
+    """uvicorn's access line with the path only (`redact_url`): query strings carry tokens.
 
     uvicorn logs ``(client, method, path with query, http version, status)``.
     """
@@ -83,7 +83,7 @@ class AccessPathOnly(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+            record.args = (*args[:2], redact_url(args[2]), *args[3:])
         return True
 
 
