@@ -27,7 +27,6 @@ from bot.domain.i18n import N_
 from bot.domain.messages import Inbound, InboundKind, Outbound, split_number
 from bot.media.store import RejectedFile
 from bot.runtime import Runtime
-from bot.storage.files import private_dir, write_private
 
 CHANNEL = "console"
 QUIT_WORDS = ("/quit", "/exit", "/keluar")
@@ -147,8 +146,8 @@ def console_identity(var_dir: Path) -> str:
     """This terminal user's stable citizen id, created on first use."""
     path = var_dir / "console-id"
     if not path.exists():
-        private_dir(path.parent)
-        write_private(path, ("console-" + secrets.token_hex(8)).encode())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("console-" + secrets.token_hex(8))
     return path.read_text().strip()
 
 
