@@ -26,6 +26,7 @@ from bot.domain.clock import Clock, SystemClock
 from bot.domain.i18n import Translator
 from bot.handlers import telegram, web
 from bot.handlers.http_limits import BodySizeLimit
+from bot.handlers.security_headers import SecurityHeaders
 from bot.handlers.validation import validation_failed
 from bot.handlers.whatsapp import channel as whatsapp
 from bot.handlers.whatsapp.client import GraphClient
@@ -124,6 +125,7 @@ def create_app(
                 app_secret=app_secret.get_secret_value(),
             )
         )
+    app.add_middleware(SecurityHeaders, prefixes=("/chat",), headers=web.HEADERS)
     app.include_router(web.build_router(web.BrowserTokens(runtime.secret_key), web_hub))
     app.include_router(build_api_router())
     app.include_router(transparency.build_router())

@@ -51,6 +51,18 @@ UI_KEYS = (
     N_("web.intro"),
     N_("web.location_failed"),
 )
+# The page's policy, also sent with its files and API answers (a header, unlike the
+# page's <meta> copy, can forbid framing). The page has no inline script or style.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 NOTHING_SAID = "send non-empty text, a choice_id or a location"
 # Outbox ids are INTEGER, 32 bits on PostgreSQL: an `after` beyond is a 422, not a 500.
 MAX_MESSAGE_ID = 2**31 - 1
