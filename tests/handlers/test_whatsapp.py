@@ -25,13 +25,14 @@ from tests.support.fake_whatsapp import (
     sign,
     status,
 )
+from tests.support.images import numbered_jpeg
 from tests.support.journeys import DESCRIPTION, PlatformCitizen, file_complaint_on
 from tests.support.outbox import settle
 from tests.support.whatsapp_citizen import WhatsAppCitizen, whatsapp_settings
 
 BSUID = "ID.1349120865530274191"
 WA_ID = "6281234567890"
-JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 64
+JPEG = numbered_jpeg(0, padding=16_384)
 
 
 @pytest.fixture
