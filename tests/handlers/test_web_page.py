@@ -156,6 +156,10 @@ async def test_forged_token_is_replaced_and_rejected_photo_explained(
     await say(page, "halo")  # the 401 got a new session, and the message still went through
     await expect(page.locator("#log .choice:enabled").first).to_be_visible()
     assert await page.evaluate("localStorage.getItem('pintu.token')") != "forged.token"
+    await press(page, "Pengaduan")
+    await page.locator("#log .choice:enabled").first.click()
+    await say(page, DESCRIPTION)
+    await expect(page.locator("#attach")).to_have_class(re.compile(r"\bwanted\b"))
 
     not_a_photo = {"name": "foto.png", "mimeType": "image/png", "buffer": b"not a picture"}
     await page.locator("#photo").set_input_files(files=[not_a_photo])
