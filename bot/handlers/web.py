@@ -287,6 +287,8 @@ def build_router(tokens: BrowserTokens, hub: WebHub, limits: WebLimits) -> APIRo
         file: Annotated[UploadFile, File()],
     ) -> Accepted:
         data = await file.read(runtime.settings.max_upload_bytes + 1)
+        if len(data) > runtime.settings.max_upload_bytes:  # said before any quota is counted
+            raise HTTPException(422, "file not accepted: file too large")
         said = channel.upload(browser, client_id, data, file.content_type)
         address = limits.address(request)
 

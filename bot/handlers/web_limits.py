@@ -78,4 +78,5 @@ class WebLimits:
 
 def retry_after(seconds: float) -> str:
     """A Retry-After value: whole seconds, at least 1, a day at most (never infinite)."""
-    return str(max(1, min(math.ceil(seconds), int(DAY.total_seconds()))))
+    day = int(DAY.total_seconds())
+    return str(max(1, math.ceil(seconds)) if seconds < day else day)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from bot.domain.clock import ManualClock
 from bot.handlers.allowances import Allowances
+from bot.handlers.web_limits import retry_after
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -219,3 +220,10 @@ async def test_revocations_are_dropped_once_every_token_would_have_expired(
 async def revocations(runtime: Runtime) -> int:
     async with runtime.db.connect() as conn:
         return int(await conn.scalar(select(func.count()).select_from(revoked_browsers)) or 0)
+
+
+@pytest.mark.parametrize(
+    ("wait", "header"), [(0.2, "1"), (1199.5, "1200"), (10**9, "86400"), (float("inf"), "86400")]
+)
+def test_retry_after_is_whole_seconds_at_most_a_day(wait: float, header: str) -> None:
+    assert retry_after(wait) == header
