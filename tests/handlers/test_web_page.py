@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Page, expect
+from playwright.async_api import Dialog, Page, expect
 from sqlalchemy import select
 
 from bot.runtime import Runtime
@@ -263,3 +263,61 @@ async def test_the_survey_by_buttons_at_360_px(page: Page) -> None:
     await screenshot(page, "survey-done-360px")
     await press(page, "Ya, mau")
     await expect(log.locator(".bot").last).to_contain_text("akan menerima pengumuman")
+
+
+async def test_forgetting_the_conversation_at_360_px(
+    page: Page, base_url: str, runtime: Runtime
+) -> None:
+    """ "Hapus percakapan ini": confirmed, the server refuses the token, and the
+    transcript, the token and the screen are cleared; the next message starts afresh."""
+    questions: list[str] = []
+
+    async def answer(dialog: Dialog) -> None:
+        questions.append(dialog.message)
+        await (dialog.dismiss() if len(questions) == 1 else dialog.accept())
+
+    page.on("dialog", answer)
+    await page.goto("/chat")
+    forget = page.get_by_role("button", name="Hapus percakapan ini")
+    await expect(forget).to_be_visible()
+    await say(page, "halo")
+    await expect(page.locator("#log .bot").first).to_be_visible()
+    token = await page.evaluate("localStorage.getItem('pintu.token')")
+    await screenshot(page, "forget-button-360px")
+
+    await forget.click()  # dismissed: nothing happens
+    await expect(page.locator("#log .me")).to_have_count(1)
+    await forget.click()
+
+    await expect(page.locator("#log .msg")).to_have_count(0)
+    forgotten = runtime.translator.text("id", "web.forgotten")
+    await expect(page.locator("#log .notice:not(#intro)")).to_have_text(forgotten)
+    assert questions == [runtime.translator.text("id", "web.forget_confirm")] * 2
+    assert await page.evaluate("localStorage.getItem('pintu.mine')") in (None, "[]")
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        refused = await http.get("/chat/api/messages", headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 401
+    assert "revoked" in refused.json()["detail"]
+    await screenshot(page, "forget-conversation-360px")
+
+    await say(page, "selamat pagi")  # a new conversation: welcomed again, on a new token
+    await expect(page.locator("#log .bot").first).to_contain_text("Selamat datang")
+    assert await page.evaluate("localStorage.getItem('pintu.token')") not in (None, token)
+    await expect(page.locator("#log .me")).to_have_count(1)
+
+
+async def test_a_refused_new_session_is_told_politely_with_110(
+    page: Page, base_url: str, runtime: Runtime
+) -> None:
+    allowance = runtime.settings.web_sessions_per_address_per_hour
+    async with httpx.AsyncClient(base_url=base_url) as http:  # the same address as the page
+        opened = [(await http.post("/chat/api/session")).status_code for _ in range(allowance)]
+    assert set(opened) == {201}
+
+    await page.goto("/chat")
+
+    told = runtime.translator.text("id", "web.session_limited")
+    await expect(page.locator("#log .notice:not(#intro)")).to_have_text(told)
+    await expect(page.locator("#log .notice:not(#intro) a[href='tel:110']")).to_be_visible()
+    await expect(page.locator("#status")).to_be_hidden()  # not "offline": refused, politely
+    await screenshot(page, "session-limited-360px")
