@@ -213,7 +213,7 @@ class Settings(BaseSettings):
         "the page then starts a new conversation by itself.",
     )
     web_sessions_per_address_per_hour: int = Field(
-        default=30,
+        default=60,
         ge=1,
         description="New web-chat sessions one client address may open per hour (a token "
         "bucket: this many at once, then refilled evenly); beyond, 429 with Retry-After. "
