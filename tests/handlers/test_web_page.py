@@ -29,6 +29,7 @@ from tests.support.browser import (
     screenshot,
     served,
 )
+from tests.support.images import numbered_jpeg
 
 EMERGENCY = "tolong ada begal di jalan sudirman sekarang"
 REFERENCE = re.compile(r"PGD-[23456789A-HJ-NP-Z]{6}")
@@ -321,3 +322,31 @@ async def test_a_refused_new_session_is_told_politely_with_110(
     await expect(page.locator("#log .notice:not(#intro) a[href='tel:110']")).to_be_visible()
     await expect(page.locator("#status")).to_be_hidden()  # not "offline": refused, politely
     await screenshot(page, "session-limited-360px")
+
+
+async def test_a_used_up_photo_quota_is_told_at_360_px(
+    page: Page, base_url: str, runtime: Runtime
+) -> None:
+    await page.goto("/chat")
+    await say(page, "pengaduan")
+    await file_complaint(page, DESCRIPTION)  # photos now join the open case
+    token = await page.evaluate("localStorage.getItem('pintu.token')")
+    allowance = runtime.settings.web_uploads_per_session_per_day
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        for n in range(allowance):  # the day's photos, sent by this same session
+            files = {"file": ("foto.jpg", numbered_jpeg(n), "image/jpeg")}
+            response = await http.post(
+                "/chat/api/media",
+                data={"client_id": f"quota-{n:04d}"},
+                files=files,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert response.status_code == 202
+
+    photo = {"name": "foto.jpg", "mimeType": "image/jpeg", "buffer": numbered_jpeg(999)}
+    await page.locator("#photo").set_input_files(files=[photo])
+
+    await expect(page.locator("#log .me[data-state=failed]")).to_have_text("foto.jpg")
+    told = runtime.translator.text("id", "web.upload_limited")
+    await expect(page.locator("#log .notice:not(#intro)").last).to_have_text(told)
+    await screenshot(page, "photo-quota-used-360px")

@@ -457,3 +457,17 @@ def test_whatsapp_is_off_without_a_token_and_needs_the_rest_with_one(settings: S
     )
     with pytest.raises(ValueError, match="PINTU_WHATSAPP_APP_SECRET, PINTU_WHATSAPP_VERIFY_TOKEN"):
         whatsapp_from(partial)
+
+
+async def test_a_photo_nobody_asked_for_is_not_downloaded(
+    siti: WhatsAppCitizen, graph: FakeGraphAPI, runtime: Runtime
+) -> None:
+    """Issue 14: a file is fetched and stored only when the conversation can take one."""
+    graph.add_media("1037543291549999", JPEG)
+    await siti.say("halo")
+    image = {"id": "1037543291549999", "mime_type": "image/jpeg", "sha256": "x", "caption": ""}
+    answer = await siti.send("image", image=image)
+    assert any("Silakan kirim foto saat diminta" in text for text in answer)
+    assert graph.requested("/1037543291549999") == 0
+    async with runtime.db.connect() as conn:
+        assert (await conn.execute(select(media))).all() == []
