@@ -211,16 +211,14 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases, Routing, Surveying):
             self.greet(inbound)
         self.expire_if_idle()
         self.state.touched_at = self.turn.now.isoformat()
+        refused = inbound.file_refused or FileRefusal.NOT_ACCEPTED  # for a MEDIA without media
         if inbound.kind is InboundKind.UNSUPPORTED:
             self.say(N_("input.unsupported"))
             self.prompt_again(or_menu=False)
-        elif inbound.kind is InboundKind.MEDIA and inbound.file_refused in FILE_REFUSED:
-            self.say(FILE_REFUSED[inbound.file_refused])
-            self.prompt_again(or_menu=False)
         elif (
-            inbound.kind is InboundKind.MEDIA and inbound.media is None and not inbound.file_refused
+            inbound.kind is InboundKind.MEDIA and inbound.media is None and refused in FILE_REFUSED
         ):
-            self.say(N_("input.file_rejected"))
+            self.say(FILE_REFUSED[refused])
             self.prompt_again(or_menu=False)
         elif inbound.kind is InboundKind.CHOICE:
             self.on_choice(inbound)
