@@ -256,3 +256,24 @@ async def test_files_no_case_took_are_removed_after_the_retention_period(
     assert set(remaining) == kept_paths  # the shared file stays, the lone one is gone
     assert len(on_disk) == 4
     assert await remove_orphaned_media(runtime) == 0
+
+
+async def test_files_of_a_conversation_still_going_are_kept(
+    client: httpx.AsyncClient, runtime: Runtime, clock: ManualClock
+) -> None:
+    """A citizen who sent a photo to one of two open cases is asked which: the
+    answer may come later, and the file must still be there."""
+    citizen = await WebCitizen.open(client)
+    for _ in range(2):
+        await file_complaint(citizen, anonymous=True, category="Pelayanan publik")
+    assert (await citizen.upload(numbered_jpeg(60))).status_code == 202
+    await citizen.read()
+    [row] = await stored(runtime)
+    assert row.case_id is None  # waiting for "which case?"
+    retention = timedelta(days=runtime.settings.media_orphan_days)
+    clock.advance((retention - timedelta(hours=1)).total_seconds())
+    await citizen.say("halo")  # still talking
+    clock.advance(timedelta(hours=2).total_seconds())
+    assert await remove_orphaned_media(runtime) == 0
+    clock.advance(retention.total_seconds())
+    assert await remove_orphaned_media(runtime) == 1
