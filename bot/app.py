@@ -11,6 +11,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -27,7 +28,10 @@ from bot.domain.i18n import Translator
 from bot.handlers import telegram, web
 from bot.handlers.correlation import RequestCorrelation
 from bot.handlers.http_limits import BodySizeLimit
+from bot.handlers.security_headers import SecurityHeaders
 from bot.handlers.validation import validation_failed
+from bot.handlers.web_limits import WebLimits
+from bot.handlers.web_tokens import BrowserTokens
 from bot.handlers.whatsapp import channel as whatsapp
 from bot.handlers.whatsapp.client import GraphClient
 from bot.outbox.delivery import Notice
@@ -128,7 +132,12 @@ def create_app(
                 app_secret=app_secret.get_secret_value(),
             )
         )
-    app.include_router(web.build_router(web.BrowserTokens(runtime.secret_key), web_hub))
+    app.add_middleware(SecurityHeaders, prefixes=("/chat",), headers=web.HEADERS)
+    tokens = BrowserTokens(
+        runtime.secret_key, lifetime=timedelta(days=settings.web_token_days), clock=runtime.clock
+    )
+    limits = WebLimits.from_settings(settings, runtime.clock)
+    app.include_router(web.build_router(tokens, web_hub, limits))
     app.include_router(build_api_router())
     app.include_router(transparency.build_router())
     inbox.install(app)

@@ -113,7 +113,10 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        # The same proxies the web chat reads forwarded addresses from (`client_address`):
+        # uvicorn then takes the scheme (https behind TLS) from them, and from no one else.
+        proxy_headers=bool(settings.trusted_proxy_networks),
+        forwarded_allow_ips=settings.trusted_proxies,
         log_config=logging_config(settings.log_format, settings.log_level),
     )
     return 0

@@ -6,10 +6,12 @@ are timings and limits that tests and deployments tune.
 
 from __future__ import annotations
 
+import ipaddress
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -222,9 +224,67 @@ class Settings(BaseSettings):
         description="Hosts (host or host:port) a platform may name for a media download besides "
         "its own; only these may be reached over plain http (the tests' fakes). JSON list.",
     )
+    web_token_days: int = Field(
+        default=30,
+        ge=1,
+        description="A web-chat token is refused (401) this many days after it was issued; "
+        "the page then starts a new conversation by itself.",
+    )
+    web_sessions_per_address_per_hour: int = Field(
+        default=60,
+        ge=1,
+        description="New web-chat sessions one client address may open per hour (a token "
+        "bucket: this many at once, then refilled evenly); beyond, 429 with Retry-After. "
+        "Generous: mobile carriers put many citizens behind one address.",
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1,::1",
+        description="Comma-separated addresses or networks of the reverse proxies in front "
+        "of pintu; only from them is X-Forwarded-For read (the rightmost address not itself "
+        "a trusted proxy is the client's). Empty: the peer's address is the client's.",
+    )
+    web_tracked_addresses: int = Field(
+        default=10_000,
+        ge=100,
+        description="Client addresses (and web sessions) whose allowances are remembered in "
+        "memory; beyond, the least recently seen are forgotten.",
+    )
+    web_uploads_per_session_per_day: int = Field(
+        default=20, ge=1, description="Files one web-chat session may have stored per day."
+    )
+    web_upload_bytes_per_session_per_day: int = Field(
+        default=60_000_000, ge=1, description="Bytes one web-chat session may store per day."
+    )
+    web_uploads_per_address_per_day: int = Field(
+        default=200, ge=1, description="Files one client address may have stored per day."
+    )
+    web_upload_bytes_per_address_per_day: int = Field(
+        default=500_000_000, ge=1, description="Bytes one client address may store per day."
+    )
+    media_orphan_days: float = Field(
+        default=7.0,
+        gt=0,
+        description="A stored file that joined no case after this many days is deleted.",
+    )
+    media_sweep_seconds: float = Field(
+        default=3600.0, gt=0, description="How often the scheduler deletes orphaned files."
+    )
 
     # The catalogs shipped in the package (in a checkout, a link to the top-level locales/).
     locales_dir: Path = Path(__file__).resolve().parent / "locales"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)  # a ValueError names it
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        parts = (part.strip() for part in self.trusted_proxies.split(","))
+        return tuple(ipaddress.ip_network(part, strict=False) for part in parts if part)
 
     @property
     def media_dir(self) -> Path:

@@ -27,6 +27,7 @@ from tests.support.fake_whatsapp import (
     sign,
     status,
 )
+from tests.support.images import numbered_jpeg
 from tests.support.journeys import DESCRIPTION, PlatformCitizen, file_complaint_on
 from tests.support.loopback import running
 from tests.support.outbox import settle
@@ -34,7 +35,7 @@ from tests.support.whatsapp_citizen import WhatsAppCitizen, whatsapp_settings
 
 BSUID = "ID.1349120865530274191"
 WA_ID = "6281234567890"
-JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 64
+JPEG = numbered_jpeg(0, padding=16_384)
 
 
 @pytest.fixture
@@ -545,3 +546,17 @@ async def test_a_body_over_metas_maximum_is_refused_before_it_is_read(
     assert sent[0]["status"] == 413
     assert reads * len(chunk) <= limit + len(chunk)
     assert await count(runtime, inbound_events) == 0
+
+
+async def test_a_photo_nobody_asked_for_is_not_downloaded(
+    siti: WhatsAppCitizen, graph: FakeGraphAPI, runtime: Runtime
+) -> None:
+    """Issue 14: a file is fetched and stored only when the conversation can take one."""
+    graph.add_media("1037543291549999", JPEG)
+    await siti.say("halo")
+    image = {"id": "1037543291549999", "mime_type": "image/jpeg", "sha256": "x", "caption": ""}
+    answer = await siti.send("image", image=image)
+    assert any("Silakan kirim foto saat diminta" in text for text in answer)
+    assert graph.requested("/1037543291549999") == 0
+    async with runtime.db.connect() as conn:
+        assert (await conn.execute(select(media))).all() == []
