@@ -26,6 +26,7 @@ from bot.flows.survey import survey_flows
 from bot.ingress.intake import Intake
 from bot.ingress.runner import ConversationRunner
 from bot.media.store import MediaStore
+from bot.outbox.ownership import AdvisoryLocks, SoleSender
 from bot.outbox.sender import OutboxSender, RetryPolicy
 from bot.services.broadcasts import BroadcastSender
 from bot.services.surveys import load_surveys
@@ -80,6 +81,11 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
         ),
         poll_seconds=settings.outbox_poll_seconds,
         gate=gate,
+        rights=(
+            AdvisoryLocks(db, retry_seconds=settings.sender_takeover_seconds)
+            if is_postgresql(db)
+            else SoleSender()
+        ),
     )
     duty = build_duty(settings, db, gate, translator, clock, handlers, on_committed=sender.wake)
     surveys = load_surveys()

@@ -9,6 +9,7 @@ and can be told to answer the next calls of a method with a 429, a 5xx, a
 
 from __future__ import annotations
 
+import asyncio
 import html
 import itertools
 import json
@@ -53,6 +54,8 @@ class FakeBotAPI:
     url: str = ""
     limits: PlatformLimits | None = None  # answer sends over the rate limits with 429
     on_sent: Callable[[int, dict[str, Any]], None] | None = None  # chat id, params: accepted
+    held: set[int] = field(default_factory=set)  # chats whose sends wait for `release`
+    release: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     # -- what tests use -----------------------------------------------------------
@@ -99,6 +102,8 @@ class FakeBotAPI:
                 await until_client_hangs_up(request)
             if answer.status != 200:
                 return self._error(answer.status, answer.description, answer.retry_after)
+        if method == "sendMessage" and int(params["chat_id"]) in self.held:
+            await self.release.wait()  # a slow platform answer for this one chat
         if method == "sendMessage":
             refused = self.limits and self.limits.refuse(str(params["chat_id"]))
             if refused:

@@ -1,0 +1,108 @@
+"""No head-of-line blocking: one recipient's slow platform answer or pace holds back
+nobody else's messages (issue 14).
+
+Driven over HTTP as the issue's report was: citizens on the web chat and on
+Telegram report an emergency while the duty group is configured, and the fake
+Bot API leaves every send to the duty group unanswered until the test
+releases it. The background sender alone sends (no test-driven passes, which
+would go round a blocked loop): the citizens' 110 answers must all have
+arrived while the group's first alert is still waiting for its answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bot.runtime import Runtime
+from bot.settings import Settings
+from bot.storage.tables import outbox
+from tests.support.duty import GROUP
+from tests.support.fake_telegram import FakeBotAPI, text_update
+from tests.support.outbox import settle
+from tests.support.telegram_citizen import SECRET, next_update_id, telegram_settings
+from tests.support.web import WebCitizen
+
+EMERGENCY = "tolong ada perampokan sekarang di rumah saya"
+CITIZENS = 12
+FIRST_CHAT = 6_100_000
+
+
+@pytest.fixture
+def settings(settings: Settings, fake_api: FakeBotAPI) -> Settings:
+    # A long timeout: the held send to the group must stay in flight for the whole test.
+    return telegram_settings(
+        settings, fake_api, duty_telegram_chat_id=str(GROUP), telegram_timeout_seconds=60.0
+    )
+
+
+async def until(condition: Callable[[], bool], what: str, within: float = 10.0) -> None:
+    """Wait for the background sender to make `condition` true (polling the fake's record)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"not within {within} s: {what}")
+        await asyncio.sleep(0.01)
+
+
+def group_calls(api: FakeBotAPI) -> list[Any]:
+    return [c for c in api.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == GROUP]
+
+
+def answered_110(api: FakeBotAPI, chat_id: int) -> bool:
+    return any("110" in text for text in api.texts_to(chat_id))
+
+
+async def report_on_telegram(client: httpx.AsyncClient, chat_id: int) -> None:
+    update = text_update(next_update_id(), chat_id, EMERGENCY)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    response = await client.post("/webhooks/telegram", json=update, headers=headers)
+    assert response.status_code == 200, response.text
+
+
+async def report_on_the_web(citizen: WebCitizen) -> list[dict[str, Any]]:
+    response = await citizen.post({"text": EMERGENCY})
+    assert response.status_code == 202, response.text
+    return await citizen.read(wait=10.0)
+
+
+async def test_citizens_answers_leave_while_the_duty_group_send_hangs(
+    client: httpx.AsyncClient, fake_api: FakeBotAPI, runtime: Runtime
+) -> None:
+    fake_api.held.add(GROUP)
+    first = await WebCitizen.open(client)
+    answer = await report_on_the_web(first)
+    assert any(message["urgent"] for message in answer)
+    await until(lambda: len(group_calls(fake_api)) == 1, "the first alert is on its way")
+
+    chats = [FIRST_CHAT + n for n in range(CITIZENS)]
+    web = [await WebCitizen.open(client) for _ in range(CITIZENS)]
+    for chat_id in chats:
+        await report_on_telegram(client, chat_id)
+    web_answers = await asyncio.gather(*(report_on_the_web(citizen) for citizen in web))
+
+    await until(
+        lambda: all(answered_110(fake_api, chat_id) for chat_id in chats),
+        "every Telegram citizen has the 110 answer",
+    )
+    assert all(any(message["urgent"] for message in answer) for answer in web_answers)
+    # ... all while the group's first alert still waits for the platform's answer:
+    assert not fake_api.release.is_set()
+    assert len(group_calls(fake_api)) == 1  # the group's next alerts wait behind it, in order
+
+    fake_api.release.set()
+    alerts = 1 + 2 * CITIZENS
+    await until(lambda: len(fake_api.texts_to(GROUP)) == alerts, "every alert has left")
+    assert len(set(fake_api.texts_to(GROUP))) == alerts  # each once
+    await settle(runtime)
+    async with runtime.db.connect() as conn:
+        unsent = await conn.scalar(
+            select(func.count()).select_from(outbox).where(outbox.c.status != "sent")
+        )
+    assert unsent == 0
