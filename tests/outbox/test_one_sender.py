@@ -1,0 +1,138 @@
+"""One sender per channel across workers (PostgreSQL): two app instances, each with
+its own engine, on one database and one fake Bot API.
+
+Only the instance that holds the channel's advisory lock sends, so the
+deployment keeps the platform's rate as one process would; when it stops,
+the other takes the channel over within `PINTU_SENDER_TAKEOVER_SECONDS`. Real
+time (the pacer's and the lock's), a few seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import insert
+
+from bot.app import create_app, headroom
+from bot.domain.clock import SystemClock
+from bot.domain.messages import Outbound
+from bot.outbox.queue import enqueue
+from bot.runtime import Runtime
+from bot.settings import Settings
+from bot.storage.tables import contacts
+from tests.support.fake_telegram import FakeBotAPI
+from tests.support.telegram_citizen import telegram_settings
+
+pytestmark = pytest.mark.slow
+
+RATE = 20.0  # the channel-wide pace, messages a second
+TAKEOVER = 0.2
+
+
+@pytest.fixture
+def settings(settings: Settings, fake_api: FakeBotAPI) -> Settings:
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("several workers need PostgreSQL: on SQLite one process owns the file")
+    return telegram_settings(
+        settings,
+        fake_api,
+        telegram_messages_per_second=RATE,
+        sender_takeover_seconds=TAKEOVER,
+    )
+
+
+@asynccontextmanager
+async def worker(settings: Settings, sent_by: Counter[str], name: str) -> AsyncIterator[Runtime]:
+    """One `pintu serve` worker: the whole app with its sender, on its own engine."""
+    app: FastAPI = create_app(settings, clock=SystemClock())
+    runtime: Runtime = app.state.runtime
+
+    def count(contact_ids: set[int]) -> None:
+        sent_by[name] += len(contact_ids)
+
+    runtime.sender.sent_listeners.append(count)
+    async with app.router.lifespan_context(app):
+        yield runtime
+
+
+async def queue_to_new_chats(runtime: Runtime, first_chat: int, count: int) -> None:
+    now = runtime.clock.now()
+    async with runtime.db.begin() as conn:
+        for chat in range(first_chat, first_chat + count):
+            contact_id = await conn.scalar(
+                insert(contacts)
+                .values(
+                    channel="telegram",
+                    external_id=str(chat),
+                    locale="id",
+                    locale_chosen=False,
+                    broadcast_opt_in=True,
+                    reachable=True,
+                    created_at=now,
+                )
+                .returning(contacts.c.id)
+            )
+            message = Outbound(text=f"pesan untuk {chat}")
+            await enqueue(conn, contact_id=contact_id, channel="telegram", message=message, now=now)
+
+
+async def all_sent(api: FakeBotAPI, sent_by: Counter[str], count: int, within: float) -> None:
+    """Wait until the fake accepted `count` sends and the workers recorded as many."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while len(api.sent()) < count or sent_by.total() < count:
+        if loop.time() > deadline:
+            raise AssertionError(f"{len(api.sent())} of {count} sent within {within} s")
+        await asyncio.sleep(0.01)
+
+
+async def test_one_worker_sends_each_channel_at_the_platform_rate_and_another_takes_over(
+    settings: Settings, fake_api: FakeBotAPI
+) -> None:
+    arrived: list[float] = []
+
+    def record(_chat: int, _params: dict[str, Any]) -> None:
+        arrived.append(time.monotonic())
+
+    fake_api.on_sent = record
+    sent_by: Counter[str] = Counter()
+    workers = {"first": AsyncExitStack(), "second": AsyncExitStack()}
+    try:
+        runtimes = {
+            name: await stack.enter_async_context(worker(settings, sent_by, name))
+            for name, stack in workers.items()
+        }
+        rows = 60
+        await queue_to_new_chats(runtimes["first"], 1_000, rows)
+        for runtime in runtimes.values():
+            runtime.sender.wake()
+        await all_sent(fake_api, sent_by, rows, within=20)
+
+        chats = Counter(int(params["chat_id"]) for params in fake_api.sent())
+        assert len(chats) == rows
+        assert max(chats.values()) == 1  # no row sent twice
+        # One pacer's worth: its burst, then RATE a second. Two senders would take half as long.
+        least = (rows - headroom(RATE)) / RATE
+        assert arrived[-1] - arrived[0] >= 0.9 * least
+        [(holder, sent)] = sent_by.items()  # one worker did all the sending
+        assert sent == rows
+
+        # The holder stops (its connection closes, and with it the lock): the other takes over.
+        await workers.pop(holder).aclose()
+        [(other, runtime)] = [(name, rt) for name, rt in runtimes.items() if name != holder]
+        stopped = time.monotonic()
+        await queue_to_new_chats(runtime, 2_000, 10)
+        await all_sent(fake_api, sent_by, rows + 10, within=10)
+        assert arrived[-1] - stopped < 2 * TAKEOVER + 10 / RATE + 1.0
+        assert sent_by == {holder: rows, other: 10}
+        assert max(Counter(int(p["chat_id"]) for p in fake_api.sent()).values()) == 1
+    finally:
+        for stack in workers.values():
+            await stack.aclose()
