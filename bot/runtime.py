@@ -78,6 +78,7 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
             max_attempts=settings.outbox_max_attempts,
             backoff_base=settings.outbox_backoff_base_seconds,
             backoff_max=settings.outbox_backoff_max_seconds,
+            outage_max=settings.outbox_outage_retry_seconds,
         ),
         poll_seconds=settings.outbox_poll_seconds,
         gate=gate,

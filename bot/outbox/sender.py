@@ -26,7 +26,7 @@ import heapq
 import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -95,11 +95,45 @@ class RetryPolicy:
     max_attempts: int
     backoff_base: float
     backoff_max: float
+    outage_max: float = 30.0  # longest wait between tries while the platform is down
 
     def backoff(self, attempt: int) -> float:
         """Seconds before attempt `attempt + 1`: exponential, capped, with jitter."""
         delay: float = min(self.backoff_max, self.backoff_base * 2 ** max(0, attempt - 1))
         return delay * random.uniform(0.8, 1.2)
+
+
+@dataclass(slots=True)
+class Outage:
+    """Whether a channel's platform is down, judged from its sends' outcomes.
+
+    A temporary failure (5xx, timeout, connection refused) of one row while
+    others go through is that row's: it costs an attempt, and after
+    `max_attempts` the row is given up. When two different rows have failed
+    with no success between, the platform is down for everyone: a row must
+    not be buried because the platform was unreachable for a while, so the
+    failure costs no attempt and the row waits, as after a "slow down",
+    longer with each failure up to `RetryPolicy.outage_max`; the first
+    success ends the outage.
+    """
+
+    failed_rows: set[int] = field(default_factory=set)
+    failures: int = 0
+
+    def judge(self, row_id: int, outcome: Outcome, policy: RetryPolicy) -> Outcome:
+        """`outcome` as the outbox should take it: a failure during an outage as a wait."""
+        if isinstance(outcome, SendReceipt):
+            self.failed_rows.clear()
+            self.failures = 0
+            return outcome
+        if not isinstance(outcome, TemporaryFailure):
+            return outcome
+        self.failed_rows.add(row_id)
+        self.failures += 1
+        if len(self.failed_rows) < 2:
+            return outcome
+        wait = min(policy.outage_max, policy.backoff(self.failures))
+        return Throttled(f"platform down: {outcome.reason}", retry_after=wait)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +178,7 @@ class OutboxSender:
         self._in_flight = dict.fromkeys(handlers, 0)  # rows claimed by `_run`, not yet recorded
         self._unrecorded: dict[str, list[Result]] = {name: [] for name in handlers}
         self._recording = {name: asyncio.Lock() for name in handlers}
+        self._outages = {name: Outage() for name in handlers}
         # when rows put back for a retry fall due, per channel (heaps)
         self._retries: dict[str, list[datetime]] = {name: [] for name in handlers}
         self._channels = {f"channel{n}": name for n, name in enumerate(handlers)}
@@ -319,6 +354,11 @@ class OutboxSender:
         return results
 
     async def _send(self, item: _Claimed) -> Outcome:
+        channel = item.recipient.channel
+        outcome = await self._attempt(item)
+        return self._outages[channel].judge(item.row_id, outcome, self.policy)
+
+    async def _attempt(self, item: _Claimed) -> Outcome:
         handler = self.handlers[item.recipient.channel]
         try:
             return await handler.send(item.recipient, Outbound.from_json(item.payload))

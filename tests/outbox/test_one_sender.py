@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from fastapi import FastAPI
 from sqlalchemy import insert
 
 from bot.app import create_app, headroom
+from bot.cli import main
 from bot.domain.clock import SystemClock
 from bot.domain.messages import Outbound
 from bot.outbox.queue import enqueue
@@ -136,3 +138,12 @@ async def test_one_worker_sends_each_channel_at_the_platform_rate_and_another_ta
     finally:
         for stack in workers.values():
             await stack.aclose()
+
+
+def test_on_sqlite_one_process_owns_the_database(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Why SQLite needs no lock: `pintu serve` refuses several workers there."""
+    monkeypatch.setenv("PINTU_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/pintu.db")
+    assert main(["serve", "--workers", "2"]) == 2
+    assert "several workers need PostgreSQL" in capsys.readouterr().err
