@@ -63,8 +63,19 @@ class Runtime:
         await self.db.dispose()
 
 
-def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelHandler]) -> Runtime:
-    """Wire storage, engine, runner and sender for the channels in `handlers`."""
+def build_runtime(
+    settings: Settings,
+    clock: Clock,
+    handlers: dict[str, ChannelHandler],
+    *,
+    collected: frozenset[str] = frozenset(),
+) -> Runtime:
+    """Wire storage, engine, runner and sender for the channels in `handlers`.
+
+    `collected` names the channels whose sending is recording (the citizen
+    collects; no platform behind): every worker sends those, while each
+    platform channel is sent by one worker at a time (`bot.outbox.ownership`).
+    """
     db = create_engine(settings.database_url)
     gate = WriteGate(db)
     writer = writer_for(settings.database_url, db)
@@ -83,7 +94,11 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
         poll_seconds=settings.outbox_poll_seconds,
         gate=gate,
         rights=(
-            AdvisoryLocks(db, retry_seconds=settings.sender_takeover_seconds)
+            AdvisoryLocks(
+                db,
+                retry_seconds=settings.sender_takeover_seconds,
+                locked=frozenset(handlers) - collected,
+            )
             if is_postgresql(db)
             else SoleSender()
         ),

@@ -59,13 +59,22 @@ def lock_key(channel: str) -> int:
 
 
 class AdvisoryLocks:
-    """One PostgreSQL session advisory lock per channel, held on a connection of its own."""
+    """One PostgreSQL session advisory lock per channel, held on a connection of its own.
 
-    def __init__(self, db: AsyncEngine, *, retry_seconds: float) -> None:
+    Only the channels in `locked`: a channel whose sending is recording (web
+    chat: the browser collects) has no platform rate to keep, and every worker
+    sends it, so the worker that took a citizen's message answers at once.
+    """
+
+    def __init__(self, db: AsyncEngine, *, retry_seconds: float, locked: frozenset[str]) -> None:
         self.db = db
         self.retry_seconds = retry_seconds
+        self.locked = locked
 
     async def serve(self, channel: str, work: Work) -> None:
+        if channel not in self.locked:
+            await work()
+            return
         while True:
             conn = await self._take(channel)
             try:

@@ -17,6 +17,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import insert
@@ -31,6 +32,7 @@ from bot.settings import Settings
 from bot.storage.tables import contacts
 from tests.support.fake_telegram import FakeBotAPI
 from tests.support.telegram_citizen import telegram_settings
+from tests.support.web import WebCitizen
 
 pytestmark = pytest.mark.slow
 
@@ -51,8 +53,9 @@ def settings(settings: Settings, fake_api: FakeBotAPI) -> Settings:
 
 
 @asynccontextmanager
-async def worker(settings: Settings, sent_by: Counter[str], name: str) -> AsyncIterator[Runtime]:
-    """One `pintu serve` worker: the whole app with its sender, on its own engine."""
+async def worker(settings: Settings, sent_by: Counter[str], name: str) -> AsyncIterator[FastAPI]:
+    """One `pintu serve` worker: the whole app with its sender, on its own engine;
+    `sent_by[name]` counts the messages it sends."""
     app: FastAPI = create_app(settings, clock=SystemClock())
     runtime: Runtime = app.state.runtime
 
@@ -61,7 +64,7 @@ async def worker(settings: Settings, sent_by: Counter[str], name: str) -> AsyncI
 
     runtime.sender.sent_listeners.append(count)
     async with app.router.lifespan_context(app):
-        yield runtime
+        yield app
 
 
 async def queue_to_new_chats(runtime: Runtime, first_chat: int, count: int) -> None:
@@ -107,10 +110,11 @@ async def test_one_worker_sends_each_channel_at_the_platform_rate_and_another_ta
     sent_by: Counter[str] = Counter()
     workers = {"first": AsyncExitStack(), "second": AsyncExitStack()}
     try:
-        runtimes = {
+        apps = {
             name: await stack.enter_async_context(worker(settings, sent_by, name))
             for name, stack in workers.items()
         }
+        runtimes: dict[str, Runtime] = {name: app.state.runtime for name, app in apps.items()}
         rows = 60
         await queue_to_new_chats(runtimes["first"], 1_000, rows)
         for runtime in runtimes.values():
@@ -126,6 +130,15 @@ async def test_one_worker_sends_each_channel_at_the_platform_rate_and_another_ta
         [(holder, sent)] = sent_by.items()  # one worker did all the sending
         assert sent == rows
 
+        # Web chat has no platform to pace: the worker that took a message answers it at once.
+        [other_app] = [app for name, app in apps.items() if name != holder]
+        transport = httpx.ASGITransport(app=other_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://pintu.test") as http:
+            citizen = await WebCitizen.open(http)
+            assert (await citizen.post({"text": "halo"})).status_code == 202
+            async with asyncio.timeout(5):  # woken at once, not when a 20-s long poll ends
+                assert await citizen.read(wait=20)
+        sent_by.subtract(sent_by - Counter({holder: rows}))  # what it sent was web chat
         # The holder stops (its connection closes, and with it the lock): the other takes over.
         await workers.pop(holder).aclose()
         [(other, runtime)] = [(name, rt) for name, rt in runtimes.items() if name != holder]
