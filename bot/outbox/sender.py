@@ -179,6 +179,8 @@ class OutboxSender:
         self._unrecorded: dict[str, list[Result]] = {name: [] for name in handlers}
         self._recording = {name: asyncio.Lock() for name in handlers}
         self._outages = {name: Outage() for name in handlers}
+        # until when (event loop time, as the pacers count) `_run` claims nothing
+        self._paused_until = dict.fromkeys(handlers, 0.0)
         # when rows put back for a retry fall due, per channel (heaps)
         self._retries: dict[str, list[datetime]] = {name: [] for name in handlers}
         self._channels = {f"channel{n}": name for n, name in enumerate(handlers)}
@@ -205,6 +207,9 @@ class OutboxSender:
         A throttled row is sent when its retry-after has passed, not at the
         next poll after that.
         """
+        paused = self._paused_until[channel] - _monotonic()
+        if paused > 0:
+            return paused
         heap = self._retries[channel]
         if not heap:
             return self.poll_seconds
@@ -237,7 +242,8 @@ class OutboxSender:
             while True:
                 wake.clear()
                 room = self.batch_size - self._in_flight[channel]
-                claimed = await self._claim_safely(channel, room) if room > 0 else []
+                paused = self._paused_until[channel] > _monotonic()
+                claimed = await self._claim_safely(channel, room) if room > 0 and not paused else []
                 for rows in _per_contact(claimed):
                     self._in_flight[channel] += len(rows)
                     flight = asyncio.create_task(self._deliver(channel, rows))
@@ -264,9 +270,18 @@ class OutboxSender:
             return []
 
     async def _deliver(self, channel: str, rows: list[_Claimed]) -> None:
-        """Send one contact's claimed rows in order, then record how they ended."""
+        """Send one contact's claimed rows in order, then record how they ended.
+
+        A send refused under the channel's own limit pauses the claiming until
+        the limit allows again: claiming more meanwhile would only see them
+        refused too, as fast as the loop can turn.
+        """
         try:
             results = await self._send_in_order(rows)
+            for _, outcome, _ in results:
+                if isinstance(outcome, Throttled) and outcome.channel_wide:
+                    until = _monotonic() + outcome.retry_after
+                    self._paused_until[channel] = max(self._paused_until[channel], until)
             await self._settle(channel, results)
         finally:
             self._in_flight[channel] -= len(rows)
@@ -499,6 +514,10 @@ def fair_share(due: Sequence[Row], size: int) -> list[int]:
         ranks[contact_id] = rank + 1
         ranked.append((rank, position, row_id))
     return [row_id for _, _, row_id in sorted(ranked)[:size]]
+
+
+def _monotonic() -> float:
+    return asyncio.get_running_loop().time()
 
 
 def _per_contact(claimed: list[_Claimed]) -> list[list[_Claimed]]:

@@ -17,11 +17,15 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
+from bot.app import create_app
+from bot.domain.clock import ManualClock
+from bot.domain.messages import Outbound
+from bot.outbox.queue import enqueue
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.storage.tables import outbox
+from bot.storage.tables import contacts, outbox
 from tests.support.duty import GROUP
 from tests.support.fake_telegram import FakeBotAPI, text_update
 from tests.support.outbox import settle
@@ -106,3 +110,53 @@ async def test_citizens_answers_leave_while_the_duty_group_send_hangs(
             select(func.count()).select_from(outbox).where(outbox.c.status != "sent")
         )
     assert unsent == 0
+
+
+async def test_a_channel_at_its_pace_is_not_claimed_over_and_over(
+    settings: Settings, fake_api: FakeBotAPI, clock: ManualClock
+) -> None:
+    """Rows refused under the channel's own pace pause the claiming until it allows again.
+
+    Claiming meanwhile would only see every further row refused too, as fast as
+    the loop turns: the writer busy, and conversations' answers late behind it
+    (bench/broadcast.py measured replies during a broadcast at 5-7 s that way).
+    """
+    slow = settings.model_copy(update={"telegram_messages_per_second": 5.0})
+    app = create_app(slow, clock=clock)
+    runtime: Runtime = app.state.runtime
+    async with app.router.lifespan_context(app):
+        await queue_to_chats(runtime, range(FIRST_CHAT, FIRST_CHAT + 200))
+        runtime.sender.wake()
+        await until(lambda: len(fake_api.sent()) >= 2, "the channel's burst has left")
+        await asyncio.sleep(0.3)  # what a busy loop would do meanwhile: refuse all 200
+        refused = await count_rows(
+            runtime, outbox.c.last_error.like("paced by pintu: this channel")
+        )
+        assert 0 < refused <= runtime.sender.batch_size
+
+
+async def queue_to_chats(runtime: Runtime, chats: range) -> None:
+    now = runtime.clock.now()
+    async with runtime.db.begin() as conn:
+        for chat in chats:
+            contact_id = await conn.scalar(
+                insert(contacts)
+                .values(
+                    channel="telegram",
+                    external_id=str(chat),
+                    locale="id",
+                    locale_chosen=False,
+                    broadcast_opt_in=True,
+                    reachable=True,
+                    created_at=now,
+                )
+                .returning(contacts.c.id)
+            )
+            message = Outbound(text="pengumuman")
+            await enqueue(conn, contact_id=contact_id, channel="telegram", message=message, now=now)
+
+
+async def count_rows(runtime: Runtime, where: Any) -> int:
+    async with runtime.db.connect() as conn:
+        found = await conn.scalar(select(func.count()).select_from(outbox).where(where))
+    return int(found or 0)
