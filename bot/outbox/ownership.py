@@ -10,7 +10,9 @@ connection it keeps open for the purpose. The others try to take the lock
 every `retry_seconds`; when the holder dies its connection closes, the lock
 is free, and another worker takes over within that time. The holder checks
 its connection as often: when the connection is gone, so is the lock, and it
-stops sending until it holds the lock again. Rows are claimed with row locks
+stops sending until it holds the lock again. A worker that queued work for a
+channel it does not hold wakes the holder with a NOTIFY, which the holder
+LISTENs for on the lock's connection. Rows are claimed with row locks
 anyway (`FOR UPDATE SKIP LOCKED`), so even the moment two processes both
 believe they hold a channel sends no row twice.
 
@@ -35,22 +37,33 @@ log = logging.getLogger(__name__)
 # Distinct from the migration's and the scheduler's keys (about 2**39): "pnt" << 32.
 LOCK_BASE = 0x706E74 << 32
 
+# The NOTIFY channel on which workers wake the sending worker.
+WAKE_CHANNEL = "pintu_outbox"
+
 Work = Callable[[], Coroutine[Any, Any, None]]
 
 
 class SendingRights(Protocol):
-    async def serve(self, channel: str, work: Work) -> None:
+    async def serve(self, channel: str, work: Work, wake: Callable[[], None]) -> None:
         """Run `work` (a channel's sending loop, which never returns) while this
-        process holds `channel`'s sending; wait for it otherwise. Returns only
-        by cancellation."""
+        process holds `channel`'s sending; wait for it otherwise. `wake` wakes
+        the loop when another process has queued work. Returns only by
+        cancellation."""
+        ...
+
+    def wake_others(self) -> None:
+        """Tell the processes holding the channels this one does not that work was queued."""
         ...
 
 
 class SoleSender:
     """The only process there is (SQLite): it always holds the sending."""
 
-    async def serve(self, channel: str, work: Work) -> None:
+    async def serve(self, channel: str, work: Work, wake: Callable[[], None]) -> None:
         await work()
+
+    def wake_others(self) -> None:
+        pass
 
 
 def lock_key(channel: str) -> int:
@@ -70,19 +83,52 @@ class AdvisoryLocks:
         self.db = db
         self.retry_seconds = retry_seconds
         self.locked = locked
+        self._held: set[str] = set()
+        self._notifying: asyncio.Task[None] | None = None
+        self._again = False
 
-    async def serve(self, channel: str, work: Work) -> None:
+    async def serve(self, channel: str, work: Work, wake: Callable[[], None]) -> None:
         if channel not in self.locked:
             await work()
             return
         while True:
             conn = await self._take(channel)
             try:
+                await _listen(conn, wake)
+                self._held.add(channel)
                 await self._while_held(conn, work)
             finally:
+                self._held.discard(channel)
                 with contextlib.suppress(Exception):
                     await conn.close()
             log.warning("outbox sending lost the lock of a channel; trying to take it again")
+
+    def wake_others(self) -> None:
+        """NOTIFY the holders, when some channel is held elsewhere: a worker that
+        took a citizen's message has the answer sent at once by the worker that
+        holds its channel, not at that worker's next poll.
+
+        One notification at a time; wake-ups meanwhile make one more after it.
+        """
+        if self.locked <= self._held:
+            return
+        if self._notifying is not None and not self._notifying.done():
+            self._again = True
+            return
+        with contextlib.suppress(RuntimeError):  # no event loop: nobody to notify from here
+            self._notifying = asyncio.get_running_loop().create_task(self._notify())
+
+    async def _notify(self) -> None:
+        while True:
+            self._again = False
+            try:
+                async with self.db.connect() as conn:
+                    await conn.execute(text(f"NOTIFY {WAKE_CHANNEL}"))
+                    await conn.commit()
+            except Exception:
+                log.warning("outbox: could not notify the sending worker; it polls anyway")
+            if not self._again:
+                return
 
     async def _take(self, channel: str) -> AsyncConnection:
         """Wait until this process holds `channel`'s lock; the connection that holds it."""
@@ -117,6 +163,13 @@ class AdvisoryLocks:
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+
+
+async def _listen(conn: AsyncConnection, wake: Callable[[], None]) -> None:
+    """Call `wake` whenever a worker NOTIFYs that it queued work (on the lock's connection)."""
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection  # asyncpg's connection: LISTEN needs it
+    await driver.add_listener(WAKE_CHANNEL, lambda *_: wake())
 
 
 async def _alive(conn: AsyncConnection) -> bool:

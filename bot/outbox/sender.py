@@ -193,9 +193,11 @@ class OutboxSender:
         self._backlog_sql = BACKLOG.format(due=due)
 
     def wake(self) -> None:
-        """Ask for a pass now (called right after a transaction that enqueued)."""
+        """Ask for a pass now (called right after a transaction that enqueued), here and
+        in the workers that hold the channels this one does not."""
         for event in self._wakes.values():
             event.set()
+        self.rights.wake_others()
 
     def next_retry(self) -> datetime | None:
         """When the earliest row this sender put back for a retry falls due, if any."""
@@ -223,7 +225,9 @@ class OutboxSender:
             await asyncio.Event().wait()  # nothing to send, ever: wait to be cancelled
         await asyncio.gather(
             *(
-                self.rights.serve(channel, functools.partial(self._run, channel))
+                self.rights.serve(
+                    channel, functools.partial(self._run, channel), self._wakes[channel].set
+                )
                 for channel in self.handlers
             )
         )

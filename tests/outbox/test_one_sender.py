@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -30,8 +30,8 @@ from bot.outbox.queue import enqueue
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.tables import contacts
-from tests.support.fake_telegram import FakeBotAPI
-from tests.support.telegram_citizen import telegram_settings
+from tests.support.fake_telegram import FakeBotAPI, text_update
+from tests.support.telegram_citizen import SECRET, next_update_id, telegram_settings
 from tests.support.web import WebCitizen
 
 pytestmark = pytest.mark.slow
@@ -49,6 +49,7 @@ def settings(settings: Settings, fake_api: FakeBotAPI) -> Settings:
         fake_api,
         telegram_messages_per_second=RATE,
         sender_takeover_seconds=TAKEOVER,
+        outbox_poll_seconds=30.0,  # only a wake-up (a NOTIFY from another worker) is quick
     )
 
 
@@ -88,14 +89,20 @@ async def queue_to_new_chats(runtime: Runtime, first_chat: int, count: int) -> N
             await enqueue(conn, contact_id=contact_id, channel="telegram", message=message, now=now)
 
 
-async def all_sent(api: FakeBotAPI, sent_by: Counter[str], count: int, within: float) -> None:
-    """Wait until the fake accepted `count` sends and the workers recorded as many."""
+async def until(condition: Callable[[], bool], what: str, within: float) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
-    while len(api.sent()) < count or sent_by.total() < count:
+    while not condition():
         if loop.time() > deadline:
-            raise AssertionError(f"{len(api.sent())} of {count} sent within {within} s")
+            raise AssertionError(f"not within {within} s: {what}")
         await asyncio.sleep(0.01)
+
+
+async def all_sent(api: FakeBotAPI, sent_by: Counter[str], count: int, within: float) -> None:
+    """Wait until the fake accepted `count` sends and the workers recorded as many."""
+    await until(
+        lambda: len(api.sent()) >= count and sent_by.total() >= count, f"{count} sent", within
+    )
 
 
 async def test_one_worker_sends_each_channel_at_the_platform_rate_and_another_takes_over(
@@ -130,20 +137,33 @@ async def test_one_worker_sends_each_channel_at_the_platform_rate_and_another_ta
         [(holder, sent)] = sent_by.items()  # one worker did all the sending
         assert sent == rows
 
-        # Web chat has no platform to pace: the worker that took a message answers it at once.
         [other_app] = [app for name, app in apps.items() if name != holder]
         transport = httpx.ASGITransport(app=other_app)
         async with httpx.AsyncClient(transport=transport, base_url="http://pintu.test") as http:
+            # Web chat has no platform to pace: the worker that took a message answers it.
             citizen = await WebCitizen.open(http)
             assert (await citizen.post({"text": "halo"})).status_code == 202
             async with asyncio.timeout(5):  # woken at once, not when a 20-s long poll ends
                 assert await citizen.read(wait=20)
-        sent_by.subtract(sent_by - Counter({holder: rows}))  # what it sent was web chat
+            # A Telegram message taken by the other worker: the holder is woken to answer.
+            before = len(fake_api.sent())
+            headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            update = text_update(next_update_id(), 3_000, "halo")
+            response = await http.post("/webhooks/telegram", json=update, headers=headers)
+            assert response.status_code == 200
+            await until(
+                lambda: bool(fake_api.texts_to(3_000)) and sent_by.total() >= before + 2,
+                "answered (and recorded) at once, not at the 30-s poll",
+                within=5,
+            )
+        rows = len(fake_api.sent())
+        sent_by.subtract(sent_by - Counter({holder: rows}))  # the web answer
         # The holder stops (its connection closes, and with it the lock): the other takes over.
         await workers.pop(holder).aclose()
         [(other, runtime)] = [(name, rt) for name, rt in runtimes.items() if name != holder]
         stopped = time.monotonic()
         await queue_to_new_chats(runtime, 2_000, 10)
+        runtime.sender.wake()  # as the worker that queued them does after committing
         await all_sent(fake_api, sent_by, rows + 10, within=10)
         assert arrived[-1] - stopped < 2 * TAKEOVER + 10 / RATE + 1.0
         assert sent_by == {holder: rows, other: 10}
