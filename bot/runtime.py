@@ -27,7 +27,8 @@ from bot.ingress.intake import Intake
 from bot.ingress.runner import ConversationRunner
 from bot.media.store import MediaStore
 from bot.outbox.ownership import AdvisoryLocks, SoleSender
-from bot.outbox.sender import OutboxSender, RetryPolicy
+from bot.outbox.retries import RetryPolicy
+from bot.outbox.sender import OutboxSender
 from bot.services.broadcasts import BroadcastSender
 from bot.services.surveys import load_surveys
 from bot.settings import Settings

@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     outbox_backoff_base_seconds: float = 2.0
     outbox_backoff_max_seconds: float = 300.0
     outbox_outage_retry_seconds: float = Field(
-        default=30.0,
+        default=15.0,
         gt=0,
         description="While a platform is down (sends to several chats fail with 5xx, timeouts "
         "or refused connections, none succeeds), the longest wait between tries. Such "

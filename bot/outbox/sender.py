@@ -1,7 +1,9 @@
 """The outbox sender: claims due rows, sends them through their channel, records the outcome.
 
 Rows are claimed atomically (PostgreSQL ``FOR UPDATE SKIP LOCKED``; on SQLite
-one process owns each channel), so no two workers send the same row. A
+one process owns the database), so no two workers send the same row; and one
+worker at a time sends each platform channel (`bot.outbox.ownership`), so the
+deployment keeps the platform's rate. A
 contact's messages leave in order: a row waits while an older row to the same
 contact is unsent. A row whose send outcome is unknown (the process died
 while sending) is sent again after its lease; a send the platform
@@ -9,7 +11,11 @@ acknowledged or refused is never repeated. A failure the platform reports
 later (a status webhook) is recorded here too, as if the send had raised it.
 
 Each channel is served by a loop of its own, so one platform's pace never
-holds back another's sends.
+holds back another's sends; and within a channel one recipient never holds
+back another's: each contact's rows go out in a task of their own, and the
+loop claims more as soon as any send ends (no batch waits for its slowest
+send). A platform that is down for everyone costs no row its attempts
+(`bot.outbox.retries.Outage`).
 
 Claims and outcomes are short transactions of plain SQL on the hot path's
 `Writer` (`bot.storage.direct`): on SQLite they take turns with the webhook
@@ -24,9 +30,8 @@ import contextlib
 import functools
 import heapq
 import logging
-import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -48,6 +53,7 @@ from bot.domain.messages import Outbound
 from bot.outbox import delivery
 from bot.outbox.deadletters import bury
 from bot.outbox.ownership import SendingRights, SoleSender
+from bot.outbox.retries import Outage, Outcome, RetryPolicy
 from bot.storage.database import WriteGate, is_postgresql, reading
 from bot.storage.direct import Params, Row, Tx, Writer, run_on
 
@@ -91,52 +97,6 @@ UNREACHABLE = "UPDATE contacts SET reachable = :no WHERE id = :contact_id"
 
 
 @dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    max_attempts: int
-    backoff_base: float
-    backoff_max: float
-    outage_max: float = 30.0  # longest wait between tries while the platform is down
-
-    def backoff(self, attempt: int) -> float:
-        """Seconds before attempt `attempt + 1`: exponential, capped, with jitter."""
-        delay: float = min(self.backoff_max, self.backoff_base * 2 ** max(0, attempt - 1))
-        return delay * random.uniform(0.8, 1.2)
-
-
-@dataclass(slots=True)
-class Outage:
-    """Whether a channel's platform is down, judged from its sends' outcomes.
-
-    A temporary failure (5xx, timeout, connection refused) of one row while
-    others go through is that row's: it costs an attempt, and after
-    `max_attempts` the row is given up. When two different rows have failed
-    with no success between, the platform is down for everyone: a row must
-    not be buried because the platform was unreachable for a while, so the
-    failure costs no attempt and the row waits, as after a "slow down",
-    longer with each failure up to `RetryPolicy.outage_max`; the first
-    success ends the outage.
-    """
-
-    failed_rows: set[int] = field(default_factory=set)
-    failures: int = 0
-
-    def judge(self, row_id: int, outcome: Outcome, policy: RetryPolicy) -> Outcome:
-        """`outcome` as the outbox should take it: a failure during an outage as a wait."""
-        if isinstance(outcome, SendReceipt):
-            self.failed_rows.clear()
-            self.failures = 0
-            return outcome
-        if not isinstance(outcome, TemporaryFailure):
-            return outcome
-        self.failed_rows.add(row_id)
-        self.failures += 1
-        if len(self.failed_rows) < 2:
-            return outcome
-        wait = min(policy.outage_max, policy.backoff(self.failures))
-        return Throttled(f"platform down: {outcome.reason}", retry_after=wait)
-
-
-@dataclass(frozen=True, slots=True)
 class _Claimed:
     row_id: int
     case_message_id: int | None
@@ -145,7 +105,6 @@ class _Claimed:
     recipient: Recipient
 
 
-Outcome = SendReceipt | SendError
 # A claimed row with how its send ended (None: not attempted) and when it ended.
 Result = tuple[_Claimed, Outcome | None, datetime]
 

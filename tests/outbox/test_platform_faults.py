@@ -1,148 +1,55 @@
 """Platform faults: a 429 storm, 5xx, timeouts, the platform unreachable for a minute.
 
-The real Telegram channel sends to the fake Bot API on loopback, which keeps
-Telegram's rate limits on the manual clock (as the pacer does) and answers
-as scripted. Time is the manual clock, moved in quarter seconds with a pass
-of the sender at each step: a minute of outage takes no minute. Afterwards
-every message is delivered, in order per chat, none twice (except a send
-whose answer was lost, which alone may arrive twice), and retry-after
-honoured; an outage buries nothing, even with few attempts allowed.
+On the manual clock (`tests/support/faults.py`): afterwards every message is
+delivered, in order per chat, none twice (except a send whose answer was
+lost, which alone may arrive twice), retry-after honoured, and pintu's own
+pacing never refused; an outage buries nothing, even with few attempts allowed.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import replace
 
 import pytest
-from sqlalchemy import func, insert, select
 
-from bot.app import telegram_from
 from bot.domain.clock import ManualClock
-from bot.domain.messages import Outbound
-from bot.outbox.queue import enqueue
-from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
-from bot.storage.migrate import upgrade_database
-from bot.storage.tables import contacts, dead_letters, outbox
 from tests.support.fake_telegram import FakeBotAPI, Scripted
+from tests.support.faults import (
+    Platform,
+    Tally,
+    expected,
+    limited_fake,
+    queue_conversations,
+    run_for,
+    tally,
+    telegram_sender,
+)
 from tests.support.loopback import running
-from tests.support.platform_limits import telegram_limits
-from tests.support.telegram_citizen import telegram_settings
 
 CHATS = (7001, 7002, 7003, 7004, 7005)
 PER_CHAT = 4
-STEP = 0.25  # seconds of the manual clock between two passes of the sender
-
-
-@dataclass
-class Platform:
-    """The fake Bot API, each call stamped with the manual clock's time."""
-
-    api: FakeBotAPI
-    clock: ManualClock
-    stamped: list[tuple[float, int, int]] = field(default_factory=list)  # time, chat, status
-
-    def stamp(self) -> None:
-        now = self.clock.now().timestamp()
-        for call in self.api.calls[len(self.stamped) :]:
-            chat = int(call.params.get("chat_id", 0))
-            self.stamped.append((now, chat, call.status))
-
-    def delivered(self, chat: int) -> list[str]:
-        return self.api.texts_to(chat)
-
-
-@asynccontextmanager
-async def telegram_sender(
-    settings: Settings, api: FakeBotAPI, clock: ManualClock, **more: object
-) -> AsyncIterator[Runtime]:
-    """The outbox sender on the Telegram channel at Telegram's own pace, manual clock."""
-    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
-    paced = telegram_settings(
-        settings,
-        api,
-        telegram_chat_messages_per_second=defaults.telegram_chat_messages_per_second,
-        telegram_chat_burst=defaults.telegram_chat_burst,
-        **more,
-    )
-    channel = telegram_from(paced)
-    assert channel is not None
-    channel.pacer.clock = lambda: clock.now().timestamp()
-    runtime = build_runtime(paced, clock, {channel.channel: channel})
-    await upgrade_database(runtime.db)
-    try:
-        yield runtime
-    finally:
-        await runtime.close()
-        await channel.close()
+# Everything delivered once, in order, retry-after kept, pintu's pacing never refused.
+CLEAN = Tally(
+    queued=20,
+    delivered=20,
+    twice=0,
+    out_of_order=0,
+    unsent=0,
+    buried=0,
+    calls=0,  # how many sends it took: not compared
+    refused_by_limits=0,
+    early_retries=0,
+)
 
 
 @pytest.fixture
 def api(clock: ManualClock) -> FakeBotAPI:
-    limits = telegram_limits()
-    limits.clock = lambda: clock.now().timestamp()
-    return FakeBotAPI(limits=limits)
+    return limited_fake(clock)
 
 
-def expected(chat: int) -> list[str]:
-    return [f"pesan {n} untuk {chat}" for n in range(1, PER_CHAT + 1)]
-
-
-async def queue_conversations(runtime: Runtime) -> None:
-    """Four messages for each of five chats, interleaved as replies come."""
-    now = runtime.clock.now()
-    async with runtime.db.begin() as conn:
-        ids = {}
-        for chat in CHATS:
-            ids[chat] = await conn.scalar(
-                insert(contacts)
-                .values(
-                    channel="telegram",
-                    external_id=str(chat),
-                    locale="id",
-                    locale_chosen=False,
-                    broadcast_opt_in=True,
-                    reachable=True,
-                    created_at=now,
-                )
-                .returning(contacts.c.id)
-            )
-        for n in range(PER_CHAT):
-            for chat in CHATS:
-                message = Outbound(text=expected(chat)[n])
-                await enqueue(
-                    conn, contact_id=ids[chat], channel="telegram", message=message, now=now
-                )
-
-
-async def run_for(runtime: Runtime, platform: Platform, seconds: float) -> None:
-    """Let `seconds` of the manual clock pass, the sender making a pass at every step."""
-    for _ in range(round(seconds / STEP)):
-        await runtime.sender.send_due()
-        platform.stamp()
-        platform.clock.advance(STEP)
-
-
-async def unsent(runtime: Runtime) -> int:
-    async with runtime.db.connect() as conn:
-        count = await conn.scalar(
-            select(func.count()).select_from(outbox).where(outbox.c.status != "sent")
-        )
-    return int(count or 0)
-
-
-async def buried(runtime: Runtime) -> int:
-    async with runtime.db.connect() as conn:
-        return int(await conn.scalar(select(func.count()).select_from(dead_letters)) or 0)
-
-
-async def assert_all_delivered_in_order_once(runtime: Runtime, platform: Platform) -> None:
-    for chat in CHATS:
-        assert platform.delivered(chat) == expected(chat)
-    assert await unsent(runtime) == 0
-    assert await buried(runtime) == 0
+def clean(result: Tally) -> bool:
+    return replace(result, calls=0) == CLEAN
 
 
 async def test_a_429_storm_is_waited_out_as_told(
@@ -154,16 +61,11 @@ async def test_a_429_storm_is_waited_out_as_told(
     )
     async with running(api), telegram_sender(settings, api, clock) as runtime:
         platform = Platform(api, clock)
-        await queue_conversations(runtime)
+        await queue_conversations(runtime, CHATS, PER_CHAT)
         await run_for(runtime, platform, 60)
-        await assert_all_delivered_in_order_once(runtime, platform)
-        # retry-after honoured: no chat was tried again sooner than told
-        for at, chat, status in platform.stamped:
-            if status == 429:
-                later = [t for t, c, _ in platform.stamped if c == chat and t > at]
-                assert not later or min(later) >= at + 5
-        assert api.limits is not None
-        assert api.limits.refusals == {"chat": 0, "overall": 0}  # and no refusal of its own
+        result = await tally(runtime, platform, CHATS, PER_CHAT)
+        assert sum(status == 429 for _, _, status in platform.stamped) == storm
+        assert clean(result), result
 
 
 async def test_5xx_for_a_while_buries_nothing(
@@ -175,10 +77,11 @@ async def test_5xx_for_a_while_buries_nothing(
         telegram_sender(settings, api, clock, outbox_max_attempts=3) as runtime,
     ):
         platform = Platform(api, clock)
-        await queue_conversations(runtime)
+        await queue_conversations(runtime, CHATS, PER_CHAT)
         await run_for(runtime, platform, 180)
         assert sum(status == 502 for _, _, status in platform.stamped) == 20
-        await assert_all_delivered_in_order_once(runtime, platform)
+        result = await tally(runtime, platform, CHATS, PER_CHAT)
+        assert clean(result), result
 
 
 async def test_timeouts_are_retried_and_only_a_lost_answer_arrives_twice(
@@ -189,16 +92,14 @@ async def test_timeouts_are_retried_and_only_a_lost_answer_arrives_twice(
     api.fail_next("sendMessage", lost, *[unanswered] * 4)
     async with running(api), telegram_sender(settings, api, clock) as runtime:
         platform = Platform(api, clock)
-        await queue_conversations(runtime)
+        await queue_conversations(runtime, CHATS, PER_CHAT)
         await run_for(runtime, platform, 60)
         [twice] = [chat for chat in CHATS if len(platform.delivered(chat)) > PER_CHAT]
-        first, *rest = expected(twice)
+        first, *rest = expected(twice, PER_CHAT)
         assert platform.delivered(twice) == [first, first, *rest]  # still in order
-        for chat in CHATS:
-            if chat != twice:
-                assert platform.delivered(chat) == expected(chat)
-        assert await unsent(runtime) == 0
-        assert await buried(runtime) == 0
+        result = await tally(runtime, platform, CHATS, PER_CHAT)
+        assert result.twice == 1
+        assert clean(replace(result, twice=0)), result
 
 
 async def test_a_minute_unreachable_buries_nothing_and_sending_resumes(
@@ -208,13 +109,14 @@ async def test_a_minute_unreachable_buries_nothing_and_sending_resumes(
         port = int(api.url.rsplit(":", 1)[1])
     async with telegram_sender(settings, api, clock, outbox_max_attempts=3) as runtime:
         platform = Platform(api, clock)
-        await queue_conversations(runtime)
+        await queue_conversations(runtime, CHATS, PER_CHAT)
         await run_for(runtime, platform, 60)
         assert platform.stamped == []  # nothing reached it
         async with running(api, port=port):
             back = clock.now().timestamp()
             await run_for(runtime, platform, 45)
-        await assert_all_delivered_in_order_once(runtime, platform)
+        result = await tally(runtime, platform, CHATS, PER_CHAT)
+        assert clean(result), result
         first = min(at for at, _, status in platform.stamped if status == 200)
         policy_wait = runtime.settings.outbox_outage_retry_seconds
         assert first - back <= policy_wait * 1.2  # resumed within the outage's retry wait

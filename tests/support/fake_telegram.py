@@ -35,6 +35,7 @@ class Call:
     method: str
     params: dict[str, Any]
     status: int = 200  # what the fake answered
+    retry_after: int | None = None  # and the wait it named, with a 429
 
 
 @dataclass
@@ -98,6 +99,7 @@ class FakeBotAPI:
         if queued:
             answer = queued.pop(0)
             call.status = answer.status
+            call.retry_after = answer.retry_after
             if answer.hang:
                 await until_client_hangs_up(request)
             if answer.status != 200:
@@ -108,7 +110,7 @@ class FakeBotAPI:
             refused = self.limits and self.limits.refuse(str(params["chat_id"]))
             if refused:
                 call.status = 429
-                retry_after = max(1, math.ceil(refused[1]))
+                retry_after = call.retry_after = max(1, math.ceil(refused[1]))
                 return self._error(
                     429, f"Too Many Requests: retry after {retry_after}", retry_after
                 )
