@@ -103,6 +103,10 @@ class AdvisoryLocks:
                     await conn.close()
             log.warning("outbox sending lost the lock of a channel; trying to take it again")
 
+    def holds(self, channel: str) -> bool:
+        """Whether this process sends `channel` now."""
+        return channel in self._held or channel not in self.locked
+
     def wake_others(self) -> None:
         """NOTIFY the holders, when some channel is held elsewhere: a worker that
         took a citizen's message has the answer sent at once by the worker that

@@ -20,12 +20,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.app import create_app, headroom
 from bot.cli import main
 from bot.domain.clock import SystemClock
 from bot.domain.messages import Outbound
+from bot.outbox.ownership import AdvisoryLocks, lock_key
 from bot.outbox.queue import enqueue
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -180,3 +182,53 @@ def test_on_sqlite_one_process_owns_the_database(
     monkeypatch.setenv("PINTU_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/pintu.db")
     assert main(["serve", "--workers", "2"]) == 2
     assert "several workers need PostgreSQL" in capsys.readouterr().err
+
+
+async def test_a_worker_that_loses_its_lock_connection_stops_sending(
+    settings: Settings, fake_api: FakeBotAPI
+) -> None:
+    """The holder's lock connection dies (a network cut, the server ending it): the lock
+    is free, another worker may take it, so the holder must stop sending too."""
+    sent_by: Counter[str] = Counter()
+    async with (
+        worker(settings, sent_by, "first") as first,
+        worker(settings, sent_by, "second") as second,
+    ):
+        runtimes: list[Runtime] = [first.state.runtime, second.state.runtime]
+        async with runtimes[0].db.connect() as conn:
+            holder = await lock_holder(conn)
+            assert await conn.scalar(select(func.pg_terminate_backend(holder)))
+            await conn.commit()
+            await asyncio.sleep(3 * TAKEOVER)  # the holder notices; someone takes the lock again
+            assert await lock_holder(conn) != holder
+        assert [holds_telegram(runtime) for runtime in runtimes].count(True) == 1
+        await queue_to_new_chats(runtimes[0], 4_000, 80)  # more than one claim takes
+        for runtime in runtimes:
+            runtime.sender.wake()
+        await all_sent(fake_api, sent_by, 80, within=15)
+        assert len(+sent_by) == 1  # one worker sent them all
+        assert max(Counter(int(p["chat_id"]) for p in fake_api.sent()).values()) == 1
+
+
+def holds_telegram(runtime: Runtime) -> bool:
+    rights = runtime.sender.rights
+    assert isinstance(rights, AdvisoryLocks)
+    return rights.holds("telegram")
+
+
+async def lock_holder(conn: AsyncConnection, within: float = 5.0) -> int:
+    """The server process id of the connection holding Telegram's sending lock."""
+    key = lock_key("telegram")
+    query = text(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND classid = :high AND objid = :low"
+    ).bindparams(high=key >> 32, low=key & 0xFFFFFFFF)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while (pid := await conn.scalar(query)) is None:
+        await conn.commit()
+        if loop.time() > deadline:
+            raise AssertionError("no worker holds the Telegram channel")
+        await asyncio.sleep(0.02)
+    await conn.commit()
+    return int(pid)
