@@ -25,6 +25,7 @@ from bot.domain.channel import ChannelHandler
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.i18n import Translator
 from bot.handlers import telegram, web
+from bot.handlers.correlation import RequestCorrelation
 from bot.handlers.http_limits import BodySizeLimit
 from bot.handlers.validation import validation_failed
 from bot.handlers.whatsapp import channel as whatsapp
@@ -106,9 +107,12 @@ def create_app(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,
         upload_bytes=settings.max_upload_bytes,
-        # Meta batches up to 1000 updates, up to 3 MB, in one WhatsApp notification.
-        upload_paths=("/chat/api/media", "/webhooks/whatsapp"),
+        upload_paths=("/chat/api/media",),
+        # Meta batches up to 1000 updates, up to 3 MB, in one WhatsApp notification: an
+        # unsigned body is read no further than that before its signature is checked.
+        path_limits={"/webhooks/whatsapp": settings.whatsapp_max_body_bytes},
     )
+    app.add_middleware(RequestCorrelation)  # outermost: the 413s above carry an id too
     # The platforms' webhooks first: every request walks the routes in this order.
     if telegram_channel is not None:
         secret = settings.telegram_webhook_secret
@@ -195,6 +199,7 @@ def whatsapp_from(settings: Settings) -> whatsapp.WhatsAppChannel | None:
         access_token=settings.whatsapp_access_token.get_secret_value(),
         phone_number_id=settings.whatsapp_phone_number_id,
         timeout=settings.whatsapp_timeout_seconds,
+        download_hosts=tuple(settings.media_download_hosts),
     )
     pacer = Pacer(
         overall_rate=settings.whatsapp_messages_per_second,

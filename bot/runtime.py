@@ -34,6 +34,7 @@ from bot.services.surveys import load_surveys
 from bot.settings import Settings
 from bot.storage.database import WriteGate, create_engine, is_postgresql
 from bot.storage.direct import writer_for
+from bot.storage.files import private_dir, write_private
 
 log = logging.getLogger(__name__)
 
@@ -205,9 +206,8 @@ def load_secret_key(settings: Settings) -> bytes:
         return settings.secret_key.get_secret_value().encode()
     path: Path = settings.var_dir / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
+        private_dir(path.parent)
+        write_private(path, secrets.token_urlsafe(32).encode())
     return path.read_text().strip().encode()
 
 

@@ -218,6 +218,25 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="How often the scheduler looks for broadcasts due."
     )
 
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="Log lines as text or as one JSON object each (with the correlation id).",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="The least severe level logged."
+    )
+    whatsapp_max_body_bytes: int = Field(
+        default=3_200_000,
+        gt=0,
+        description="Largest WhatsApp webhook body read before its signature is checked "
+        "(Meta sends at most 3 MB); larger ones are answered 413 unread.",
+    )
+    media_download_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts (host or host:port) a platform may name for a media download besides "
+        "its own; only these may be reached over plain http (the tests' fakes). JSON list.",
+    )
+
     # The catalogs shipped in the package (in a checkout, a link to the top-level locales/).
     locales_dir: Path = Path(__file__).resolve().parent / "locales"
 

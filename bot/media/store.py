@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.media.clean import strip_metadata
+from bot.storage.files import private_dir, write_private
 
 SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg", "jpg"),
@@ -80,7 +81,7 @@ class MediaStore:
         """Write once: a name already taken holds these very bytes (it derives from their hash)."""
         target = self.root / relative
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(target.parent)
             partial = target.with_suffix(".part")
-            partial.write_bytes(data)
+            write_private(partial, data)
             partial.replace(target)

@@ -50,6 +50,7 @@ from bot.domain.channel import (
 )
 from bot.domain.clock import Clock
 from bot.domain.messages import Outbound
+from bot.logs import correlated
 from bot.outbox import delivery
 from bot.outbox.deadletters import bury
 from bot.outbox.ownership import SendingRights, SoleSender
@@ -332,9 +333,9 @@ class OutboxSender:
         return results
 
     async def _send(self, item: _Claimed) -> Outcome:
-        channel = item.recipient.channel
-        outcome = await self._attempt(item)
-        return self._outages[channel].judge(item.row_id, outcome, self.policy)
+        with correlated(f"outbox-{item.row_id}"):  # the send's log lines, found together
+            outcome = await self._attempt(item)
+        return self._outages[item.recipient.channel].judge(item.row_id, outcome, self.policy)
 
     async def _attempt(self, item: _Claimed) -> Outcome:
         handler = self.handlers[item.recipient.channel]

@@ -5,13 +5,16 @@ get the copy without GPS or device, and the hash of what Telegram delivered."""
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from bot.domain.references import REFERENCE_PATTERN
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.storage.tables import media
 from tests.conftest import ADMIN_PASSWORD
 from tests.support.fake_telegram import FakeBotAPI, message_update
 from tests.support.images import IDENTIFYING, jpeg_photo
@@ -68,3 +71,29 @@ async def test_a_photo_sent_as_a_file_reaches_officers_without_its_metadata(
     assert response.content == photo.clean
     assert all(word not in response.content for word in IDENTIFYING)
     assert response.headers["x-evidence-hash"] == listed["evidence_hash"]
+
+
+@pytest.fixture
+def local_photo(tmp_path: Path) -> Path:
+    """A photo on pintu's own disk (as officers' evidence files are)."""
+    path = tmp_path / "on-this-machine.jpg"
+    path.write_bytes(jpeg_photo().data)
+    return path
+
+
+async def test_a_file_path_naming_a_local_file_is_never_read(
+    client: httpx.AsyncClient, fake_api: FakeBotAPI, runtime: Runtime, local_photo: Path
+) -> None:
+    """python-telegram-bot reads a getFile path that exists on this machine from disk (the
+    local Bot API server's way); pintu takes files from the configured Bot API only."""
+    fake_api.add_file("doc-2", b"")
+    fake_api.file_paths["doc-2"] = str(local_photo)
+    siti = TelegramCitizen(client, fake_api, runtime, CHAT)
+    await siti.say("/pengaduan")
+    await siti.press("Perilaku petugas")
+    await siti.say(DESCRIPTION)
+    document = {"file_id": "doc-2", "file_unique_id": "doc-2-u", "mime_type": "image/jpeg"}
+    answer = await siti.send(message_update(next_update_id(), CHAT, document=document))
+    assert any("tidak bisa kami terima" in text for text in answer)
+    async with runtime.db.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(media)) == 0

@@ -52,6 +52,8 @@ class FakeBotAPI:
     calls: list[Call] = field(default_factory=list)
     script: dict[str, list[Scripted]] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
+    # file ids whose getFile answer names this path instead of one under /file/bot<token>/
+    file_paths: dict[str, str] = field(default_factory=dict)
     url: str = ""
     limits: PlatformLimits | None = None  # answer sends over the rate limits with 429
     on_sent: Callable[[int, dict[str, Any]], None] | None = None  # chat id, params: accepted
@@ -149,7 +151,7 @@ class FakeBotAPI:
                 "file_id": file_id,
                 "file_unique_id": f"u-{file_id}",
                 "file_size": len(data),
-                "file_path": f"photos/{file_id}.jpg",
+                "file_path": self.file_paths.get(file_id, f"photos/{file_id}.jpg"),
             }
         if method == "getMe":
             return {"id": BOT_ID, "is_bot": True, "first_name": "pintu", "username": "pintu_bot"}
