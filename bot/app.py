@@ -60,7 +60,8 @@ def create_app(
     whatsapp_channel = whatsapp_from(settings)
     if whatsapp_channel is not None:
         handlers[whatsapp_channel.channel] = whatsapp_channel
-    runtime = build_runtime(settings, clock or SystemClock(), handlers)
+    collected = frozenset({web_channel.channel})  # sending is recording: no platform to pace
+    runtime = build_runtime(settings, clock or SystemClock(), handlers, collected=collected)
     runtime.sender.sent_listeners.append(web_hub.notify)
     if telegram_channel is not None:
         runtime.replays["telegram:webhook"] = telegram.replay_for(telegram_channel, runtime)

@@ -91,6 +91,20 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     outbox_backoff_base_seconds: float = 2.0
     outbox_backoff_max_seconds: float = 300.0
+    outbox_outage_retry_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="While a platform is down (sends to several chats fail with 5xx, timeouts "
+        "or refused connections, none succeeds), the longest wait between tries. Such "
+        "failures use up no attempt (PINTU_OUTBOX_MAX_ATTEMPTS): an outage buries nothing.",
+    )
+    sender_takeover_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="With several workers on PostgreSQL: how often a worker tries to take a "
+        "channel's sending (one worker holds each channel), and how often the holder checks "
+        "it still holds it. A dead holder's channels are taken over within this time.",
+    )
     idle_sweep_seconds: float = 60.0
     web_poll_wait_seconds: float = 25.0
     telegram_timeout_seconds: float = 10.0
