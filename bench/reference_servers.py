@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI, HTTPException, Request
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, UniqueConstraint, text
-from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.dialects import postgresql, sqlite
 from telegram import Update
 
 from bot.storage.database import create_engine
@@ -98,6 +98,8 @@ def create_parse_app() -> FastAPI:
 
 def create_naive_app() -> FastAPI:
     engine = create_engine(os.environ["PINTU_DATABASE_URL"])
+    # ON CONFLICT is spelled through each dialect's own `insert`.
+    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
