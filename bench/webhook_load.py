@@ -414,6 +414,7 @@ class Setup:
     connections: int
     chats: int
     officer: bool
+    profile: Path | None = None  # py-spy's collapsed stacks of pintu's measured load go here
 
     @property
     def database_name(self) -> str:
@@ -444,6 +445,7 @@ def run_server(name: str, setup: Setup, fake_url: str) -> Result:
     ]  # fmt: skip
     server = start(command, env, core=0)
     officer = None
+    profiler = None
     try:
         wait_healthy(port, server)
         warm = Traffic(setup.channel, setup.mix, setup.chats, port, itertools.count(1))
@@ -453,6 +455,8 @@ def run_server(name: str, setup: Setup, fake_url: str) -> Result:
             officer = Officer(f"http://127.0.0.1:{port}", OTHER[setup.channel], fake_url)
             officer.open_case(port)
         traffic = Traffic(setup.channel, setup.mix, setup.chats, port, itertools.count(10_000_000))
+        if setup.profile is not None and name == "pintu":
+            profiler = profile(server.pid, setup)
         cpu_before = cpu_seconds(server.pid)
         seconds, latencies, failures = asyncio.run(
             load(traffic, setup.seconds, setup.connections, officer)
@@ -460,6 +464,8 @@ def run_server(name: str, setup: Setup, fake_url: str) -> Result:
         cpu = cpu_seconds(server.pid) - cpu_before
         rss = peak_rss_kib(server.pid)
         replies = officer.latencies() if officer else None
+        if profiler is not None:
+            profiler.wait(timeout=60)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -472,6 +478,18 @@ def run_server(name: str, setup: Setup, fake_url: str) -> Result:
         name, setup.channel, setup.mix, setup.database_name, requests, seconds, latencies,
         failures, rss, committed, cpu, replies,
     )  # fmt: skip
+
+
+def profile(pid: int, setup: Setup) -> subprocess.Popen[bytes]:
+    """Sample every thread of `pid` with py-spy (not a dependency: install it to profile)."""
+    assert setup.profile is not None
+    setup.profile.mkdir(parents=True, exist_ok=True)
+    out = setup.profile / f"pintu-{setup.database_name}-{setup.channel}-{setup.mix}.txt"
+    command = [
+        "py-spy", "record", "--pid", str(pid), "--duration", str(int(setup.seconds)),
+        "--rate", "200", "--format", "raw", "--output", str(out), "--threads",
+    ]  # fmt: skip
+    return start(command, dict(os.environ), core=1)
 
 
 def summary(results: list[Result]) -> str:
@@ -513,6 +531,9 @@ def main() -> None:
     parser.add_argument("--postgres", help="with --matrix: also every setup on this PostgreSQL URL")
     parser.add_argument("--officer", action="store_true", help="time officers' replies too")
     parser.add_argument(
+        "--profile", type=Path, help="a directory for py-spy samples of pintu's measured load"
+    )
+    parser.add_argument(
         "--matrix",
         action="store_true",
         help="naive and pintu, both channels, the free-text and first-message mixes, officer "
@@ -548,8 +569,9 @@ def main() -> None:
             for channel in channels:
                 for mix in mixes:
                     setup = Setup(
-                        channel, mix, database, args.seconds, args.connections, args.chats, officer
-                    )
+                        channel, mix, database, args.seconds, args.connections, args.chats,
+                        officer, args.profile,
+                    )  # fmt: skip
                     for run in range(1, args.rounds + 1):
                         for name in servers:
                             result = run_server(name, setup, f"http://127.0.0.1:{fake_port}")
