@@ -32,7 +32,7 @@ from bot.domain.sla import SlaPolicy
 from bot.engine.core import Engine
 from bot.engine.stored import state_from_json, state_to_json
 from bot.engine.turn import Turn
-from bot.ingress.hotpath import DutyAlerts, Handled, IdentityUnsettled, process
+from bot.ingress.hotpath import DutyAlerts, Handled, IdentityUnsettled, Pending, process
 from bot.media.store import MediaStore, StoredFile, Upload
 from bot.outbox.queue import enqueue
 from bot.services.faq import SELECT_FAQS, FaqCache, faqs_from_rows
@@ -123,9 +123,7 @@ class ConversationRunner:
         now = self.clock.now()
         try:
             async with self.gate:
-                results = await self.writer.run(
-                    lambda tx: [self._process(tx, j, now) for j in ordered]
-                )
+                results = await self.writer.run(lambda tx: self._process_all(tx, ordered, now))
         except Exception as error:
             if len(batch) > 1:
                 for job in batch:  # isolate the event that failed
@@ -144,7 +142,17 @@ class ConversationRunner:
         if any(isinstance(result, Handled) and result.processed for result in results):
             self.on_committed()
 
-    def _process(self, tx: Tx, job: _Job, now: datetime) -> Handled | IdentityUnsettled:
+    def _process_all(
+        self, tx: Tx, jobs: list[_Job], now: datetime
+    ) -> list[Handled | IdentityUnsettled]:
+        pending = Pending()
+        results = [self._process(tx, job, now, pending) for job in jobs]
+        pending.flush(tx)
+        return results
+
+    def _process(
+        self, tx: Tx, job: _Job, now: datetime, pending: Pending
+    ) -> Handled | IdentityUnsettled:
         if self.faq.due(now):
             self.faq.update(faqs_from_rows(tx.rows(SELECT_FAQS, {})), now)
         try:
@@ -159,6 +167,7 @@ class ConversationRunner:
                 duty=self.duty,
                 sla=self.sla,
                 internal_affairs=self.internal_affairs,
+                pending=pending,
             )
         except IdentityUnsettled as unsettled:  # raised before any write: the batch goes on
             return unsettled
