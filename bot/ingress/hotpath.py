@@ -70,7 +70,7 @@ ON CONFLICT DO NOTHING RETURNING id, locale"""
 # The conversation's state (NULL if none yet) beside each of the 50 latest cases (one row of
 # NULLs if none): one round trip for both.
 STATE_AND_CASES = """SELECT cv.state, c.ref, c.kind, c.status, c.updated_at
-FROM (SELECT :contact_id AS contact_id) k
+FROM (SELECT CAST(:contact_id AS INTEGER) AS contact_id) k
 LEFT JOIN conversations cv ON cv.contact_id = k.contact_id
 LEFT JOIN (SELECT ref, kind, status, updated_at, id FROM cases WHERE contact_id = :contact_id
 ORDER BY updated_at DESC, id DESC LIMIT 50) c ON 1 = 1
