@@ -62,6 +62,7 @@ def main() -> None:
             inclusive[name] += count
         if names:
             own[names[-1]] += count
+
     def per_update(count: int) -> str:
         if not args.updates:
             return ""

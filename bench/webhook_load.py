@@ -24,6 +24,7 @@ the platform's rate limit builds, which measures Telegram's 30/s, not pintu).
     .venv/bin/python -m bench.webhook_load --servers naive,pintu --mix freetext --rounds 3
     .venv/bin/python -m bench.webhook_load --database postgresql+asyncpg://postgres@127.0.0.1/bench
     .venv/bin/python -m bench.webhook_load --matrix              # `make bench`: one table
+    .venv/bin/python -m bench.webhook_load --matrix --code /tmp/main  # pintu from another checkout
 """
 
 from __future__ import annotations
@@ -370,10 +371,12 @@ def peak_rss_kib(pid: int) -> int:
     return 0
 
 
-def start(command: list[str], env: dict[str, str], core: int | None) -> subprocess.Popen[bytes]:
+def start(
+    command: list[str], env: dict[str, str], core: int | None, cwd: Path = ROOT
+) -> subprocess.Popen[bytes]:
     if core is not None:
         command = ["taskset", "-c", str(core), *command]
-    return subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: S603 - our own interpreter
+    return subprocess.Popen(command, env=env, cwd=cwd)  # noqa: S603 - our own interpreter
 
 
 def psql(url: str, sql: str, database: str = "postgres") -> str:
@@ -415,6 +418,7 @@ class Setup:
     chats: int
     officer: bool
     profile: Path | None = None  # py-spy's collapsed stacks of pintu's measured load go here
+    code: Path | None = None  # pintu from this checkout (the reference servers stay ours)
 
     @property
     def database_name(self) -> str:
@@ -443,7 +447,10 @@ def run_server(name: str, setup: Setup, fake_url: str) -> Result:
         "--port", str(port), "--loop", "uvloop", "--http", "httptools",
         "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
-    server = start(command, env, core=0)
+    cwd = ROOT
+    if setup.code is not None and name == "pintu":  # `bot` imported from that checkout
+        cwd, env = setup.code, env | {"PYTHONPATH": str(setup.code)}
+    server = start(command, env, core=0, cwd=cwd)
     officer = None
     profiler = None
     try:
@@ -530,6 +537,7 @@ def main() -> None:
     parser.add_argument("--database", help="a PostgreSQL URL (recreated per run) instead of SQLite")
     parser.add_argument("--postgres", help="with --matrix: also every setup on this PostgreSQL URL")
     parser.add_argument("--officer", action="store_true", help="time officers' replies too")
+    parser.add_argument("--code", type=Path, help="run pintu from this checkout (e.g. main's)")
     parser.add_argument(
         "--profile", type=Path, help="a directory for py-spy samples of pintu's measured load"
     )
@@ -570,7 +578,7 @@ def main() -> None:
                 for mix in mixes:
                     setup = Setup(
                         channel, mix, database, args.seconds, args.connections, args.chats,
-                        officer, args.profile,
+                        officer, args.profile, args.code,
                     )  # fmt: skip
                     for run in range(1, args.rounds + 1):
                         for name in servers:
