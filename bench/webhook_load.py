@@ -24,7 +24,7 @@ the platform's rate limit builds, which measures Telegram's 30/s, not pintu).
     .venv/bin/python -m bench.webhook_load --servers naive,pintu --mix freetext --rounds 3
     .venv/bin/python -m bench.webhook_load --database postgresql+asyncpg://postgres@127.0.0.1/bench
     .venv/bin/python -m bench.webhook_load --matrix              # `make bench`: one table
-    .venv/bin/python -m bench.webhook_load --matrix --code /tmp/main  # pintu from another checkout
+    .venv/bin/python -m bench.webhook_load --matrix --code /tmp/main  # + "before": pintu from there
 """
 
 from __future__ import annotations
@@ -60,7 +60,9 @@ TARGETS = {
     "parse": "bench.reference_servers:create_parse_app",
     "naive": "bench.reference_servers:create_naive_app",
     "pintu": "bot.app:create_app",
+    "before": "bot.app:create_app",  # pintu from the checkout given with --code
 }
+PINTUS = ("pintu", "before")
 SCRIPT = (
     "halo",
     "pengaduan",
@@ -448,7 +450,9 @@ def run_server(name: str, setup: Setup, fake_url: str) -> Result:
         "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
     cwd = ROOT
-    if setup.code is not None and name == "pintu":  # `bot` imported from that checkout
+    if name == "before":  # `bot` imported from that checkout
+        if setup.code is None:
+            raise SystemExit("the server 'before' needs --code")
         cwd, env = setup.code, env | {"PYTHONPATH": str(setup.code)}
     server = start(command, env, core=0, cwd=cwd)
     officer = None
@@ -458,12 +462,12 @@ def run_server(name: str, setup: Setup, fake_url: str) -> Result:
         warm = Traffic(setup.channel, setup.mix, setup.chats, port, itertools.count(1))
         asyncio.run(load(warm, 1.0, setup.connections))  # about 500 updates
         warmed = next(warm.next_id) - 1
-        if setup.officer and name == "pintu":
+        if setup.officer and name in PINTUS:
             officer = Officer(f"http://127.0.0.1:{port}", OTHER[setup.channel], fake_url)
             officer.open_case(port)
         traffic = Traffic(setup.channel, setup.mix, setup.chats, port, itertools.count(10_000_000))
-        if setup.profile is not None and name == "pintu":
-            profiler = profile(server.pid, setup)
+        if setup.profile is not None and name in PINTUS:
+            profiler = profile(name, server.pid, setup)
         cpu_before = cpu_seconds(server.pid)
         seconds, latencies, failures = asyncio.run(
             load(traffic, setup.seconds, setup.connections, officer)
@@ -478,7 +482,7 @@ def run_server(name: str, setup: Setup, fake_url: str) -> Result:
         server.wait(timeout=30)
     requests = len(latencies) + failures
     committed = None
-    if name == "pintu":
+    if name in PINTUS:
         # inbound events beyond the warm-up's (and the officer's case's) ones
         committed = count_inbound(database) - (len(SCRIPT) if officer else 0) - warmed
     return Result(
@@ -487,11 +491,11 @@ def run_server(name: str, setup: Setup, fake_url: str) -> Result:
     )  # fmt: skip
 
 
-def profile(pid: int, setup: Setup) -> subprocess.Popen[bytes]:
+def profile(name: str, pid: int, setup: Setup) -> subprocess.Popen[bytes]:
     """Sample every thread of `pid` with py-spy (not a dependency: install it to profile)."""
     assert setup.profile is not None
     setup.profile.mkdir(parents=True, exist_ok=True)
-    out = setup.profile / f"pintu-{setup.database_name}-{setup.channel}-{setup.mix}.txt"
+    out = setup.profile / f"{name}-{setup.database_name}-{setup.channel}-{setup.mix}.txt"
     command = [
         "py-spy", "record", "--pid", str(pid), "--duration", str(int(setup.seconds)),
         "--rate", "200", "--format", "raw", "--output", str(out), "--threads",
@@ -500,28 +504,30 @@ def profile(pid: int, setup: Setup) -> subprocess.Popen[bytes]:
 
 
 def summary(results: list[Result]) -> str:
-    """Per setup: the median of the rounds, and pintu's rate against naive's."""
+    """Per setup and pintu (and `before`): the median of the rounds, and its rate against
+    the naive server's in the same runs."""
     lines = [
-        "| db | channel | mix | naive updates/s | pintu updates/s | pintu ÷ naive "
-        "| pintu p99 ms (worst round) | pintu CPU ms/update | officer reply ms (median) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| db | channel | mix | code | naive updates/s | pintu updates/s | pintu ÷ naive "
+        "| p99 ms (worst round) | CPU ms/update | officer reply ms (median) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     keys = dict.fromkeys((r.database, r.channel, r.mix) for r in results)
     for key in keys:
         runs = [r for r in results if (r.database, r.channel, r.mix) == key]
         naive = [r.rate() for r in runs if r.server == "naive"]
-        pintu = [r for r in runs if r.server == "pintu"]
-        if not pintu:
-            continue
-        rate = statistics.median(r.rate() for r in pintu)
         base = statistics.median(naive) if naive else math.nan
-        replies = [s for r in pintu for s in (r.officer or [])]
-        reply = f"{statistics.median(replies) * 1000:.0f}" if replies else ""
-        lines.append(
-            f"| {key[0]} | {key[1]} | {key[2]} | {base:,.0f} | {rate:,.0f} | "
-            f"{rate / base:.2f} | {max(r.pct(0.99) for r in pintu):.1f} | "
-            f"{statistics.median(r.cpu_ms_per_update() for r in pintu):.2f} | {reply} |"
-        )
+        for name in PINTUS:
+            pintu = [r for r in runs if r.server == name]
+            if not pintu:
+                continue
+            rate = statistics.median(r.rate() for r in pintu)
+            replies = [s for r in pintu for s in (r.officer or [])]
+            reply = f"{statistics.median(replies) * 1000:.0f}" if replies else ""
+            lines.append(
+                f"| {key[0]} | {key[1]} | {key[2]} | {name} | {base:,.0f} | {rate:,.0f} | "
+                f"{rate / base:.2f} | {max(r.pct(0.99) for r in pintu):.1f} | "
+                f"{statistics.median(r.cpu_ms_per_update() for r in pintu):.2f} | {reply} |"
+            )
     return "\n".join(lines)
 
 
@@ -537,7 +543,9 @@ def main() -> None:
     parser.add_argument("--database", help="a PostgreSQL URL (recreated per run) instead of SQLite")
     parser.add_argument("--postgres", help="with --matrix: also every setup on this PostgreSQL URL")
     parser.add_argument("--officer", action="store_true", help="time officers' replies too")
-    parser.add_argument("--code", type=Path, help="run pintu from this checkout (e.g. main's)")
+    parser.add_argument(
+        "--code", type=Path, help="the server 'before' is pintu from this checkout (e.g. main's)"
+    )
     parser.add_argument(
         "--profile", type=Path, help="a directory for py-spy samples of pintu's measured load"
     )
@@ -554,8 +562,8 @@ def main() -> None:
     servers = args.servers.split(",")
     officer = args.officer
     if args.matrix:
-        channels, mixes, servers, officer = ("telegram", "whatsapp"), ("freetext", "first"), [
-            "naive", "pintu"], True  # fmt: skip
+        channels, mixes, officer = ("telegram", "whatsapp"), ("freetext", "first"), True
+        servers = ["naive", "before", "pintu"] if args.code else ["naive", "pintu"]
         databases = (None, args.postgres) if args.postgres else (None,)
     os.sched_setaffinity(0, {1})
     fake_port = free_port()
