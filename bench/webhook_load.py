@@ -302,6 +302,7 @@ class Officer:
         self.channel = channel
         self.fake_url = fake_url
         self.sent: dict[str, float] = {}
+        self.run = time.time_ns() // 1000
 
     def open_case(self, port: int) -> None:
         """A citizen on `channel` files a complaint through the webhook; sign in."""
@@ -328,7 +329,7 @@ class Officer:
             while time.perf_counter() < until - 0.5:
                 await asyncio.sleep(0.5)
                 number += 1
-                marker = f"BENCHREPLY-{number}"
+                marker = f"BENCHREPLY-{self.run}{number:04d}"  # the fake outlives a run
                 self.sent[marker] = time.time()
                 answer = await http.post(
                     f"/api/v1/cases/{self.ref}/replies",
