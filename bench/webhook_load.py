@@ -224,6 +224,7 @@ def request_bytes(channel: str, body: bytes, port: int) -> bytes:
 
 UPDATES = {"telegram": telegram_update, "whatsapp": whatsapp_update}
 OTHER = {"telegram": "whatsapp", "whatsapp": "telegram"}
+REPLY_EVERY = 1.5  # seconds between an officer's replies
 
 
 @dataclass
@@ -295,7 +296,8 @@ async def load(
 
 
 class Officer:
-    """An officer answering a case on the channel that carries no load, twice a second."""
+    """An officer answering a case on the channel that carries no load, every 1.5 s
+    (Telegram lets a bot send one message a second to a chat)."""
 
     def __init__(self, base_url: str, channel: str, fake_url: str) -> None:
         self.base_url = base_url
@@ -326,8 +328,8 @@ class Officer:
     async def reply_until(self, until: float) -> None:
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as http:
             number = 0
-            while time.perf_counter() < until - 0.5:
-                await asyncio.sleep(0.5)
+            while time.perf_counter() < until - REPLY_EVERY:
+                await asyncio.sleep(REPLY_EVERY)
                 number += 1
                 marker = f"BENCHREPLY-{self.run}{number:04d}"  # the fake outlives a run
                 self.sent[marker] = time.time()
