@@ -23,7 +23,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI, HTTPException, Request
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.dialects import postgresql, sqlite
 from telegram import Update
 
@@ -37,20 +37,20 @@ seen = Table(
     "bench_seen",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("update_id", Integer, nullable=False),
+    Column("update_id", BigInteger, nullable=False),
     UniqueConstraint("update_id"),
 )
 states = Table(
     "bench_states",
     metadata,
-    Column("chat_id", Integer, primary_key=True),
+    Column("chat_id", BigInteger, primary_key=True),  # a WhatsApp number is past 2**31
     Column("state", Text, nullable=False),
 )
 outbox = Table(
     "bench_outbox",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("chat_id", Integer, nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
     Column("payload", Text, nullable=False),
     Column("status", String(16), nullable=False),
 )
