@@ -7,7 +7,7 @@ LOCALES := id en
 
 SCHEMA_EXAMPLES ?= 50
 
-.PHONY: run test test-postgres test-schema lint locales clean
+.PHONY: run test test-postgres test-schema bench lint locales clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,18 @@ test-postgres: $(VENV)/.dev-installed
 # The schema-driven run alone, with more requests per route than `make test` makes.
 test-schema: $(VENV)/.dev-installed
 	PINTU_SCHEMA_EXAMPLES=$(SCHEMA_EXAMPLES) $(BIN)/pytest -q tests/test_schema_run.py
+
+# The webhook benchmark (bench/README.md): naive and pintu, Telegram and WhatsApp, the
+# free-text and first-message mixes, officers' replies, on SQLite and on the PostgreSQL
+# database BENCH_POSTGRES (dropped and created again for each run; empty: SQLite only).
+# One table at the end; ~5 minutes with the defaults.
+BENCH_SECONDS ?= 10
+BENCH_ROUNDS ?= 1
+BENCH_POSTGRES ?= postgresql+asyncpg://postgres@127.0.0.1:5432/pintu_bench
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.webhook_load --matrix --seconds $(BENCH_SECONDS) \
+	  --rounds $(BENCH_ROUNDS) $(if $(BENCH_POSTGRES),--postgres $(BENCH_POSTGRES))
 
 clean:
 	rm -rf $(VENV)

@@ -23,8 +23,18 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI, HTTPException, Request
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, UniqueConstraint, text
-from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from telegram import Update
 
 from bot.storage.database import create_engine
@@ -37,20 +47,20 @@ seen = Table(
     "bench_seen",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("update_id", Integer, nullable=False),
+    Column("update_id", BigInteger, nullable=False),
     UniqueConstraint("update_id"),
 )
 states = Table(
     "bench_states",
     metadata,
-    Column("chat_id", Integer, primary_key=True),
+    Column("chat_id", BigInteger, primary_key=True),  # a WhatsApp number is past 2**31
     Column("state", Text, nullable=False),
 )
 outbox = Table(
     "bench_outbox",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("chat_id", Integer, nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
     Column("payload", Text, nullable=False),
     Column("status", String(16), nullable=False),
 )
@@ -98,6 +108,8 @@ def create_parse_app() -> FastAPI:
 
 def create_naive_app() -> FastAPI:
     engine = create_engine(os.environ["PINTU_DATABASE_URL"])
+    # ON CONFLICT is spelled through each dialect's own `insert`.
+    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -1,16 +1,18 @@
 """The I/O around the pure engine, with group commit.
 
-`handle` queues an inbound event and waits; one writer task takes every
+`handle` queues an inbound event and waits; a writer task takes every
 event queued at that moment and runs them, in arrival order, in ONE
 transaction (`bot.engine.hotpath.process` each), then answers all of them.
 Nobody is answered before the commit, and a burst costs one commit instead
 of one per event (DESIGN §4). If a batch fails, its events are retried one
 by one, so one bad event cannot take others down with it.
 
-One citizen's events never interleave: there is one writer per process, and
-on PostgreSQL the contact row stays locked until commit, which orders events
-across workers; batches lock contacts in a fixed order, so two workers'
-batches cannot deadlock.
+There is one writer task per lane of the `Writer` (one on SQLite; several
+on PostgreSQL, so batches overlap their round trips). A citizen's events
+always go to the same lane, so they never interleave: they are handled in
+arrival order there, and on PostgreSQL the contact row stays locked until
+commit, which orders events across workers; batches lock contacts in a
+fixed order, so two workers' batches cannot deadlock.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from bot.domain.sla import SlaPolicy
 from bot.engine.core import Engine
 from bot.engine.stored import state_from_json, state_to_json
 from bot.engine.turn import Turn
-from bot.ingress.hotpath import DutyAlerts, Handled, IdentityUnsettled, process
+from bot.ingress.hotpath import DutyAlerts, Handled, IdentityUnsettled, Pending, process
 from bot.logs import described
 from bot.media.store import MediaStore, StoredFile, Upload
 from bot.outbox.queue import enqueue
@@ -54,6 +56,14 @@ class _Job:
     inbound: Inbound
     stored: StoredFile | None
     done: asyncio.Future[Handled] = field(repr=False)
+
+
+@dataclass
+class _Lane:
+    number: int
+    queue: list[_Job] = field(default_factory=list)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
 
 
 class ConversationRunner:
@@ -84,9 +94,7 @@ class ConversationRunner:
         self.internal_affairs = internal_affairs
         self.on_committed = on_committed
         self.faq = FaqCache()  # refreshed from the database inside the writer's transactions
-        self._queue: list[_Job] = []
-        self._ready = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._lanes = [_Lane(number) for number in range(writer.lanes)]
 
     async def handle(self, inbound: Inbound, upload: Upload | None = None) -> Handled:
         """Process one event exactly once (a redelivery is not processed again).
@@ -97,40 +105,43 @@ class ConversationRunner:
         """
         stored = await asyncio.to_thread(self.media.store, upload) if upload else None
         job = _Job(inbound, stored, asyncio.get_running_loop().create_future())
-        self._queue.append(job)
-        self._ready.set()
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._write_forever(), name="pintu-writer")
+        lane = self._lanes[hash((inbound.channel, inbound.sender_id)) % len(self._lanes)]
+        lane.queue.append(job)
+        lane.ready.set()
+        if lane.task is None or lane.task.done():
+            lane.task = asyncio.create_task(self._write_forever(lane), name="pintu-writer")
         return await job.done
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        for job in self._queue:
-            job.done.cancel()
+        tasks = [lane.task for lane in self._lanes if lane.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for lane in self._lanes:
+            for job in lane.queue:
+                job.done.cancel()
         await self.writer.close()
 
-    async def _write_forever(self) -> None:
+    async def _write_forever(self, lane: _Lane) -> None:
         while True:
-            await self._ready.wait()
-            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-            if not self._queue:
-                self._ready.clear()
-            await self._commit(batch)
+            await lane.ready.wait()
+            batch, lane.queue = lane.queue[:MAX_BATCH], lane.queue[MAX_BATCH:]
+            if not lane.queue:
+                lane.ready.clear()
+            await self._commit(batch, lane.number)
 
-    async def _commit(self, batch: list[_Job]) -> None:
+    async def _commit(self, batch: list[_Job], lane: int) -> None:
         ordered = sorted(batch, key=lambda job: (job.inbound.channel, job.inbound.sender_id))
         now = self.clock.now()
         try:
             async with self.gate:
                 results = await self.writer.run(
-                    lambda tx: [self._process(tx, j, now) for j in ordered]
+                    lambda tx: self._process_all(tx, ordered, now), lane
                 )
         except Exception as error:
             if len(batch) > 1:
                 for job in batch:  # isolate the event that failed
-                    await self._commit([job])
+                    await self._commit([job], lane)
             elif not batch[0].done.done():
                 log.error("inbound event could not be processed: %s", described(error))
                 batch[0].done.set_exception(error)
@@ -145,7 +156,17 @@ class ConversationRunner:
         if any(isinstance(result, Handled) and result.processed for result in results):
             self.on_committed()
 
-    def _process(self, tx: Tx, job: _Job, now: datetime) -> Handled | IdentityUnsettled:
+    def _process_all(
+        self, tx: Tx, jobs: list[_Job], now: datetime
+    ) -> list[Handled | IdentityUnsettled]:
+        pending = Pending()
+        results = [self._process(tx, job, now, pending) for job in jobs]
+        pending.flush(tx)
+        return results
+
+    def _process(
+        self, tx: Tx, job: _Job, now: datetime, pending: Pending
+    ) -> Handled | IdentityUnsettled:
         if self.faq.due(now):
             self.faq.update(faqs_from_rows(tx.rows(SELECT_FAQS, {})), now)
         try:
@@ -160,6 +181,7 @@ class ConversationRunner:
                 duty=self.duty,
                 sla=self.sla,
                 internal_affairs=self.internal_affairs,
+                pending=pending,
             )
         except IdentityUnsettled as unsettled:  # raised before any write: the batch goes on
             return unsettled

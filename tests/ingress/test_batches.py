@@ -1,0 +1,72 @@
+"""Group commit: a burst of events runs in one transaction, and that changes nothing.
+
+The hot path leaves a batch's conversation states and outbox rows to be
+written at the batch's end (`bot.ingress.hotpath.Pending`); a citizen's
+second message in the same batch must still see the state the first one
+left, and their replies must leave in the order they were written. On
+PostgreSQL the batches run on several lanes; a citizen's events stay in one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from sqlalchemy import select
+
+from bot.domain.messages import Inbound, InboundKind
+from bot.ingress.hotpath import Handled
+from bot.runtime import Runtime
+from bot.storage.tables import contacts, conversations, outbox
+
+DESCRIPTION = "Petugas di loket meminta biaya tambahan tanpa kuitansi resmi kemarin siang."
+
+
+def said(sender: str, number: int, text: str) -> Inbound:
+    return Inbound(
+        channel="web", sender_id=sender, event_id=f"{sender}-{number}", kind=InboundKind.TEXT,
+        text=text,
+    )  # fmt: skip
+
+
+async def burst(runtime: Runtime, events: list[Inbound]) -> list[Handled]:
+    """Hand every event in at once, in this order: they share the writer's next batch."""
+    return list(await asyncio.gather(*(runtime.runner.handle(event) for event in events)))
+
+
+async def replies_to(runtime: Runtime, sender: str) -> list[str]:
+    async with runtime.db.connect() as conn:
+        rows = await conn.execute(
+            select(outbox.c.payload)
+            .join(contacts, contacts.c.id == outbox.c.contact_id)
+            .where(contacts.c.external_id == sender)
+            .order_by(outbox.c.id)
+        )
+        return [json.loads(payload)["text"] for (payload,) in rows]
+
+
+async def test_a_citizens_messages_in_one_batch_each_see_the_state_the_one_before_left(
+    runtime: Runtime,
+) -> None:
+    steps = ["halo", "pengaduan", "2", DESCRIPTION]
+    others = [said(f"other-{n}", 1, "halo") for n in range(20)]
+    events = [said("siti", n, text) for n, text in enumerate(steps)]
+    mixed = [event for pair in zip(others, events, strict=False) for event in pair]
+    handled = await burst(runtime, mixed + others[len(events) :])
+    assert all(result.processed for result in handled)
+    replies = await replies_to(runtime, "siti")
+    assert len(replies) == len(steps)  # one message a turn, in the order of the turns
+    assert "Selamat datang" in replies[0]
+    assert "pengaduan" in replies[1].lower()
+    assert "Ceritakan apa yang terjadi" in replies[2]  # the category was taken
+    assert "foto" in replies[3]  # the description too: the form went on
+    async with runtime.db.connect() as conn:
+        states = (await conn.execute(select(conversations.c.active_flow))).scalars().all()
+    assert len(states) == 21  # one row per citizen, however many turns in the batch
+
+
+async def test_a_redelivery_in_the_same_batch_is_handled_once(runtime: Runtime) -> None:
+    event = said("budi", 1, "halo")
+    first, again = await burst(runtime, [event, event])
+    assert (first.processed, again.processed) == (True, False)
+    assert len(await replies_to(runtime, "budi")) == 1
