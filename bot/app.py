@@ -24,7 +24,7 @@ from backoffice.bootstrap import ensure_first_admin, ensure_units
 from bot.domain.channel import ChannelHandler
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.i18n import Translator
-from bot.handlers import telegram, web
+from bot.handlers import telegram, unavailable, web
 from bot.handlers.http_limits import BodySizeLimit
 from bot.handlers.validation import validation_failed
 from bot.handlers.whatsapp import channel as whatsapp
@@ -98,6 +98,7 @@ def create_app(
     )
     app.state.runtime = runtime
     app.add_exception_handler(RequestValidationError, validation_failed)
+    unavailable.install(app)
     app.state.password_checks = security.PasswordChecks(
         concurrent=settings.password_checks_concurrent, waiting=settings.password_checks_waiting
     )

@@ -14,8 +14,9 @@ takes them from there, each on its own:
   send had failed.
 - `Unreadable`, and any event whose handling fails: a dead letter.
 
-`receive` never raises: a platform is answered 2xx once everything is
-committed or buried, so it stops redelivering.
+`receive` never raises while the database works: a platform is answered 2xx
+once everything is committed or buried, so it stops redelivering. While the
+database is away it raises `DatabaseUnavailable` (answered 503: redeliver).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from bot.outbox.deadletters import bury_now
 from bot.outbox.sender import OutboxSender
 from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.direct import run_on
+from bot.storage.faults import DatabaseUnavailable, is_unavailable
 from bot.storage.tables import inbound_events
 
 log = logging.getLogger(__name__)
@@ -65,7 +67,8 @@ class Intake:
     ) -> list[Handled | None]:
         """Handle every event on its own; what a `Said` became (None for the rest).
 
-        Never raises: an event that cannot be handled becomes a dead letter.
+        Never raises, but `DatabaseUnavailable` while the database is away: an
+        event that cannot be handled becomes a dead letter.
         """
         outcomes: list[Handled | None] = []
         for event in events:
@@ -73,6 +76,8 @@ class Intake:
             try:
                 outcome = await self._receive(channel, event)
             except Exception as error:  # never a 5xx: keep the event for an admin instead
+                if is_unavailable(error):  # 503: the platform redelivers it later
+                    raise DatabaseUnavailable from error
                 reason = f"{_kind(event)} could not be handled: {type(error).__name__}"
                 # The type and place only: messages of database errors carry the
                 # statement's parameters, which can be a citizen's phone number.

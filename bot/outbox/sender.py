@@ -180,9 +180,13 @@ class OutboxSender:
         while True:
             try:
                 done = await self.send_due_on(channel)
-            except Exception:
-                log.exception("outbox pass failed; retrying after the poll interval")
-                done = 0
+            except Exception as error:  # the database away, say: the loop must live on
+                log.error(
+                    "outbox pass failed (%s); retrying after the poll interval",
+                    type(error).__name__,
+                )
+                await asyncio.sleep(self.poll_seconds)  # not at once: a retry due now would spin
+                continue
             if done:
                 continue
             # `asyncio.timeout`, not `wait_for`: on Python 3.11 `wait_for` swallows a
