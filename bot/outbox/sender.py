@@ -56,6 +56,7 @@ CANDIDATES = 4  # due rows read per row claimed, to share a batch fairly among c
 
 RECOVER = """UPDATE outbox SET status = 'pending'
 WHERE status = 'sending' AND claimed_until < :now"""
+TAKE_BACK = "UPDATE outbox SET status = 'pending' WHERE status = 'sending' AND channel = :channel"
 # Whether an earlier row to the same contact holds this one back: one not yet
 # due, or (when claiming: {sending}) one being sent.
 _BEHIND = """EXISTS (SELECT 1 FROM outbox earlier
@@ -177,6 +178,8 @@ class OutboxSender:
 
     async def _run(self, channel: str) -> None:
         wake = self._wakes[channel]
+        if not is_postgresql(self.db):
+            await self._take_back_leases(channel)
         while True:
             try:
                 done = await self.send_due_on(channel)
@@ -195,6 +198,19 @@ class OutboxSender:
                 async with asyncio.timeout(self._idle_seconds(channel)):
                     await wake.wait()
             wake.clear()
+
+    async def _take_back_leases(self, channel: str) -> None:
+        """Rows leased before this process sends `channel` were leased by one that is
+        gone (killed mid-send, say): due again now, not when their lease runs out.
+
+        Only where this process is the only sender (SQLite); on PostgreSQL the
+        process that takes a channel's sending over should do it (h14-outbox).
+        """
+        try:
+            async with self.gate:
+                await self.writer.run(lambda tx: tx.execute(TAKE_BACK, {"channel": channel}))
+        except Exception as error:  # the database away: the lease takes them back later
+            log.error("outbox leases not taken back (%s)", type(error).__name__)
 
     async def send_due(self) -> int:
         """One pass on every channel at once; the number of rows claimed."""
