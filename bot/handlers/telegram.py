@@ -86,7 +86,6 @@ from bot.domain.messages import (
 from bot.handlers.telegram_duty import handle_duty_update, is_from_duty_group
 from bot.outbox.pacing import Pacer
 from bot.runtime import Replay, Runtime
-from bot.storage.faults import DatabaseUnavailable, is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -429,11 +428,7 @@ async def take_update(
         try:
             await handle_duty_update(runtime, channel.bot, update, background)
         except Exception as error:  # never a 5xx: keep the payload for an admin instead
-            if is_unavailable(error):  # 503: Telegram redelivers it later
-                raise DatabaseUnavailable from error
-            log.exception("telegram duty update %s could not be handled", update.update_id)
-            reason = f"duty update could not be handled: {type(error).__name__}"
-            await runtime.intake.bury(CHANNEL, reason, _text(raw))
+            await runtime.intake.bury_failed(CHANNEL, "duty update", error, _text(raw))
         return
     events = [update if isinstance(update, Unreadable) else channel.event(update, raw)]
     outcomes = await runtime.intake.receive(channel, events)

@@ -76,13 +76,7 @@ class Intake:
             try:
                 outcome = await self._receive(channel, event)
             except Exception as error:  # never a 5xx: keep the event for an admin instead
-                if is_unavailable(error):  # 503: the platform redelivers it later
-                    raise DatabaseUnavailable from error
-                reason = f"{_kind(event)} could not be handled: {type(error).__name__}"
-                # The type and place only: messages of database errors carry the
-                # statement's parameters, which can be a citizen's phone number.
-                log.error("%s %s (%s)", channel.channel, reason, _where(error))
-                await self.bury(channel.channel, reason, _kept(event))
+                await self.bury_failed(channel.channel, _kind(event), error, _kept(event))
             outcomes.append(outcome)
         return outcomes
 
@@ -170,6 +164,17 @@ class Intake:
                 )
         if retry:
             self.sender.wake()
+
+    async def bury_failed(self, channel: str, what: str, error: Exception, payload: str) -> None:
+        """Keep a payload whose handling raised `error`, for an admin; but while the
+        database is away raise `DatabaseUnavailable` (503: the platform redelivers it)."""
+        if is_unavailable(error):
+            raise DatabaseUnavailable from error
+        reason = f"{what} could not be handled: {type(error).__name__}"
+        # The type and place only: messages of database errors carry the
+        # statement's parameters, which can be a citizen's phone number.
+        log.error("%s %s (%s)", channel, reason, _where(error))
+        await self.bury(channel, reason, payload)
 
     async def bury(self, channel: str, reason: str, payload: str) -> None:
         """Keep what a channel's platform sent, unhandled, for an admin."""

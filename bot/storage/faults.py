@@ -4,7 +4,7 @@ beyond its busy timeout.
 
 Such a fault must not turn a webhook into a dead letter or a 500: the route
 answers 503 and the platform redelivers once the database is back
-(`bot.handlers.unavailable`). The pool's pre-ping throws dead connections
+(`bot.app`). The pool's pre-ping throws dead connections
 away, so the service recovers by itself.
 """
 
@@ -50,3 +50,7 @@ def is_unavailable(error: BaseException) -> bool:
             return True  # "connection is closed", "another operation is in progress"
         current = current.__cause__ or current.__context__
     return False
+
+
+# what a route may meet when the database is away (`is_unavailable` decides)
+CAUGHT = (DatabaseUnavailable, exc.DBAPIError, *DISCONNECTED)
