@@ -19,13 +19,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import exc, func, select
 from sqlalchemy.engine import make_url
 
 from bot.app import create_app
 from bot.domain.clock import ManualClock
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.storage.faults import is_unavailable
 from bot.storage.tables import inbound_events
 from tests.support.fake_telegram import FakeBotAPI, message_update
 from tests.support.outbox import settle
@@ -160,3 +161,19 @@ async def test_sqlite_locked_beyond_the_busy_timeout_means_503(
     assert await post_all(client, during) == [200] * len(during)
     await settle(runtime)
     assert await stored_events(runtime) == CHATS + len(during)
+
+
+class ServerShutdown(Exception):
+    sqlstate = "57P01"  # as asyncpg's AdminShutdownError carries it
+
+
+def test_only_faults_of_the_database_itself_count_as_unavailable() -> None:
+    locked = sqlite3.OperationalError("database is locked")
+    assert is_unavailable(locked)
+    assert is_unavailable(exc.OperationalError("BEGIN", {}, locked))
+    assert not is_unavailable(RuntimeError("a bug"))
+    wrapped = RuntimeError("while handling")
+    wrapped.__cause__ = ServerShutdown()
+    assert is_unavailable(wrapped)  # a cause counts
+    duplicate = sqlite3.IntegrityError("UNIQUE constraint failed")
+    assert not is_unavailable(exc.IntegrityError("INSERT", {}, duplicate))  # stays a 500
