@@ -5,19 +5,21 @@ listing all the references, each acknowledgeable, and grouped re-sends."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from bot.app import create_app
 from bot.domain.clock import ManualClock
 from bot.domain.references import REFERENCE_PATTERN
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.storage.tables import alerts, cases
-from tests.support.duty import GROUP, group_press, next_update_id
+from bot.storage.tables import alerts, cases, contacts, outbox
+from tests.support.duty import GROUP, group_press, next_update_id, open_urgent_case
 from tests.support.fake_telegram import FakeBotAPI
 from tests.support.outbox import settle
 from tests.support.telegram_citizen import SECRET, telegram_settings
@@ -186,3 +188,35 @@ async def test_a_redelivered_acknowledge_all_changes_nothing(
         times = set((await conn.execute(select(alerts.c.acknowledged_at))).scalars().all())
     assert len(times) == 2  # the press's moment, and None for the single alert
     assert re.search(r"ackall:\d+$", every)
+
+
+async def test_two_workers_keep_one_pace(settings: Settings, clock: ManualClock) -> None:
+    """The group's turn is taken in the database: two processes raising alerts at once
+    still send one message, then one grouped message at the next turn."""
+    workers = [create_app(settings, clock=clock) for _ in range(2)]
+    async with contextlib.AsyncExitStack() as stack:
+        for worker in workers:
+            await stack.enter_async_context(worker.router.lifespan_context(worker))
+        runtimes: list[Runtime] = [worker.state.runtime for worker in workers]
+        opened = await asyncio.gather(
+            *(open_urgent_case(runtimes[n % 2]) for n in range(SESSIONS // 3))
+        )
+        assert await group_rows(runtimes[0]) == 1
+        clock.advance(WINDOW)
+        await asyncio.gather(*(runtime.duty.escalate_due() for runtime in runtimes))
+        assert await group_rows(runtimes[0]) == 2
+        async with runtimes[1].db.connect() as conn:
+            told = await conn.scalar(
+                select(func.count()).select_from(alerts).where(alerts.c.announced_at.is_not(None))
+            )
+        assert told == len(opened)
+
+
+async def group_rows(runtime: Runtime) -> int:
+    """Messages queued for the duty group."""
+    async with runtime.db.connect() as conn:
+        group = select(contacts.c.id).where(contacts.c.external_id == str(GROUP))
+        found = await conn.scalar(
+            select(func.count()).select_from(outbox).where(outbox.c.contact_id.in_(group))
+        )
+        return int(found or 0)
