@@ -11,6 +11,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,8 +26,12 @@ from bot.domain.channel import ChannelHandler
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.i18n import Translator
 from bot.handlers import telegram, web
+from bot.handlers.correlation import RequestCorrelation
 from bot.handlers.http_limits import BodySizeLimit
+from bot.handlers.security_headers import SecurityHeaders
 from bot.handlers.validation import validation_failed
+from bot.handlers.web_limits import WebLimits
+from bot.handlers.web_tokens import BrowserTokens
 from bot.handlers.whatsapp import channel as whatsapp
 from bot.handlers.whatsapp.client import GraphClient
 from bot.outbox.delivery import Notice
@@ -56,7 +61,8 @@ def create_app(
     whatsapp_channel = whatsapp_from(settings)
     if whatsapp_channel is not None:
         handlers[whatsapp_channel.channel] = whatsapp_channel
-    runtime = build_runtime(settings, clock or SystemClock(), handlers)
+    collected = frozenset({web_channel.channel})  # sending is recording: no platform to pace
+    runtime = build_runtime(settings, clock or SystemClock(), handlers, collected=collected)
     runtime.sender.sent_listeners.append(web_hub.notify)
     if telegram_channel is not None:
         runtime.replays["telegram:webhook"] = telegram.replay_for(telegram_channel, runtime)
@@ -108,9 +114,12 @@ def create_app(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,
         upload_bytes=settings.max_upload_bytes,
-        # Meta batches up to 1000 updates, up to 3 MB, in one WhatsApp notification.
-        upload_paths=("/chat/api/media", "/webhooks/whatsapp"),
+        upload_paths=("/chat/api/media",),
+        # Meta batches up to 1000 updates, up to 3 MB, in one WhatsApp notification: an
+        # unsigned body is read no further than that before its signature is checked.
+        path_limits={"/webhooks/whatsapp": settings.whatsapp_max_body_bytes},
     )
+    app.add_middleware(RequestCorrelation)  # outermost: the 413s above carry an id too
     # The platforms' webhooks first: every request walks the routes in this order.
     if telegram_channel is not None:
         secret = settings.telegram_webhook_secret
@@ -127,7 +136,12 @@ def create_app(
                 app_secret=app_secret.get_secret_value(),
             )
         )
-    app.include_router(web.build_router(web.BrowserTokens(runtime.secret_key), web_hub))
+    app.add_middleware(SecurityHeaders, prefixes=("/chat",), headers=web.HEADERS)
+    tokens = BrowserTokens(
+        runtime.secret_key, lifetime=timedelta(days=settings.web_token_days), clock=runtime.clock
+    )
+    limits = WebLimits.from_settings(settings, runtime.clock)
+    app.include_router(web.build_router(tokens, web_hub, limits))
     app.include_router(build_api_router())
     app.include_router(transparency.build_router())
     inbox.install(app)
@@ -220,6 +234,7 @@ def whatsapp_from(settings: Settings) -> whatsapp.WhatsAppChannel | None:
         access_token=settings.whatsapp_access_token.get_secret_value(),
         phone_number_id=settings.whatsapp_phone_number_id,
         timeout=settings.whatsapp_timeout_seconds,
+        download_hosts=tuple(settings.media_download_hosts),
     )
     pacer = Pacer(
         overall_rate=settings.whatsapp_messages_per_second,

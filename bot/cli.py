@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
 import sys
 
 import uvicorn
@@ -21,10 +22,14 @@ from bot.domain.clock import SystemClock
 from bot.domain.i18n import Translator
 from bot.handlers.console import ConsoleChannel, chat_loop, console_identity
 from bot.handlers.telegram import register_webhook
+from bot.logs import logging_config
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.storage.database import create_engine
 from bot.storage.migrate import upgrade_database
+
+PRIVATE_UMASK = 0o077
+"""Whatever the service creates (database, media, exports) is for its own user only."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,6 +100,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers > 1 and settings.is_sqlite:
         sys.stderr.write("pintu: several workers need PostgreSQL (PINTU_DATABASE_URL)\n")
         return 2
+    os.umask(PRIVATE_UMASK)
     print(  # noqa: T201 - for the operator
         f"pintu: web chat http://{args.host}:{args.port}/chat · "
         f"officers' inbox http://{args.host}:{args.port}/backoffice/ · "
@@ -107,7 +113,11 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        # The same proxies the web chat reads forwarded addresses from (`client_address`):
+        # uvicorn then takes the scheme (https behind TLS) from them, and from no one else.
+        proxy_headers=bool(settings.trusted_proxy_networks),
+        forwarded_allow_ips=settings.trusted_proxies,
+        log_config=logging_config(settings.log_format, settings.log_level),
     )
     return 0
 

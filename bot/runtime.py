@@ -28,12 +28,15 @@ from bot.flows.survey import survey_flows
 from bot.ingress.intake import Intake
 from bot.ingress.runner import ConversationRunner
 from bot.media.store import MediaStore
-from bot.outbox.sender import OutboxSender, RetryPolicy
+from bot.outbox.ownership import AdvisoryLocks, SoleSender
+from bot.outbox.retries import RetryPolicy
+from bot.outbox.sender import OutboxSender
 from bot.services.broadcasts import BroadcastSender
 from bot.services.surveys import load_surveys
 from bot.settings import Settings
 from bot.storage.database import WriteGate, create_engine, is_postgresql
 from bot.storage.direct import writer_for
+from bot.storage.files import private_dir, write_private
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +67,19 @@ class Runtime:
         await self.db.dispose()
 
 
-def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelHandler]) -> Runtime:
-    """Wire storage, engine, runner and sender for the channels in `handlers`."""
+def build_runtime(
+    settings: Settings,
+    clock: Clock,
+    handlers: dict[str, ChannelHandler],
+    *,
+    collected: frozenset[str] = frozenset(),
+) -> Runtime:
+    """Wire storage, engine, runner and sender for the channels in `handlers`.
+
+    `collected` names the channels whose sending is recording (the citizen
+    collects; no platform behind): every worker sends those, while each
+    platform channel is sent by one worker at a time (`bot.outbox.ownership`).
+    """
     db = create_engine(settings.database_url)
     gate = WriteGate(db)
     writer = writer_for(settings.database_url, db)
@@ -79,9 +93,19 @@ def build_runtime(settings: Settings, clock: Clock, handlers: dict[str, ChannelH
             max_attempts=settings.outbox_max_attempts,
             backoff_base=settings.outbox_backoff_base_seconds,
             backoff_max=settings.outbox_backoff_max_seconds,
+            outage_max=settings.outbox_outage_retry_seconds,
         ),
         poll_seconds=settings.outbox_poll_seconds,
         gate=gate,
+        rights=(
+            AdvisoryLocks(
+                db,
+                retry_seconds=settings.sender_takeover_seconds,
+                locked=frozenset(handlers) - collected,
+            )
+            if is_postgresql(db)
+            else SoleSender()
+        ),
     )
     duty = build_duty(settings, db, gate, translator, clock, handlers, on_committed=sender.wake)
     surveys = load_surveys()
@@ -188,9 +212,8 @@ def load_secret_key(settings: Settings) -> bytes:
         return settings.secret_key.get_secret_value().encode()
     path: Path = settings.var_dir / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
+        private_dir(path.parent)
+        write_private(path, secrets.token_urlsafe(32).encode())
     return path.read_text().strip().encode()
 
 

@@ -16,8 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.duty.sla import alert_breaches
+from bot.media.orphans import remove_orphans
 from bot.runtime import Runtime
 from bot.services import survey_invitations
+from bot.services.revoked_browsers import forget_old_revocations
 from bot.storage.database import is_postgresql
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ class Scheduler:
             (self.send_broadcasts, settings.broadcast_sweep_seconds),
             (self.send_survey_invitations, settings.survey_sweep_seconds),
             (self.raise_sla_alerts, settings.sla_sweep_seconds),
+            (self.remove_orphaned_media, settings.media_sweep_seconds),
+            (self.forget_revoked_browsers, settings.media_sweep_seconds),
         )
         for job, seconds in jobs:
             self._aps.add_job(
@@ -75,6 +79,17 @@ class Scheduler:
     async def escalate_duty_alerts(self) -> None:
         """Re-send, one level up, every urgent alert nobody acknowledged in time."""
         await self.runtime.duty.escalate_due()
+
+    async def remove_orphaned_media(self) -> None:
+        removed = await remove_orphaned_media(self.runtime)
+        if removed:
+            log.info("removed %d files no case took", removed)
+
+    async def forget_revoked_browsers(self) -> None:
+        """Revocations outlive no token: after the tokens' lifetime they are dropped."""
+        runtime = self.runtime
+        lifetime = timedelta(days=runtime.settings.web_token_days)
+        await forget_old_revocations(runtime.db, before=runtime.clock.now() - lifetime)
 
     async def lead(self) -> None:
         """Become the leader (waiting as long as it takes), then run the jobs."""
@@ -114,6 +129,14 @@ async def send_survey_invitations(runtime: Runtime) -> int:
     if sent:
         runtime.sender.wake()
     return sent
+
+
+async def remove_orphaned_media(runtime: Runtime) -> int:
+    """Delete the files that joined no case within `PINTU_MEDIA_ORPHAN_DAYS`; how many."""
+    retention = timedelta(days=runtime.settings.media_orphan_days)
+    return await remove_orphans(
+        runtime.db, runtime.settings.media_dir, before=runtime.clock.now() - retention
+    )
 
 
 async def raise_sla_alerts(runtime: Runtime) -> int:

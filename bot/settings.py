@@ -6,10 +6,12 @@ are timings and limits that tests and deployments tune.
 
 from __future__ import annotations
 
+import ipaddress
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -89,6 +91,20 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     outbox_backoff_base_seconds: float = 2.0
     outbox_backoff_max_seconds: float = 300.0
+    outbox_outage_retry_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="While a platform is down (sends to several chats fail with 5xx, timeouts "
+        "or refused connections, none succeeds), the longest wait between tries. Such "
+        "failures use up no attempt (PINTU_OUTBOX_MAX_ATTEMPTS): an outage buries nothing.",
+    )
+    sender_takeover_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="With several workers on PostgreSQL: how often a worker tries to take a "
+        "channel's sending (one worker holds each channel), and how often the holder checks "
+        "it still holds it. A dead holder's channels are taken over within this time.",
+    )
     idle_sweep_seconds: float = 60.0
     web_poll_wait_seconds: float = 25.0
     telegram_timeout_seconds: float = 10.0
@@ -216,8 +232,85 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="How often the scheduler looks for broadcasts due."
     )
 
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="Log lines as text or as one JSON object each (with the correlation id).",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="The least severe level logged."
+    )
+    whatsapp_max_body_bytes: int = Field(
+        default=3_200_000,
+        gt=0,
+        description="Largest WhatsApp webhook body read before its signature is checked "
+        "(Meta sends at most 3 MB); larger ones are answered 413 unread.",
+    )
+    media_download_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts (host or host:port) a platform may name for a media download besides "
+        "its own; only these may be reached over plain http (the tests' fakes). JSON list.",
+    )
+    web_token_days: int = Field(
+        default=30,
+        ge=1,
+        description="A web-chat token is refused (401) this many days after it was issued; "
+        "the page then starts a new conversation by itself.",
+    )
+    web_sessions_per_address_per_hour: int = Field(
+        default=60,
+        ge=1,
+        description="New web-chat sessions one client address may open per hour (a token "
+        "bucket: this many at once, then refilled evenly); beyond, 429 with Retry-After. "
+        "Generous: mobile carriers put many citizens behind one address.",
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1,::1",
+        description="Comma-separated addresses or networks of the reverse proxies in front "
+        "of pintu; only from them is X-Forwarded-For read (the rightmost address not itself "
+        "a trusted proxy is the client's). Empty: the peer's address is the client's.",
+    )
+    web_tracked_addresses: int = Field(
+        default=10_000,
+        ge=100,
+        description="Client addresses (and web sessions) whose allowances are remembered in "
+        "memory; beyond, the least recently seen are forgotten.",
+    )
+    web_uploads_per_session_per_day: int = Field(
+        default=20, ge=1, description="Files one web-chat session may have stored per day."
+    )
+    web_upload_bytes_per_session_per_day: int = Field(
+        default=60_000_000, ge=1, description="Bytes one web-chat session may store per day."
+    )
+    web_uploads_per_address_per_day: int = Field(
+        default=200, ge=1, description="Files one client address may have stored per day."
+    )
+    web_upload_bytes_per_address_per_day: int = Field(
+        default=500_000_000, ge=1, description="Bytes one client address may store per day."
+    )
+    media_orphan_days: float = Field(
+        default=7.0,
+        gt=0,
+        description="A stored file that joined no case after this many days is deleted.",
+    )
+    media_sweep_seconds: float = Field(
+        default=3600.0, gt=0, description="How often the scheduler deletes orphaned files."
+    )
+
     # The catalogs shipped in the package (in a checkout, a link to the top-level locales/).
     locales_dir: Path = Path(__file__).resolve().parent / "locales"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)  # a ValueError names it
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        parts = (part.strip() for part in self.trusted_proxies.split(","))
+        return tuple(ipaddress.ip_network(part, strict=False) for part in parts if part)
 
     @property
     def media_dir(self) -> Path:

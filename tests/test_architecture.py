@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("bot.settings", "bot.domain"),
+    ("bot.settings", "bot.logs", "bot.domain"),
     ("bot.language",),
     ("bot.engine",),
     ("bot.flows",),

@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from backoffice.web import docs
-from backoffice.web.headers import SecurityHeaders
+from backoffice.web.headers import HEADERS
 from backoffice.web.pages import STATIC_PATH, render
 from backoffice.web.routes import build_router
 from backoffice.web.session import (
@@ -26,6 +26,7 @@ from backoffice.web.session import (
     NotSignedInError,
     PageNotFoundError,
 )
+from bot.handlers.security_headers import SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
 PREFIX = "/backoffice"
@@ -41,7 +42,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(PageNotFoundError, _not_found)
     app.add_exception_handler(ForbiddenError, _forbidden)
     app.add_exception_handler(CsrfError, _csrf_refused)
-    app.add_middleware(SecurityHeaders, prefixes=(PREFIX, "/docs"))
+    app.add_middleware(SecurityHeaders, prefixes=(PREFIX, "/docs"), headers=HEADERS)
 
 
 async def _to_login(request: Request, _error: Exception) -> Response:

@@ -11,6 +11,7 @@ whose class tells the outbox sender what to do next::
 
     SendError
     ├── Throttled           the platform said "slow down": retry the same row after `retry_after`
+    │                       (`channel_wide`: the channel's limit, so no row goes before then)
     ├── TemporaryFailure    5xx, connection error, timeout: back off and retry
     ├── ContactUnreachable  the citizen blocked us or left: mark the contact, stop sending
     ├── OutsideWindow       the platform takes only templates now (WhatsApp's 24 hours): hold the
@@ -55,9 +56,14 @@ class SendError(Exception):
 
 
 class Throttled(SendError):
-    def __init__(self, reason: str, retry_after: float) -> None:
+    """Too fast: this row waits `retry_after` seconds. `channel_wide` when the
+    limit is the whole channel's (every chat would be refused): then no row of
+    the channel is tried before then."""
+
+    def __init__(self, reason: str, retry_after: float, *, channel_wide: bool = False) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+        self.channel_wide = channel_wide
 
 
 class TemporaryFailure(SendError):

@@ -23,6 +23,14 @@ class InboundKind(StrEnum):
     UNSUPPORTED = "unsupported"  # stickers, reactions, edits: answered politely
 
 
+class FileRefusal(StrEnum):
+    """Why a file that came with a message was not kept (the citizen is told which)."""
+
+    NOT_ACCEPTED = "not_accepted"  # too large, empty, or not a kind pintu takes
+    NOT_EXPECTED = "not_expected"  # nothing asked for a file: it is not stored at all
+    NOT_SAVED = "not_saved"  # storage failed (a full disk): not the citizen's doing
+
+
 class Expect(StrEnum):
     """What the conversation waits for after an outbound message."""
 
@@ -69,6 +77,8 @@ class Inbound:
     # The channel knows a citizen by two ids (WhatsApp: BSUID and phone number):
     # the hot path may only go ahead when both agree with the stored contact.
     verify_identity: bool = False
+    # A MEDIA event without `media`: why its file was not kept (None: not accepted).
+    file_refused: FileRefusal | None = None
 
 
 REQUEST_LOCATION = "_location"  # a choice that asks the channel for the citizen's location

@@ -18,6 +18,7 @@ from bot.domain.i18n import N_, Translator
 from bot.domain.messages import (
     Choice,
     Expect,
+    FileRefusal,
     Inbound,
     InboundKind,
     Outbound,
@@ -43,6 +44,8 @@ from bot.engine.state import CONFIRM_STEP, ConversationState, OptionWords, Wait,
 from bot.engine.steps import FlowSteps
 from bot.engine.surveying import Surveying
 from bot.engine.turn import CONFIRM_OPTIONS, INCIDENT_FLOW, Reply, Turn
+from bot.engine.waits.broadcast_offer import OfferingBroadcasts
+from bot.engine.waits.case_note import WritingCaseNote
 from bot.engine.waits.language import LANGUAGE_WORDS, ChoosingLanguage
 from bot.engine.waits.leave import ConfirmingLeave
 from bot.language.emergency import Assessment, Urgency, assess
@@ -67,6 +70,12 @@ NAVIGATION = {
     "survey": "survey",
 }
 FLOOD_WINDOW = timedelta(minutes=1)
+# A file not kept for what it was, or for a full disk. One nobody asked for is
+# not mentioned here: the question asked says what it needs (`on_other`).
+FILE_REFUSED = {
+    FileRefusal.NOT_ACCEPTED: N_("input.file_rejected"),
+    FileRefusal.NOT_SAVED: N_("input.file_not_saved"),
+}
 
 
 class Engine:
@@ -117,6 +126,22 @@ class Engine:
             state.burst_count = 0
         state.burst_count += 1
         return state.burst_count > self.flood_limit
+
+    def takes_file(self, state: ConversationState, *, has_open_cases: bool) -> bool:
+        """Whether a file sent now would be used: for a photo step, a note to a case,
+        or a follow-up to an open case. Asked before a file is stored, so nothing is
+        kept that no case can take (`bot.ingress.intake`)."""
+        wait = state.wait
+        if isinstance(wait, WritingCaseNote):
+            return True
+        if wait is not None and not isinstance(wait, OfferingBroadcasts):  # that one reads afresh
+            return False
+        flow = self.flows.get(state.flow) if state.flow else None
+        if flow is None:
+            return has_open_cases
+        steps = {step.key: step for step in flow.steps}
+        step = steps.get(state.step or "")
+        return step is not None and step.expects is Expect.MEDIA
 
     def expire(self, state: ConversationState, turn: Turn) -> Reply:
         """End an idle flow (the scheduler calls this) and say so."""
@@ -186,11 +211,14 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases, Routing, Surveying):
             self.greet(inbound)
         self.expire_if_idle()
         self.state.touched_at = self.turn.now.isoformat()
+        refused = inbound.file_refused or FileRefusal.NOT_ACCEPTED  # for a MEDIA without media
         if inbound.kind is InboundKind.UNSUPPORTED:
             self.say(N_("input.unsupported"))
             self.prompt_again(or_menu=False)
-        elif inbound.kind is InboundKind.MEDIA and inbound.media is None:
-            self.say(N_("input.file_rejected"))
+        elif (
+            inbound.kind is InboundKind.MEDIA and inbound.media is None and refused in FILE_REFUSED
+        ):
+            self.say(FILE_REFUSED[refused])
             self.prompt_again(or_menu=False)
         elif inbound.kind is InboundKind.CHOICE:
             self.on_choice(inbound)
@@ -269,6 +297,9 @@ class _TurnRun(Emergencies, FlowSteps, OwnCases, Routing, Surveying):
             self.answer(choice_id=None, inbound=inbound)
         elif inbound.media is not None and self.turn.open_cases:
             self.follow_up("", inbound.media.media_id)
+        elif inbound.file_refused is FileRefusal.NOT_EXPECTED:
+            self.say(N_("input.file_not_expected"))
+            self.show_menu()
         else:
             self.say(N_("input.no_context"))
             self.show_menu()

@@ -12,22 +12,30 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    """Answer 413 to bodies over `max_bytes` (`upload_bytes` under the upload paths)."""
+    """Answer 413 to bodies over `max_bytes` (`upload_bytes` under the upload paths, and
+    a path's own limit under `path_limits`), before the app reads them."""
 
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, upload_bytes: int, upload_paths: tuple[str, ...]
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        upload_bytes: int,
+        upload_paths: tuple[str, ...],
+        path_limits: dict[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.upload_bytes = upload_bytes
         self.upload_paths = upload_paths
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        limit = self.max_bytes
+        limit = self.path_limits.get(path, self.max_bytes)
         if path in self.upload_paths:
             limit = self.upload_bytes + 64 * 1024  # room for the multipart envelope
         declared = dict(scope["headers"]).get(b"content-length")

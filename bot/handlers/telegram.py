@@ -367,6 +367,11 @@ class TelegramChannel:
             found = await self.bot.get_file(attachment.file_id)
             if found.file_size is not None and found.file_size > self.max_file_bytes:
                 return None
+            if not (found.file_path or "").startswith(self.bot.base_file_url + "/"):
+                # python-telegram-bot reads a path that exists on this machine from disk
+                # (the local Bot API server's way): only the configured API's file URLs
+                log.warning("telegram file fetch refused: a file path outside the Bot API")
+                return None
             data = bytes(await found.download_as_bytearray())
         except TelegramError as error:
             log.warning("telegram file fetch failed: %s", type(error).__name__)

@@ -1,18 +1,16 @@
 """The web chat channel: the page at `/chat` and the small JSON API behind it.
 
-A browser is identified by a signed token it keeps in local storage
-(``<id>.<signature>``, HMAC-SHA256 with the server's secret key), so a
-citizen on the web, like on any channel, sees only their own conversation.
+A browser is identified by a signed, dated token it keeps in local storage
+(`bot.handlers.web_tokens`), so a citizen on the web, like on any channel,
+sees only their own conversation; tokens expire, and "hapus percakapan ini"
+revokes one (`DELETE /chat/api/session`). New sessions and stored files are
+limited per client address (`bot.handlers.web_limits`).
 Sending is storing: an outbox row marked sent is what the browser collects
 with a long poll, woken as soon as the sender records it.
 """
 
 import asyncio
-import base64
 import contextlib
-import hashlib
-import hmac
-import secrets
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,15 +27,18 @@ from fastapi import (
     Request,
     UploadFile,
 )
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from bot.domain.channel import Attachment, Recipient, Said, SendReceipt, Unreadable
 from bot.domain.i18n import N_
 from bot.domain.messages import Inbound, InboundKind, Location, Outbound
+from bot.handlers.web_limits import WebLimits, retry_after
+from bot.handlers.web_tokens import BrowserTokens, TokenRefused
 from bot.media.store import RejectedFile
 from bot.outbox.pickup import Collected, sent_to
 from bot.runtime import Runtime
+from bot.services.revoked_browsers import is_revoked, revoke
 
 CHANNEL = "web"
 STATIC = Path(__file__).parent / "static"
@@ -50,32 +51,27 @@ UI_KEYS = (
     N_("web.upload_failed"),
     N_("web.intro"),
     N_("web.location_failed"),
+    N_("web.forget"),
+    N_("web.forget_confirm"),
+    N_("web.forgotten"),
+    N_("web.session_limited"),
+    N_("web.upload_limited"),
 )
+# The page's policy, also sent with its files and API answers (a header, unlike the
+# page's <meta> copy, can forbid framing). The page has no inline script or style.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 NOTHING_SAID = "send non-empty text, a choice_id or a location"
 # Outbox ids are INTEGER, 32 bits on PostgreSQL: an `after` beyond is a 422, not a 500.
 MAX_MESSAGE_ID = 2**31 - 1
-
-
-class BrowserTokens:
-    """Issues and checks the signed ids browsers keep."""
-
-    def __init__(self, secret: bytes) -> None:
-        self._secret = secret
-
-    def issue(self) -> str:
-        browser_id = secrets.token_urlsafe(18)
-        return f"{browser_id}.{self._sign(browser_id)}"
-
-    def verify(self, token: str) -> str | None:
-        """The browser id inside a genuine token; None for anything else."""
-        browser_id, _, signature = token.partition(".")
-        if not browser_id or not hmac.compare_digest(signature, self._sign(browser_id)):
-            return None
-        return browser_id
-
-    def _sign(self, browser_id: str) -> str:
-        digest = hmac.new(self._secret, browser_id.encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(digest[:18]).decode()
 
 
 class WebHub:
@@ -213,16 +209,30 @@ def _runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 
 
-def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
-    """The page and its API; `tokens` sign browsers, `hub` wakes their long polls."""
+class UploadLimited(Exception):
+    """A web session or its address stored as many files today as it may."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__("upload quota reached")
+        self.wait = wait
+
+
+def build_router(tokens: BrowserTokens, hub: WebHub, limits: WebLimits) -> APIRouter:
+    """The page and its API; `tokens` sign browsers, `hub` wakes their long polls,
+    `limits` bound what one address and one session may cost."""
     router = APIRouter(tags=["web chat"])
     channel = WebChannel()  # keeps nothing: the one the outbox sends through is its twin
 
-    def browser_id(authorization: Annotated[str, Header()] = "") -> str:
+    async def browser_id(runtime: RuntimeDep, authorization: Annotated[str, Header()] = "") -> str:
         scheme, _, token = authorization.partition(" ")
-        found = tokens.verify(token) if scheme.lower() == "bearer" else None
-        if found is None:
-            raise HTTPException(401, "a valid chat token is required: POST /chat/api/session")
+        try:
+            if scheme.lower() != "bearer":
+                raise TokenRefused("no chat token")
+            found = tokens.verify(token)
+        except TokenRefused as refused:
+            raise HTTPException(401, f"{refused}: POST /chat/api/session for a new one") from None
+        if await is_revoked(runtime.db, found):
+            raise HTTPException(401, "chat token revoked: POST /chat/api/session for a new one")
         return found
 
     BrowserDep = Annotated[str, Depends(browser_id)]
@@ -243,8 +253,22 @@ def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
         return {key: runtime.translator.text(locale, key) for key in UI_KEYS}
 
     @router.post("/chat/api/session", status_code=201)
-    async def new_session() -> SessionPublic:
+    async def new_session(request: Request) -> SessionPublic:
+        """A new conversation; at most `PINTU_WEB_SESSIONS_PER_ADDRESS_PER_HOUR` per address."""
+        wait = limits.new_session(limits.address(request))
+        if wait:
+            raise HTTPException(
+                429,
+                "too many new chat sessions from this address: try again later",
+                headers={"Retry-After": retry_after(wait)},
+            )
         return SessionPublic(token=tokens.issue())
+
+    @router.delete("/chat/api/session", status_code=204)
+    async def forget_session(browser: BrowserDep, runtime: RuntimeDep) -> Response:
+        """ "Hapus percakapan ini": this browser's token is refused from now on."""
+        await revoke(runtime.db, browser, now=runtime.clock.now())
+        return Response(status_code=204)
 
     @router.post("/chat/api/messages", status_code=202)
     async def post_message(body: MessageIn, browser: BrowserDep, runtime: RuntimeDep) -> Accepted:
@@ -256,17 +280,33 @@ def build_router(tokens: BrowserTokens, hub: WebHub) -> APIRouter:
 
     @router.post("/chat/api/media", status_code=202)
     async def post_media(
+        request: Request,
         browser: BrowserDep,
         runtime: RuntimeDep,
         client_id: Annotated[str, Form(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")],
         file: Annotated[UploadFile, File()],
     ) -> Accepted:
         data = await file.read(runtime.settings.max_upload_bytes + 1)
+        if len(data) > runtime.settings.max_upload_bytes:  # said before any quota is counted
+            raise HTTPException(422, "file not accepted: file too large")
         said = channel.upload(browser, client_id, data, file.content_type)
+        address = limits.address(request)
+
+        def admit(size: int) -> None:
+            wait = limits.store_file(browser, address, size)
+            if wait:
+                raise UploadLimited(wait)
+
         try:
-            handled = await runtime.intake.handle(channel, said)
+            handled = await runtime.intake.handle(channel, said, admit=admit)
         except RejectedFile as rejected:
             raise HTTPException(422, f"file not accepted: {rejected}") from None
+        except UploadLimited as limited:
+            raise HTTPException(
+                429,
+                "upload quota reached: no more files from this chat or address today",
+                headers={"Retry-After": retry_after(limited.wait)},
+            ) from None
         return Accepted(accepted=True, duplicate=not handled.processed)
 
     @router.get("/chat/api/messages")

@@ -4,8 +4,12 @@ A channel parses a request into events (`bot.domain.channel`); `Intake`
 takes them from there, each on its own:
 
 - `Said`: the attachment is fetched (through the channel) and stored, and the
-  event handed to the `ConversationRunner`, exactly once. A fetched file
-  that is refused is handed in without it (the engine explains the refusal).
+  event handed to the `ConversationRunner`, exactly once. Only when the
+  conversation can take a file (`Engine.takes_file`: a photo step, a note to
+  a case, a follow-up) is it fetched and stored at all; otherwise the event
+  is handed in without it and the citizen asked to send it when a photo is
+  asked for. A fetched file that is refused, and any file that could not be
+  written (a full disk), is handed in without it (the engine explains).
   When the citizen's ids disagree with their contact, the contact is
   reconciled first (`bot.ingress.identity`).
 - `Seen`, `Reachability`: recorded, deduplicated by event id.
@@ -23,9 +27,10 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.channel import (
@@ -37,18 +42,20 @@ from bot.domain.channel import (
     Seen,
 )
 from bot.domain.clock import Clock
-from bot.domain.messages import Inbound
+from bot.domain.messages import FileRefusal, Inbound
+from bot.engine.stored import state_from_json
 from bot.ingress.hotpath import Handled, IdentityUnsettled
 from bot.ingress.identity import reconcile
 from bot.ingress.runner import ConversationRunner
-from bot.media.store import RejectedFile, Upload
+from bot.media.store import RejectedFile, StorageFailed, Upload
 from bot.outbox import delivery
 from bot.outbox.deadletters import bury_now
 from bot.outbox.sender import OutboxSender
+from bot.services.casework import OPEN_STATUSES
 from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.direct import run_on
 from bot.storage.faults import DatabaseUnavailable, is_unavailable
-from bot.storage.tables import inbound_events
+from bot.storage.tables import cases, contacts, conversations, inbound_events
 
 log = logging.getLogger(__name__)
 
@@ -95,20 +102,28 @@ class Intake:
             await self.bury(channel.channel, event.reason, event.payload)
         return None
 
-    async def handle(self, channel: ChannelHandler, said: Said) -> Handled:
+    async def handle(
+        self, channel: ChannelHandler, said: Said, *, admit: Callable[[int], None] | None = None
+    ) -> Handled:
         """Hand one message in; returns after it is committed.
 
         A file the citizen posted to pintu itself (`Attachment.data`) that is
-        refused raises `RejectedFile`: the citizen is there to be told.
+        refused raises `RejectedFile`: the citizen is there to be told. Such a
+        file's size goes to `admit` before it is stored, which may raise to
+        refuse it (the web chat's quotas); nothing is handed in then.
         """
         upload, fetched = None, False
-        attachment = said.attachment
+        attachment, inbound = said.attachment, said.inbound
+        if attachment is not None and not await self._takes_file(channel.channel, inbound):
+            attachment = None
+            inbound = replace(inbound, file_refused=FileRefusal.NOT_EXPECTED)
         if attachment is not None and attachment.data is not None:
-            upload = Upload(attachment.data, attachment.declared_type)
+            if admit is not None:
+                admit(len(attachment.data))
+            upload = Upload(attachment.data, attachment.declared_type, posted=True)
         elif attachment is not None:
             data = await channel.fetch(attachment)
             upload, fetched = (Upload(data) if data else None), True
-        inbound = said.inbound
         if said.identity is not None:
             inbound = replace(inbound, verify_identity=True)
         try:
@@ -135,7 +150,29 @@ class Intake:
         except RejectedFile:
             if not retry_without_file:
                 raise
-            return await self.runner.handle(inbound)  # the engine explains the refusal
+            refused = replace(inbound, file_refused=FileRefusal.NOT_ACCEPTED)
+            return await self.runner.handle(refused)  # the engine explains the refusal
+        except StorageFailed as failed:
+            log.error("%s file not stored: %s", inbound.channel, failed)
+            refused = replace(inbound, file_refused=FileRefusal.NOT_SAVED)
+            return await self.runner.handle(refused)  # the report goes on without it
+
+    async def _takes_file(self, channel: str, inbound: Inbound) -> bool:
+        """Whether the citizen's conversation, as it stands, would use a file."""
+        open_case = select(cases.c.id).where(
+            cases.c.contact_id == contacts.c.id, cases.c.status.in_(OPEN_STATUSES)
+        )
+        query = (
+            select(conversations.c.state, open_case.exists().label("open_cases"))
+            .select_from(contacts.outerjoin(conversations))
+            .where(contacts.c.channel == channel, contacts.c.external_id == inbound.sender_id)
+        )
+        async with self.db.connect() as conn:
+            found = (await conn.execute(query)).first()
+        if found is None:
+            return False  # a stranger: nothing is asked of them yet
+        state = state_from_json(found.state)
+        return self.runner.engine.takes_file(state, has_open_cases=bool(found.open_cases))
 
     async def _report(self, channel: str, report: DeliveryReport) -> None:
         now = self.clock.now()

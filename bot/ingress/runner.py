@@ -33,6 +33,7 @@ from bot.engine.core import Engine
 from bot.engine.stored import state_from_json, state_to_json
 from bot.engine.turn import Turn
 from bot.ingress.hotpath import DutyAlerts, Handled, IdentityUnsettled, process
+from bot.logs import described
 from bot.media.store import MediaStore, StoredFile, Upload
 from bot.outbox.queue import enqueue
 from bot.services.faq import SELECT_FAQS, FaqCache, faqs_from_rows
@@ -143,7 +144,7 @@ class ConversationRunner:
                 for job in batch:  # isolate the event that failed
                     await self._commit([job])
             elif not batch[0].done.done():
-                log.exception("inbound event could not be processed")
+                log.error("inbound event could not be processed: %s", described(error))
                 batch[0].done.set_exception(error)
             return
         for job, result in zip(ordered, results, strict=True):

@@ -1,4 +1,12 @@
-"""Storing citizens' files: content-addressed, hashed on receipt, kept unaltered."""
+"""Storing citizens' files: content-addressed, hashed on receipt, kept unaltered.
+
+A file is taken for what its bytes are, never for its name or declared type.
+A JPEG, PNG or WebP must also walk whole, segment by segment (the same walk
+that makes the copy without metadata, `bot.media.clean`): a file that only
+starts like a picture is refused. A file a citizen posted to pintu itself
+(the web chat) must be one of those three; files fetched from a platform may
+also be GIF, PDF or a voice note (the platform made or checked them).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.media.clean import strip_metadata
+from bot.storage.files import private_dir, write_private
 
 SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg", "jpg"),
@@ -18,14 +27,22 @@ SIGNATURES = (
 )
 
 
+PICTURES = frozenset({"image/jpeg", "image/png", "image/webp"})  # walked whole
+
+
 class RejectedFile(ValueError):
     """The file is too large, empty, or of a kind pintu does not accept."""
+
+
+class StorageFailed(Exception):
+    """The file could not be written (a full disk, a read-only volume): not the citizen's doing."""
 
 
 @dataclass(frozen=True, slots=True)
 class Upload:
     data: bytes
     declared_type: str | None = None
+    posted: bool = False  # sent to pintu itself (the web chat), not fetched from a platform
 
 
 def sniff(data: bytes) -> tuple[str, str]:
@@ -57,21 +74,32 @@ class MediaStore:
 
     def store(self, upload: Upload) -> StoredFile:
         """Check and write `upload` as it came, and for a photo a copy without
-        its metadata beside it (blocking I/O: call it in a thread)."""
+        its metadata beside it (blocking I/O: call it in a thread).
+
+        Raises `RejectedFile` for what the citizen sent, `StorageFailed` when writing fails.
+        """
         data = upload.data
         if not data:
             raise RejectedFile("empty file")
         if len(data) > self.max_bytes:
             raise RejectedFile("file too large")
         mime, extension = sniff(data)
+        if upload.posted and mime not in PICTURES:
+            raise RejectedFile("unsupported file type")
+        clean = strip_metadata(data, mime)
+        if clean is None and mime in PICTURES:
+            raise RejectedFile(f"not a whole {extension.upper()} picture")
         digest = hashlib.sha256(data).hexdigest()
         relative = Path(digest[:2]) / f"{digest}.{extension}"
-        self._write(relative, data)
-        clean, clean_path = strip_metadata(data, mime), None
-        if clean is not None:
-            clean_relative = relative.with_name(f"{digest}.clean.{extension}")
-            self._write(clean_relative, clean)
-            clean_path = str(clean_relative)
+        clean_path = None
+        try:
+            self._write(relative, data)
+            if clean is not None:
+                clean_relative = relative.with_name(f"{digest}.clean.{extension}")
+                self._write(clean_relative, clean)
+                clean_path = str(clean_relative)
+        except OSError as error:
+            raise StorageFailed(f"{type(error).__name__} errno {error.errno}") from error
         return StoredFile(
             sha256=digest, path=str(relative), mime_type=mime, size=len(data), clean_path=clean_path
         )
@@ -80,7 +108,11 @@ class MediaStore:
         """Write once: a name already taken holds these very bytes (it derives from their hash)."""
         target = self.root / relative
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(target.parent)
             partial = target.with_suffix(".part")
-            partial.write_bytes(data)
-            partial.replace(target)
+            try:
+                write_private(partial, data)
+                partial.replace(target)
+            except OSError:
+                partial.unlink(missing_ok=True)  # no half-written file left behind
+                raise

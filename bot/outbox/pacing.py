@@ -102,7 +102,7 @@ class Pacer:
             raise Throttled("paced by pintu: this chat", retry_after=own_wait)
         wait = max(own_wait, overall.wait_for_token(now))
         if wait > self.max_wait:
-            raise Throttled("paced by pintu: this channel", retry_after=wait)
+            raise Throttled("paced by pintu: this channel", retry_after=wait, channel_wide=True)
         overall.take(now)
         mine.take(now)
         if len(self._recipients) > 10_000:

@@ -1,7 +1,9 @@
 """The outbox sender: claims due rows, sends them through their channel, records the outcome.
 
 Rows are claimed atomically (PostgreSQL ``FOR UPDATE SKIP LOCKED``; on SQLite
-one process owns each channel), so no two workers send the same row. A
+one process owns the database), so no two workers send the same row; and one
+worker at a time sends each platform channel (`bot.outbox.ownership`), so the
+deployment keeps the platform's rate. A
 contact's messages leave in order: a row waits while an older row to the same
 contact is unsent. A row whose send outcome is unknown (the process died
 while sending) is sent again after its lease; a send the platform
@@ -9,7 +11,11 @@ acknowledged or refused is never repeated. A failure the platform reports
 later (a status webhook) is recorded here too, as if the send had raised it.
 
 Each channel is served by a loop of its own, so one platform's pace never
-holds back another's sends.
+holds back another's sends; and within a channel one recipient never holds
+back another's: each contact's rows go out in a task of their own, and the
+loop claims more as soon as any send ends (no batch waits for its slowest
+send). A platform that is down for everyone costs no row its attempts
+(`bot.outbox.retries.Outage`).
 
 Claims and outcomes are short transactions of plain SQL on the hot path's
 `Writer` (`bot.storage.direct`): on SQLite they take turns with the webhook
@@ -21,9 +27,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import heapq
 import logging
-import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,8 +50,11 @@ from bot.domain.channel import (
 )
 from bot.domain.clock import Clock
 from bot.domain.messages import Outbound
+from bot.logs import correlated
 from bot.outbox import delivery
 from bot.outbox.deadletters import bury
+from bot.outbox.ownership import SendingRights, SoleSender
+from bot.outbox.retries import Outage, Outcome, RetryPolicy
 from bot.storage.database import WriteGate, is_postgresql, reading
 from bot.storage.direct import Params, Row, Tx, Writer, run_on
 
@@ -90,18 +99,6 @@ UNREACHABLE = "UPDATE contacts SET reachable = :no WHERE id = :contact_id"
 
 
 @dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    max_attempts: int
-    backoff_base: float
-    backoff_max: float
-
-    def backoff(self, attempt: int) -> float:
-        """Seconds before attempt `attempt + 1`: exponential, capped, with jitter."""
-        delay: float = min(self.backoff_max, self.backoff_base * 2 ** max(0, attempt - 1))
-        return delay * random.uniform(0.8, 1.2)
-
-
-@dataclass(frozen=True, slots=True)
 class _Claimed:
     row_id: int
     case_message_id: int | None
@@ -110,7 +107,6 @@ class _Claimed:
     recipient: Recipient
 
 
-Outcome = SendReceipt | SendError
 # A claimed row with how its send ended (None: not attempted) and when it ended.
 Result = tuple[_Claimed, Outcome | None, datetime]
 
@@ -127,6 +123,7 @@ class OutboxSender:
         poll_seconds: float,
         gate: WriteGate,
         batch_size: int = 50,
+        rights: SendingRights | None = None,
     ) -> None:
         self.db = db
         self.writer = writer
@@ -137,7 +134,14 @@ class OutboxSender:
         self.gate = gate
         self.batch_size = batch_size
         self.sent_listeners: list[Callable[[set[int]], None]] = []
+        self.rights = rights or SoleSender()
         self._wakes = {name: asyncio.Event() for name in handlers}
+        self._in_flight = dict.fromkeys(handlers, 0)  # rows claimed by `_run`, not yet recorded
+        self._unrecorded: dict[str, list[Result]] = {name: [] for name in handlers}
+        self._recording = {name: asyncio.Lock() for name in handlers}
+        self._outages = {name: Outage() for name in handlers}
+        # until when (event loop time, as the pacers count) `_run` claims nothing
+        self._paused_until = dict.fromkeys(handlers, 0.0)
         # when rows put back for a retry fall due, per channel (heaps)
         self._retries: dict[str, list[datetime]] = {name: [] for name in handlers}
         self._channels = {f"channel{n}": name for n, name in enumerate(handlers)}
@@ -150,9 +154,11 @@ class OutboxSender:
         self._backlog_sql = BACKLOG.format(due=due)
 
     def wake(self) -> None:
-        """Ask for a pass now (called right after a transaction that enqueued)."""
+        """Ask for a pass now (called right after a transaction that enqueued), here and
+        in the workers that hold the channels this one does not."""
         for event in self._wakes.values():
             event.set()
+        self.rights.wake_others()
 
     def next_retry(self) -> datetime | None:
         """When the earliest row this sender put back for a retry falls due, if any."""
@@ -164,6 +170,9 @@ class OutboxSender:
         A throttled row is sent when its retry-after has passed, not at the
         next poll after that.
         """
+        paused = self._paused_until[channel] - _monotonic()
+        if paused > 0:
+            return paused
         heap = self._retries[channel]
         if not heap:
             return self.poll_seconds
@@ -171,46 +180,118 @@ class OutboxSender:
         return max(0.0, min(self.poll_seconds, due))
 
     async def run_forever(self) -> None:
-        """One loop per channel: one platform's pace never holds back another's sends."""
+        """One loop per channel, each while this process holds the channel's sending
+        (`bot.outbox.ownership`): one platform's pace never holds back another's sends."""
         if not self.handlers:
             await asyncio.Event().wait()  # nothing to send, ever: wait to be cancelled
-        await asyncio.gather(*(self._run(channel) for channel in self.handlers))
+        await asyncio.gather(
+            *(
+                self.rights.serve(
+                    channel, functools.partial(self._run, channel), self._wakes[channel].set
+                )
+                for channel in self.handlers
+            )
+        )
 
     async def _run(self, channel: str) -> None:
+        """Keep up to `batch_size` of `channel`'s rows in flight, claiming more as sends end.
+
+        Each contact's claimed rows go out in a task of their own, and each
+        task records its outcomes when it ends: a send that hangs (a slow
+        platform answer for one chat) or waits for the channel's pace holds
+        its own contact back, never the rows claimed after it for others.
+        """
         wake = self._wakes[channel]
         if not is_postgresql(self.db):
             await self._take_back_leases(channel)
-        while True:
-            try:
-                done = await self.send_due_on(channel)
-            except Exception as error:  # the database away, say: the loop must live on
-                log.error(
-                    "outbox pass failed (%s); retrying after the poll interval",
-                    type(error).__name__,
-                )
-                await asyncio.sleep(self.poll_seconds)  # not at once: a retry due now would spin
-                continue
-            if done:
-                continue
-            # `asyncio.timeout`, not `wait_for`: on Python 3.11 `wait_for` swallows a
-            # cancellation that arrives as the event is set, and the sender would never stop.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._idle_seconds(channel)):
-                    await wake.wait()
-            wake.clear()
+        flights: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                wake.clear()
+                room = self.batch_size - self._in_flight[channel]
+                paused = self._paused_until[channel] > _monotonic()
+                claimed = await self._claim_safely(channel, room) if room > 0 and not paused else []
+                for rows in _per_contact(claimed):
+                    self._in_flight[channel] += len(rows)
+                    flight = asyncio.create_task(self._deliver(channel, rows))
+                    flights.add(flight)
+                    flight.add_done_callback(flights.discard)
+                if claimed:
+                    continue
+                # `asyncio.timeout`, not `wait_for`: on Python 3.11 `wait_for` swallows a
+                # cancellation that arrives as the event is set, and the sender would never stop.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._idle_seconds(channel)):
+                        await wake.wait()
+        finally:
+            for flight in flights:
+                flight.cancel()
+            await asyncio.gather(*flights, return_exceptions=True)
+            self._in_flight[channel] = 0
+
+    async def _claim_safely(self, channel: str, room: int) -> list[_Claimed]:
+        try:
+            return await self._claim_due(channel, room)
+        except Exception as error:  # the database away, say: the loop must live on
+            log.error(
+                "outbox claim failed (%s); retrying after the poll interval", type(error).__name__
+            )
+            await asyncio.sleep(self.poll_seconds)  # not at once: a retry due now would spin
+            return []
 
     async def _take_back_leases(self, channel: str) -> None:
         """Rows leased before this process sends `channel` were leased by one that is
         gone (killed mid-send, say): due again now, not when their lease runs out.
 
-        Only where this process is the only sender (SQLite); on PostgreSQL the
-        process that takes a channel's sending over should do it (h14-outbox).
+        Only where this process is the only sender (SQLite). On PostgreSQL a
+        worker taking a channel over cannot tell a dead holder's leases from
+        those of a holder that lost its lock a moment ago and is still sending;
+        they wait for their lease.
         """
         try:
             async with self.gate:
                 await self.writer.run(lambda tx: tx.execute(TAKE_BACK, {"channel": channel}))
         except Exception as error:  # the database away: the lease takes them back later
             log.error("outbox leases not taken back (%s)", type(error).__name__)
+
+    async def _deliver(self, channel: str, rows: list[_Claimed]) -> None:
+        """Send one contact's claimed rows in order, then record how they ended.
+
+        A send refused under the channel's own limit pauses the claiming until
+        the limit allows again: claiming more meanwhile would only see them
+        refused too, as fast as the loop can turn.
+        """
+        try:
+            results = await self._send_in_order(rows)
+            for _, outcome, _ in results:
+                if isinstance(outcome, Throttled) and outcome.channel_wide:
+                    until = _monotonic() + outcome.retry_after
+                    self._paused_until[channel] = max(self._paused_until[channel], until)
+            await self._settle(channel, results)
+        finally:
+            self._in_flight[channel] -= len(rows)
+            self._wakes[channel].set()  # room for more, and this contact's next rows
+
+    async def _settle(self, channel: str, results: list[Result]) -> None:
+        """Record `results` with whatever else ended meanwhile, in one transaction.
+
+        While one recording runs, outcomes that end pile up and the next
+        recording takes them all (group commit). A failed recording keeps them
+        for the next try: an acknowledged send must not be sent again when its
+        lease runs out.
+        """
+        self._unrecorded[channel].extend(results)
+        while self._unrecorded[channel]:
+            async with self._recording[channel]:
+                batch, self._unrecorded[channel] = self._unrecorded[channel], []
+                if not batch:
+                    return
+                try:
+                    await self._store(channel, batch)
+                except Exception:
+                    log.exception("outbox outcomes not recorded; trying again")
+                    self._unrecorded[channel][:0] = batch
+                    await asyncio.sleep(self.poll_seconds)
 
     async def send_due(self) -> int:
         """One pass on every channel at once; the number of rows claimed."""
@@ -222,24 +303,32 @@ class OutboxSender:
         Each contact's rows go out one after the other, in order; different
         contacts are served concurrently. When a send does not succeed, the
         contact's later rows are put back untouched, to keep their order.
+        (One pass that ends when its batch has: the background loop, `_run`,
+        does not wait for a batch.)
         """
-        now = self.clock.now()
-        heap = self._retries[channel]
-        while heap and heap[0] <= now:  # due now: this pass claims them
-            heapq.heappop(heap)
-        async with self.gate:
-            claimed = await self.writer.run(lambda tx: self._claim(tx, now, channel))
+        claimed = await self._claim_due(channel, self.batch_size)
         if not claimed:
             return 0
-        per_contact: dict[int, list[_Claimed]] = {}
-        for item in claimed:
-            per_contact.setdefault(item.recipient.contact_id, []).append(item)
-        groups = await asyncio.gather(*(self._send_in_order(rows) for rows in per_contact.values()))
-        results = [result for group in groups for result in group]
+        groups = await asyncio.gather(
+            *(self._send_in_order(rows) for rows in _per_contact(claimed))
+        )
+        await self._store(channel, [result for group in groups for result in group])
+        return len(claimed)
+
+    async def _claim_due(self, channel: str, limit: int) -> list[_Claimed]:
+        now = self.clock.now()
+        heap = self._retries[channel]
+        while heap and heap[0] <= now:  # due now: this claim takes them
+            heapq.heappop(heap)
+        async with self.gate:
+            return await self.writer.run(lambda tx: self._claim(tx, now, channel, limit))
+
+    async def _store(self, channel: str, results: list[Result]) -> None:
+        """Record outcomes, remember when retries fall due, tell the listeners who got mail."""
         async with self.gate:
             retries = await self.writer.run(lambda tx: self._record(tx, results))
         for retry_at in retries:  # here, not in the writer's thread: the heap is the loop's
-            heapq.heappush(heap, retry_at)
+            heapq.heappush(self._retries[channel], retry_at)
         sent_to = {
             item.recipient.contact_id
             for item, outcome, _ in results
@@ -247,7 +336,6 @@ class OutboxSender:
         }
         for listener in self.sent_listeners:
             listener(sent_to)
-        return len(claimed)
 
     async def _send_in_order(self, rows: list[_Claimed]) -> list[Result]:
         """One contact's rows in order, each with the time its outcome came.
@@ -266,6 +354,11 @@ class OutboxSender:
         return results
 
     async def _send(self, item: _Claimed) -> Outcome:
+        with correlated(f"outbox-{item.row_id}"):  # the send's log lines, found together
+            outcome = await self._attempt(item)
+        return self._outages[item.recipient.channel].judge(item.row_id, outcome, self.policy)
+
+    async def _attempt(self, item: _Claimed) -> Outcome:
         handler = self.handlers[item.recipient.channel]
         try:
             return await handler.send(item.recipient, Outbound.from_json(item.payload))
@@ -275,12 +368,12 @@ class OutboxSender:
             log.exception("outbox row %s: unexpected send error", item.row_id)
             return TemporaryFailure(f"unexpected {type(error).__name__}")
 
-    def _claim(self, tx: Tx, now: datetime, channel: str) -> list[_Claimed]:
-        """Take back rows whose lease ran out, then lease a batch of due rows."""
+    def _claim(self, tx: Tx, now: datetime, channel: str, limit: int) -> list[_Claimed]:
+        """Take back rows whose lease ran out, then lease up to `limit` due rows."""
         at = tx.time(now)
         tx.execute(RECOVER, {"now": at})
-        values = {"now": at, "limit": self.batch_size * CANDIDATES, "channel": channel}
-        chosen = fair_share(tx.rows(self._due_sql, values), self.batch_size)
+        values = {"now": at, "limit": limit * CANDIDATES, "channel": channel}
+        chosen = fair_share(tx.rows(self._due_sql, values), limit)
         ids = {f"id{n}": row_id for n, row_id in enumerate(chosen)}
         if not ids:
             return []
@@ -406,6 +499,18 @@ def fair_share(due: Sequence[Row], size: int) -> list[int]:
         ranks[contact_id] = rank + 1
         ranked.append((rank, position, row_id))
     return [row_id for _, _, row_id in sorted(ranked)[:size]]
+
+
+def _monotonic() -> float:
+    return asyncio.get_running_loop().time()
+
+
+def _per_contact(claimed: list[_Claimed]) -> list[list[_Claimed]]:
+    """The claimed rows grouped by contact, each group in queue order."""
+    groups: dict[int, list[_Claimed]] = {}
+    for item in claimed:
+        groups.setdefault(item.recipient.contact_id, []).append(item)
+    return list(groups.values())
 
 
 def _claimed(row: Row) -> _Claimed:

@@ -19,17 +19,28 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bot.storage.files import private_dir, private_file
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READS_ONLY = "pintu_reads_only"
 
 
 def create_engine(database_url: str) -> AsyncEngine:
-    """Build the engine for `database_url`, creating the SQLite directory if needed."""
+    """Build the engine for `database_url`, creating the SQLite directory if needed.
+
+    Errors never carry the statement's parameters (`hide_parameters`): they are
+    logged, and the parameters are citizens' words and phone numbers. The
+    SQLite file is the service user's alone; SQLite gives its -wal and -shm
+    files the database file's permissions.
+    """
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        return create_async_engine(
+            url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+        )
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        private_dir(Path(url.database).parent)
+        private_file(Path(url.database))
     # Each pooled SQLite connection is a thread: keep enough of them open that
     # concurrent webhooks never churn through opening and closing them.
     engine = create_async_engine(
@@ -37,6 +48,7 @@ def create_engine(database_url: str) -> AsyncEngine:
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         pool_size=32,
         max_overflow=16,
+        hide_parameters=True,
     )
     _tune_sqlite(engine)
     return engine

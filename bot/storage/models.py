@@ -531,3 +531,16 @@ class ApplicationStatusChange(SQLModel, table=True):
     source: str = Field(max_length=16)  # api | import
     actor: str = Field(max_length=64)
     created_at: datetime
+
+
+class RevokedBrowser(SQLModel, table=True):
+    """A web-chat browser whose citizen chose "hapus percakapan ini": its token is refused.
+
+    Kept only as long as a token could still be valid (`PINTU_WEB_TOKEN_DAYS`
+    after revoking), then removed by the scheduler.
+    """
+
+    __tablename__ = "revoked_browsers"
+
+    browser_id: str = Field(primary_key=True, max_length=64)
+    revoked_at: datetime = Field(index=True)

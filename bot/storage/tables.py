@@ -36,6 +36,7 @@ from bot.storage.models import (
     Officer,
     OfficerToken,
     OutboxMessage,
+    RevokedBrowser,
     SlaAlert,
     SurveyAnswer,
     SurveyInvitation,
@@ -81,3 +82,4 @@ units = table_of(Unit)
 sla_alerts = table_of(SlaAlert)
 application_changes = table_of(ApplicationStatusChange)
 canned_replies = table_of(CannedReply)
+revoked_browsers = table_of(RevokedBrowser)

@@ -17,6 +17,7 @@ from bot.domain.clock import ManualClock
 from bot.runtime import Runtime
 from bot.storage.tables import audit_log, cases, contacts
 from tests.conftest import ADMIN_PASSWORD
+from tests.support.images import jpeg_photo
 from tests.support.journeys import DESCRIPTION, file_complaint
 from tests.support.office import sign_in
 from tests.support.web import WebCitizen, texts
@@ -276,7 +277,7 @@ async def test_photos_are_listed_without_their_file_path(
     await citizen.say("pengaduan")
     await citizen.press("Pelayanan publik")
     await citizen.say(DESCRIPTION)
-    jpeg = b"\xff\xd8\xff\xe0" + b"\x01" * 1024
+    jpeg = jpeg_photo().data
     assert (await citizen.upload(jpeg)).status_code == 202
     await citizen.read()
     await citizen.press("Ya, anonim")

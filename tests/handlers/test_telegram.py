@@ -25,6 +25,7 @@ from tests.support.fake_telegram import (
     press_update,
     text_update,
 )
+from tests.support.images import numbered_jpeg
 from tests.support.journeys import DESCRIPTION, PlatformCitizen, file_complaint_on
 from tests.support.outbox import settle
 from tests.support.telegram_citizen import (
@@ -302,7 +303,7 @@ async def test_unparseable_payloads_go_to_dead_letters_with_200(
 async def test_five_megabyte_photo_is_fetched_hashed_and_kept(
     siti: TelegramCitizen, fake_api: FakeBotAPI, runtime: Runtime
 ) -> None:
-    photo = b"\xff\xd8\xff\xe0" + bytes(range(256)) * (5 * 1024 * 4)
+    photo = numbered_jpeg(0, padding=5 * 1024 * 1024)
     fake_api.add_file("big-photo", photo)
     await siti.say("pengaduan")
     await siti.press("Pelayanan publik")

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Page, expect
+from playwright.async_api import Dialog, Page, expect
 from sqlalchemy import select
 
 from bot.runtime import Runtime
@@ -29,6 +29,7 @@ from tests.support.browser import (
     screenshot,
     served,
 )
+from tests.support.images import numbered_jpeg
 
 EMERGENCY = "tolong ada begal di jalan sudirman sekarang"
 REFERENCE = re.compile(r"PGD-[23456789A-HJ-NP-Z]{6}")
@@ -156,6 +157,10 @@ async def test_forged_token_is_replaced_and_rejected_photo_explained(
     await say(page, "halo")  # the 401 got a new session, and the message still went through
     await expect(page.locator("#log .choice:enabled").first).to_be_visible()
     assert await page.evaluate("localStorage.getItem('pintu.token')") != "forged.token"
+    await press(page, "Pengaduan")
+    await page.locator("#log .choice:enabled").first.click()
+    await say(page, DESCRIPTION)
+    await expect(page.locator("#attach")).to_have_class(re.compile(r"\bwanted\b"))
 
     not_a_photo = {"name": "foto.png", "mimeType": "image/png", "buffer": b"not a picture"}
     await page.locator("#photo").set_input_files(files=[not_a_photo])
@@ -259,3 +264,89 @@ async def test_the_survey_by_buttons_at_360_px(page: Page) -> None:
     await screenshot(page, "survey-done-360px")
     await press(page, "Ya, mau")
     await expect(log.locator(".bot").last).to_contain_text("akan menerima pengumuman")
+
+
+async def test_forgetting_the_conversation_at_360_px(
+    page: Page, base_url: str, runtime: Runtime
+) -> None:
+    """ "Hapus percakapan ini": confirmed, the server refuses the token, and the
+    transcript, the token and the screen are cleared; the next message starts afresh."""
+    questions: list[str] = []
+
+    async def answer(dialog: Dialog) -> None:
+        questions.append(dialog.message)
+        await (dialog.dismiss() if len(questions) == 1 else dialog.accept())
+
+    page.on("dialog", answer)
+    await page.goto("/chat")
+    forget = page.get_by_role("button", name="Hapus percakapan ini")
+    await expect(forget).to_be_visible()
+    await say(page, "halo")
+    await expect(page.locator("#log .bot").first).to_be_visible()
+    token = await page.evaluate("localStorage.getItem('pintu.token')")
+    await screenshot(page, "forget-button-360px")
+
+    await forget.click()  # dismissed: nothing happens
+    await expect(page.locator("#log .me")).to_have_count(1)
+    await forget.click()
+
+    await expect(page.locator("#log .msg")).to_have_count(0)
+    forgotten = runtime.translator.text("id", "web.forgotten")
+    await expect(page.locator("#log .notice:not(#intro)")).to_have_text(forgotten)
+    assert questions == [runtime.translator.text("id", "web.forget_confirm")] * 2
+    assert await page.evaluate("localStorage.getItem('pintu.mine')") in (None, "[]")
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        refused = await http.get("/chat/api/messages", headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 401
+    assert "revoked" in refused.json()["detail"]
+    await screenshot(page, "forget-conversation-360px")
+
+    await say(page, "selamat pagi")  # a new conversation: welcomed again, on a new token
+    await expect(page.locator("#log .bot").first).to_contain_text("Selamat datang")
+    assert await page.evaluate("localStorage.getItem('pintu.token')") not in (None, token)
+    await expect(page.locator("#log .me")).to_have_count(1)
+
+
+async def test_a_refused_new_session_is_told_politely_with_110(
+    page: Page, base_url: str, runtime: Runtime
+) -> None:
+    allowance = runtime.settings.web_sessions_per_address_per_hour
+    async with httpx.AsyncClient(base_url=base_url) as http:  # the same address as the page
+        opened = [(await http.post("/chat/api/session")).status_code for _ in range(allowance)]
+    assert set(opened) == {201}
+
+    await page.goto("/chat")
+
+    told = runtime.translator.text("id", "web.session_limited")
+    await expect(page.locator("#log .notice:not(#intro)")).to_have_text(told)
+    await expect(page.locator("#log .notice:not(#intro) a[href='tel:110']")).to_be_visible()
+    await expect(page.locator("#status")).to_be_hidden()  # not "offline": refused, politely
+    await screenshot(page, "session-limited-360px")
+
+
+async def test_a_used_up_photo_quota_is_told_at_360_px(
+    page: Page, base_url: str, runtime: Runtime
+) -> None:
+    await page.goto("/chat")
+    await say(page, "pengaduan")
+    await file_complaint(page, DESCRIPTION)  # photos now join the open case
+    token = await page.evaluate("localStorage.getItem('pintu.token')")
+    allowance = runtime.settings.web_uploads_per_session_per_day
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        for n in range(allowance):  # the day's photos, sent by this same session
+            files = {"file": ("foto.jpg", numbered_jpeg(n), "image/jpeg")}
+            response = await http.post(
+                "/chat/api/media",
+                data={"client_id": f"quota-{n:04d}"},
+                files=files,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert response.status_code == 202
+
+    photo = {"name": "foto.jpg", "mimeType": "image/jpeg", "buffer": numbered_jpeg(999)}
+    await page.locator("#photo").set_input_files(files=[photo])
+
+    await expect(page.locator("#log .me[data-state=failed]")).to_have_text("foto.jpg")
+    told = runtime.translator.text("id", "web.upload_limited")
+    await expect(page.locator("#log .notice:not(#intro)").last).to_have_text(told)
+    await screenshot(page, "photo-quota-used-360px")

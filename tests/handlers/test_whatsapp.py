@@ -7,10 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from bot.app import whatsapp_from
 from bot.domain.references import REFERENCE_PATTERN
+from bot.handlers.whatsapp.client import is_media_host
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.tables import cases, contacts, dead_letters, inbound_events, media
@@ -25,13 +27,15 @@ from tests.support.fake_whatsapp import (
     sign,
     status,
 )
+from tests.support.images import numbered_jpeg
 from tests.support.journeys import DESCRIPTION, PlatformCitizen, file_complaint_on
+from tests.support.loopback import running
 from tests.support.outbox import settle
 from tests.support.whatsapp_citizen import WhatsAppCitizen, whatsapp_settings
 
 BSUID = "ID.1349120865530274191"
 WA_ID = "6281234567890"
-JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 64
+JPEG = numbered_jpeg(0, padding=16_384)
 
 
 @pytest.fixture
@@ -456,3 +460,103 @@ def test_whatsapp_is_off_without_a_token_and_needs_the_rest_with_one(settings: S
     )
     with pytest.raises(ValueError, match="PINTU_WHATSAPP_APP_SECRET, PINTU_WHATSAPP_VERIFY_TOKEN"):
         whatsapp_from(partial)
+
+
+async def test_media_on_a_host_not_allowed_is_never_requested_with_the_token(
+    siti: WhatsAppCitizen, graph: FakeGraphAPI, runtime: Runtime
+) -> None:
+    """The download URL Graph names gets the access token: only Meta's media hosts
+    over HTTPS, or a host the configuration names, may have it."""
+    async with running(FakeGraphAPI()) as elsewhere:
+        graph.add_media("photo-1", JPEG)
+        graph.media_elsewhere["photo-1"] = elsewhere.url
+        elsewhere.add_media("photo-1", JPEG)
+        await siti.say("pengaduan")
+        await siti.press("Pelayanan publik")
+        await siti.say(DESCRIPTION)
+        image = {"id": "photo-1", "mime_type": "image/jpeg", "sha256": "x"}
+        answer = await siti.send("image", image=image)
+    assert any("tidak bisa kami terima" in text for text in answer)
+    assert graph.requested("/photo-1") == 1
+    assert elsewhere.calls == []
+    assert await count(runtime, media) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1&hash=x", True),
+        ("https://scontent.xx.fbsbx.com/v/t1/abc", True),
+        ("http://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1", False),
+        ("https://lookaside.fbsbx.com.example.org/attachments", False),
+        ("https://evilfbsbx.com/attachments", False),
+        ("https://user@lookaside.fbsbx.com/attachments", False),
+        ("https://graph.facebook.com.attacker.net/x", False),
+        ("http://127.0.0.1:8443/download/1", True),  # configured, with its port
+        ("http://127.0.0.1:9999/download/1", False),  # another port
+        ("https://fake.test/download/1", True),  # configured without a port
+        ("ftp://fake.test/download/1", False),
+    ],
+)
+def test_media_hosts(url: str, allowed: bool) -> None:
+    assert is_media_host(url, ("127.0.0.1:8443", "fake.test")) is allowed
+
+
+# -- the body limit before the signature check ---------------------------------------------
+
+
+async def test_a_body_over_metas_maximum_is_refused_before_it_is_read(
+    siti: WhatsAppCitizen, app: FastAPI, runtime: Runtime
+) -> None:
+    """Meta sends at most 3 MB: anything larger is refused with 413 without reading it
+    (declared) or as soon as the limit is passed (streamed); up to it, the signature
+    decides as always."""
+    limit = runtime.settings.whatsapp_max_body_bytes
+    assert 3_000_000 <= limit < 3_500_000
+    over = await siti.post(b"{" + b" " * limit + b"}", signed=False)
+    assert over.status_code == 413
+    assert "larger than" in over.json()["detail"]
+    assert (await siti.post(b"{" + b" " * 3_000_000 + b"}", signed=False)).status_code == 403
+
+    chunk, reads, sent = b" " * 65_536, 0, []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal reads
+        reads += 1  # an endless stream: only the limit ends it
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/webhooks/whatsapp",
+        "raw_path": b"/webhooks/whatsapp",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("pintu.test", 80),
+    }
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 413
+    assert reads * len(chunk) <= limit + len(chunk)
+    assert await count(runtime, inbound_events) == 0
+
+
+async def test_a_photo_nobody_asked_for_is_not_downloaded(
+    siti: WhatsAppCitizen, graph: FakeGraphAPI, runtime: Runtime
+) -> None:
+    """Issue 14: a file is fetched and stored only when the conversation can take one."""
+    graph.add_media("1037543291549999", JPEG)
+    await siti.say("halo")
+    image = {"id": "1037543291549999", "mime_type": "image/jpeg", "sha256": "x", "caption": ""}
+    answer = await siti.send("image", image=image)
+    assert any("Silakan kirim foto saat diminta" in text for text in answer)
+    assert graph.requested("/1037543291549999") == 0
+    async with runtime.db.connect() as conn:
+        assert (await conn.execute(select(media))).all() == []

@@ -17,6 +17,7 @@ from bot.domain.references import REFERENCE_PATTERN
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.tables import cases, contacts, conversations, inbound_events, media
+from tests.support.images import jpeg_photo
 from tests.support.journeys import DESCRIPTION, file_complaint
 from tests.support.outbox import settle
 from tests.support.web import NAME, PHONE, WebCitizen, texts
@@ -235,7 +236,7 @@ async def test_photo_is_stored_hashed_and_linked_to_the_case(
     await citizen.say("pengaduan")
     await citizen.press("Pelayanan publik")
     await citizen.say(DESCRIPTION)
-    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 2048
+    jpeg = jpeg_photo().data
     response = await citizen.upload(jpeg)
     assert response.status_code == 202, response.text
     summary = await citizen.read()

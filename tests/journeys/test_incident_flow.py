@@ -16,12 +16,13 @@ from bot.outbox.queue import URGENT_PRIORITY
 from bot.runtime import Runtime
 from bot.storage.tables import alerts, cases, media, outbox
 from tests.conftest import ADMIN_PASSWORD
+from tests.support.images import jpeg_photo
 from tests.support.outbox import settle
 from tests.support.web import WebCitizen, texts
 
 ADMIN = {"username": "admin", "password": ADMIN_PASSWORD}
 EMERGENCY = "telepon 110 SEKARANG"  # the emergency answer, not 110 mentioned in passing
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 2048
+JPEG = jpeg_photo().data
 ACCIDENT = (
     "Motor ditabrak truk pasir, pengendara motor terluka di kaki dan truk kabur ke arah Plaju."
 )
@@ -329,7 +330,7 @@ async def test_a_flooding_citizen_still_gets_the_emergency_answer(
 
 
 async def test_photo_sent_where_text_was_asked_and_text_where_location_was(
-    citizen: WebCitizen,
+    citizen: WebCitizen, runtime: Runtime
 ) -> None:
     await citizen.say("lapor")
     await citizen.press("Tidak")
@@ -341,3 +342,5 @@ async def test_photo_sent_where_text_was_asked_and_text_where_location_was(
     assert (await citizen.upload(JPEG)).status_code == 202
     answer = await citizen.read()
     assert "teks" in texts(answer).lower() or "tulis" in texts(answer).lower()
+    async with runtime.db.connect() as conn:
+        assert (await conn.execute(select(media))).all() == []  # nothing kept

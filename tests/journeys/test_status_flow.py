@@ -13,10 +13,11 @@ from bot.domain.messages import plain_label
 from bot.runtime import Runtime
 from bot.storage.tables import case_messages, subscriptions
 from tests.conftest import ADMIN_PASSWORD
+from tests.support.images import jpeg_photo
 from tests.support.journeys import file_complaint
 from tests.support.web import WebCitizen, texts
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 2048
+JPEG = jpeg_photo().data
 NUMBER = "SKCK/123/XI/2026"
 APPLICATION = {
     "status": "Sedang diverifikasi",

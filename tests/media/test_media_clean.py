@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.media.clean import strip_jpeg, strip_metadata, strip_png, strip_webp
-from bot.media.store import MediaStore, Upload
+from bot.media.store import MediaStore, RejectedFile, Upload
 from tests.support.images import (
     ADOBE,
     IDENTIFYING,
@@ -249,12 +249,41 @@ def test_store_keeps_the_original_and_writes_the_copy_beside_it(tmp_path: Path) 
     assert store.store(Upload(photo.data)) == stored, "the same file again changes nothing"
 
 
-def test_store_without_a_copy_for_other_or_broken_files(tmp_path: Path) -> None:
+def test_store_keeps_a_fetched_gif_without_a_copy(tmp_path: Path) -> None:
     store = MediaStore(tmp_path, max_bytes=1_000_000)
-    for data in (b"GIF89a\x01\x00\x01\x00\x00", b"\xff\xd8\xff\xe0" + b"\x00" * 64):
-        stored = store.store(Upload(data))
-        assert stored.clean_path is None
-        assert (tmp_path / stored.path).read_bytes() == data
-        assert sorted(p.name for p in (tmp_path / stored.path).parent.iterdir()) == [
-            Path(stored.path).name
-        ]
+    data = b"GIF89a\x01\x00\x01\x00\x00"
+    stored = store.store(Upload(data))
+    assert stored.clean_path is None
+    assert (tmp_path / stored.path).read_bytes() == data
+    assert sorted(p.name for p in (tmp_path / stored.path).parent.iterdir()) == [
+        Path(stored.path).name
+    ]
+
+
+BROKEN_PICTURES = {
+    "JPEG signature and zeros": b"\xff\xd8\xff\xe0" + b"\x00" * 64,
+    "truncated JPEG": jpeg_photo().data[:300],
+    "PNG without IEND": png_photo().clean[:-12],
+    "WebP cut short": webp_photo().data[:20],
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_PICTURES))
+@pytest.mark.parametrize("posted", [True, False], ids=["posted", "fetched"])
+def test_store_refuses_a_picture_that_does_not_walk_whole(
+    tmp_path: Path, name: str, posted: bool
+) -> None:
+    store = MediaStore(tmp_path, max_bytes=1_000_000)
+    with pytest.raises(RejectedFile, match="not a whole"):
+        store.store(Upload(BROKEN_PICTURES[name], posted=posted))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "data", [b"GIF89a\x01\x00\x01\x00\x00", b"%PDF-1.7\n", b"OggS\x00\x02" + b"\x00" * 32]
+)
+def test_a_posted_file_must_be_a_jpeg_png_or_webp(tmp_path: Path, data: bytes) -> None:
+    store = MediaStore(tmp_path, max_bytes=1_000_000)
+    with pytest.raises(RejectedFile, match="unsupported"):
+        store.store(Upload(data, posted=True))
+    assert list(tmp_path.iterdir()) == []

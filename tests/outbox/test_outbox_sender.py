@@ -22,7 +22,8 @@ from bot.domain.channel import (
 from bot.domain.clock import ManualClock
 from bot.domain.messages import Outbound
 from bot.outbox.queue import enqueue
-from bot.outbox.sender import OutboxSender, RetryPolicy
+from bot.outbox.retries import RetryPolicy
+from bot.outbox.sender import OutboxSender
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.storage.migrate import upgrade_database

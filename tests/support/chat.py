@@ -27,6 +27,7 @@ from bot.domain.messages import plain_label
 from bot.handlers.whatsapp.render import BUTTON_TITLE, ROW_TITLE
 from bot.runtime import Runtime
 from tests.support.fake_telegram import FakeBotAPI, message_update
+from tests.support.images import numbered_jpeg
 from tests.support.outbox import settle
 from tests.support.telegram_citizen import TelegramCitizen, next_update_id
 from tests.support.web import NAME as WEB_NAME
@@ -40,8 +41,8 @@ _files = itertools.count(1)
 
 
 def jpeg(n: int) -> bytes:
-    """A small JPEG-signed file, different for each `n` (media is content-addressed)."""
-    return b"\xff\xd8\xff\xe0" + bytes([n % 256]) * 16 + bytes(range(256)) * 8
+    """A small JPEG, different for each `n` (media is content-addressed)."""
+    return numbered_jpeg(n)
 
 
 def said(texts: list[str]) -> str:

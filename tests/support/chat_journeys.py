@@ -291,10 +291,10 @@ async def named_openly(chat: Chat) -> list[str]:
     return await named(chat, await chat.press("Tidak perlu"))
 
 
-async def file_complaint(chat: Chat) -> str:
+async def file_complaint(chat: Chat, description: str = COMPLAINT) -> str:
     await chat.command("pengaduan")
     await chat.press("Perilaku petugas")
-    await chat.say(COMPLAINT)
+    await chat.say(description)
     await chat.press("Lewati")
     await named_openly(chat)
     return reference(await chat.press("Kirim"))

@@ -9,6 +9,7 @@ and can be told to answer the next calls of a method with a 429, a 5xx, a
 
 from __future__ import annotations
 
+import asyncio
 import html
 import itertools
 import json
@@ -34,6 +35,7 @@ class Call:
     method: str
     params: dict[str, Any]
     status: int = 200  # what the fake answered
+    retry_after: int | None = None  # and the wait it named, with a 429
 
 
 @dataclass
@@ -50,9 +52,13 @@ class FakeBotAPI:
     calls: list[Call] = field(default_factory=list)
     script: dict[str, list[Scripted]] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
+    # file ids whose getFile answer names this path instead of one under /file/bot<token>/
+    file_paths: dict[str, str] = field(default_factory=dict)
     url: str = ""
     limits: PlatformLimits | None = None  # answer sends over the rate limits with 429
     on_sent: Callable[[int, dict[str, Any]], None] | None = None  # chat id, params: accepted
+    held: set[int] = field(default_factory=set)  # chats whose sends wait for `release`
+    release: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     # -- what tests use -----------------------------------------------------------
@@ -95,15 +101,18 @@ class FakeBotAPI:
         if queued:
             answer = queued.pop(0)
             call.status = answer.status
+            call.retry_after = answer.retry_after
             if answer.hang:
                 await until_client_hangs_up(request)
             if answer.status != 200:
                 return self._error(answer.status, answer.description, answer.retry_after)
+        if method == "sendMessage" and int(params["chat_id"]) in self.held:
+            await self.release.wait()  # a slow platform answer for this one chat
         if method == "sendMessage":
             refused = self.limits and self.limits.refuse(str(params["chat_id"]))
             if refused:
                 call.status = 429
-                retry_after = max(1, math.ceil(refused[1]))
+                retry_after = call.retry_after = max(1, math.ceil(refused[1]))
                 return self._error(
                     429, f"Too Many Requests: retry after {retry_after}", retry_after
                 )
@@ -142,7 +151,7 @@ class FakeBotAPI:
                 "file_id": file_id,
                 "file_unique_id": f"u-{file_id}",
                 "file_size": len(data),
-                "file_path": f"photos/{file_id}.jpg",
+                "file_path": self.file_paths.get(file_id, f"photos/{file_id}.jpg"),
             }
         if method == "getMe":
             return {"id": BOT_ID, "is_bot": True, "first_name": "pintu", "username": "pintu_bot"}

@@ -59,6 +59,8 @@ class FakeGraphAPI:
     calls: list[Call] = field(default_factory=list)
     script: list[Scripted] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    # media ids whose answer names another server's download URL (its base URL here)
+    media_elsewhere: dict[str, str] = field(default_factory=dict)
     url: str = ""
     limits: PlatformLimits | None = None  # refuse sends over the rate limits as Graph does
     on_sent: Callable[[str, dict[str, Any]], None] | None = None  # "to" or BSUID, body
@@ -155,7 +157,8 @@ class FakeGraphAPI:
         return JSONResponse(
             {
                 "messaging_product": "whatsapp",
-                "url": f"{self.url}/download/{media_id}?ext=1&hash=signature",
+                "url": f"{self.media_elsewhere.get(media_id, self.url)}/download/{media_id}"
+                "?ext=1&hash=signature",
                 "mime_type": mime_type,
                 "sha256": hashlib.sha256(data).hexdigest(),
                 "file_size": len(data),

@@ -320,3 +320,15 @@ def animated_webp() -> Fixture:
     )
     clean = riff(vp8x(ANIMATION_FLAG) + animation + riff_chunk(b"ANMF", header + pixel) + second)
     return Fixture(data=data, clean=clean, image_data=(animation, pixel, second))
+
+
+def numbered_jpeg(n: int, padding: int = 0) -> bytes:
+    """A whole small JPEG, different for each `n` (media is content-addressed):
+    the photo of `jpeg_photo` with `n`, and `padding` more bytes, in comments."""
+    data = jpeg_photo().data
+    comments = [jpeg_segment(0xFE, b"photo %d" % n)]
+    while padding > 0:
+        size = min(padding, 65_000)
+        comments.append(jpeg_segment(0xFE, b"." * size))
+        padding -= size
+    return data[:2] + b"".join(comments) + data[2:]

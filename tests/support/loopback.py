@@ -50,10 +50,11 @@ class _LoopbackServer(uvicorn.Server):
 
 
 @asynccontextmanager
-async def running(fake: Fake) -> AsyncIterator[Fake]:
-    """Serve `fake` for the length of the block; its `url` is set meanwhile."""
+async def running(fake: Fake, port: int = 0) -> AsyncIterator[Fake]:
+    """Serve `fake` for the length of the block, on `port` (0: a free one); its `url`
+    is set meanwhile. Outside the block its port refuses connections."""
     config = uvicorn.Config(
-        fake.app(), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
+        fake.app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
     )
     server = _LoopbackServer(config)
     task = asyncio.create_task(server.serve())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import SecretStr
@@ -39,6 +40,7 @@ def whatsapp_settings(settings: Settings, graph: FakeGraphAPI, **extra: Any) -> 
             "whatsapp_app_secret": SecretStr(APP_SECRET),
             "whatsapp_verify_token": SecretStr(VERIFY_TOKEN),
             "whatsapp_api_url": graph.url,
+            "media_download_hosts": [urlsplit(graph.url).netloc],  # the fake serves the files
             "whatsapp_timeout_seconds": 0.5,
             "whatsapp_pair_burst": 1000.0,
             "whatsapp_pair_seconds": 0.001,

@@ -2,7 +2,11 @@
  * pintu web chat: the citizen's page at /chat (API in bot/handlers/web.py).
  *
  * - One session token, kept in localStorage, so a reload continues the same
- *   conversation; a 401 from any call gets a new session.
+ *   conversation; a 401 from any call (a token expired or revoked) gets a new
+ *   session. Opening sessions is limited per address: a 429 is told politely
+ *   and waited out (Retry-After).
+ * - "Hapus percakapan ini" forgets the conversation on this device: the server
+ *   revokes the token, and the token, the transcript and the screen are cleared.
  * - The bot's messages arrive by long poll. On load the history is fetched
  *   again from the start; the citizen's own messages come from a local
  *   transcript, placed after the bot message they answered.
@@ -44,6 +48,7 @@ const ui = {
   status: $("status"),
   intro: $("intro"),
   title: $("title"),
+  forget: $("forget"),
 };
 
 let locale = (navigator.language || "").toLowerCase().startsWith("en") ? "en" : "id";
@@ -54,6 +59,10 @@ let lastId = 0;
 let mine = parse(storage("get", MINE_KEY)) ?? [];
 let pumping = false;
 let held = null; // the emergency answer kept in view (see `append`)
+let generation = 0; // counts forgotten conversations: answers for an older one are dropped
+let polling = null; // the AbortController of the poll in flight
+let limitedUntil = 0; // no new session before this time (ms), after a 429
+let limitedTold = false;
 const files = new Map(); // client_id -> File still to upload (kept in memory only)
 const bubbles = new Map(); // client_id -> the citizen's bubble
 
@@ -66,11 +75,15 @@ const t = (key) => strings[key] ?? "";
 /** localStorage that never throws (it may be disabled or full). */
 function storage(action, key, value) {
   try {
+    if (action === "remove") return localStorage.removeItem(key);
     return action === "get" ? localStorage.getItem(key) : localStorage.setItem(key, value);
   } catch {
     return null;
   }
 }
+
+/** A refusal to open a session for now (429): waited out, not shown as "offline". */
+class Limited extends Error {}
 
 function parse(json) {
   try {
@@ -103,9 +116,15 @@ function saveMine() {
 /** The session token; with `stale`, replaces that token (once, however many callers saw it fail). */
 async function session(stale) {
   if (token && token !== stale) return token;
+  if (Date.now() < limitedUntil) throw tellLimited();
   renewing ??= (async () => {
     const response = await fetch(`${API}/session`, { method: "POST" });
+    if (response.status === 429) {
+      limitedUntil = Date.now() + (Number(response.headers.get("Retry-After")) || 60) * 1000;
+      throw tellLimited();
+    }
     if (!response.ok) throw new Error(`session: HTTP ${response.status}`);
+    limitedTold = false;
     token = (await response.json()).token;
     storage("set", TOKEN_KEY, token);
     mine = mine.filter((entry) => entry.state === "pending"); // a new conversation
@@ -115,6 +134,16 @@ async function session(stale) {
     renewing = null;
   });
   return renewing;
+}
+
+/** Says once (when the labels are there) that no session can be opened now; the error. */
+function tellLimited() {
+  const told = t("web.session_limited");
+  if (!limitedTold && told) {
+    notice(told);
+    limitedTold = true;
+  }
+  return new Limited("session: HTTP 429");
 }
 
 /** fetch() under /chat/api with the token; a 401 gets a new session and one more try. */
@@ -155,6 +184,8 @@ function applyStrings() {
   ui.attach.title = t("web.attach");
   ui.attach.setAttribute("aria-label", t("web.attach"));
   ui.status.textContent = t("web.offline");
+  ui.forget.title = t("web.forget");
+  ui.forget.setAttribute("aria-label", t("web.forget"));
   ui.intro.replaceChildren();
   appendTokens(ui.intro, t("web.intro")); // "telepon 110" dials here too
 }
@@ -174,13 +205,17 @@ function setOffline(offline) {
 async function poll() {
   let catchingUp = true;
   for (let failures = 0; ; ) {
+    const seen = generation;
+    const wait = catchingUp ? 0 : POLL_WAIT;
+    const controller = (polling = new AbortController());
+    const timer = setTimeout(() => controller.abort(), (wait + 15) * 1000);
     try {
-      const wait = catchingUp ? 0 : POLL_WAIT;
       const response = await api(`/messages?after=${lastId}&wait=${wait}`, {
-        signal: AbortSignal.timeout((wait + 15) * 1000),
+        signal: controller.signal,
       });
       if (!response.ok) throw new Error(`poll: HTTP ${response.status}`);
       const body = await response.json();
+      if (seen !== generation) throw new Error("poll: a forgotten conversation");
       setOffline(false);
       failures = 0;
       followLocale(body.locale);
@@ -191,40 +226,51 @@ async function poll() {
         showMine();
         pump();
       }
-    } catch {
-      setOffline(true);
+    } catch (error) {
+      if (seen !== generation) {
+        catchingUp = true; // the conversation was forgotten: start over at once
+        continue;
+      }
+      if (!(error instanceof Limited)) setOffline(true);
       await sleep(backoff(failures++));
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
 
-/** Sends the queued messages one at a time, in order. */
+/** Sends the queued messages one at a time, in order (until the conversation is forgotten). */
 async function pump() {
   if (pumping) return;
   pumping = true;
+  const seen = generation;
   try {
-    for (let entry; (entry = mine.find((m) => m.state === "pending")); ) {
-      setState(entry, await deliver(entry));
+    for (let entry; seen === generation && (entry = mine.find((m) => m.state === "pending")); ) {
+      const outcome = await deliver(entry, seen);
+      if (seen === generation) setState(entry, outcome);
     }
   } finally {
     pumping = false;
   }
+  if (seen !== generation) pump(); // what was typed since goes to the new conversation
 }
 
-/** Tries until the server answers; the same client_id every time. Returns "sent" or "failed". */
-async function deliver(entry) {
-  for (let attempt = 0; ; attempt++) {
+/** Tries until the server answers; the same client_id every time: "sent", "failed" or "limited". */
+async function deliver(entry, seen) {
+  for (let attempt = 0; seen === generation; attempt++) {
     const request = buildRequest(entry);
     if (!request) return "failed"; // a photo from before a reload: the file is gone
     try {
       const response = await api(...request);
       if (response.ok) return "sent";
+      if (response.status === 429 && entry.media) return "limited"; // today's photos used up
       if (![408, 429].includes(response.status) && response.status < 500) return "failed";
-    } catch {
-      setOffline(true);
+    } catch (error) {
+      if (!(error instanceof Limited)) setOffline(true);
     }
     await sleep(backoff(attempt));
   }
+  return "failed";
 }
 
 function buildRequest(entry) {
@@ -245,13 +291,15 @@ function buildRequest(entry) {
   return ["/messages", { method: "POST", headers, body: JSON.stringify(body) }];
 }
 
-function setState(entry, state) {
+function setState(entry, outcome) {
+  const state = outcome === "limited" ? "failed" : outcome;
   entry.state = state;
   files.delete(entry.client_id);
   saveMine();
   const bubble = bubbles.get(entry.client_id);
   if (bubble) bubble.dataset.state = state;
-  if (state === "failed" && entry.media) notice(t("web.upload_failed"));
+  if (outcome === "limited") notice(t("web.upload_limited"));
+  else if (state === "failed" && entry.media) notice(t("web.upload_failed"));
 }
 
 // -- the log -----------------------------------------------------------------
@@ -401,8 +449,45 @@ function showMine(beforeId = Infinity) {
   }
 }
 
+/** A note from the page itself (not the bot); "110" in it dials. */
 function notice(text) {
-  if (text) append(el("p", "notice", text));
+  if (!text) return;
+  const note = el("p", "notice");
+  appendTokens(note, text);
+  append(note);
+}
+
+/**
+ * "Hapus percakapan ini": after a confirmation, the server revokes this
+ * browser's token, and everything kept here is cleared. Reports already sent
+ * stay with the police; the next message starts a new conversation.
+ */
+async function forget() {
+  if (!window.confirm(t("web.forget_confirm"))) return;
+  const used = token;
+  generation++;
+  token = null;
+  mine = [];
+  lastId = 0;
+  held = null;
+  files.clear();
+  bubbles.clear();
+  storage("remove", TOKEN_KEY);
+  storage("remove", MINE_KEY);
+  polling?.abort();
+  for (const node of [...ui.log.children]) {
+    if (node !== ui.intro && node.tagName !== "NOSCRIPT") node.remove();
+  }
+  ui.attach.classList.remove("wanted");
+  if (used) {
+    const headers = { Authorization: `Bearer ${used}` };
+    try {
+      await fetch(`${API}/session`, { method: "DELETE", headers });
+    } catch {
+      // offline: the token is gone from this device all the same
+    }
+  }
+  notice(t("web.forgotten"));
 }
 
 /** Queues one thing the citizen did, shows it at once and starts sending. */
@@ -433,6 +518,8 @@ ui.text.addEventListener("keydown", (event) => {
 });
 
 ui.attach.addEventListener("click", () => ui.photo.click());
+
+ui.forget.addEventListener("click", forget);
 
 ui.photo.addEventListener("change", () => {
   for (const file of ui.photo.files) enqueue({ text: file.name, media: true }, file);

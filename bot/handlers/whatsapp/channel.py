@@ -191,7 +191,8 @@ class WhatsAppChannel:
             self.pacer.slow_down(citizen, self.pacer.per_recipient_rate / 2 ** (strikes + 1))
             return Throttled(said, retry_after=min(PAIR_BACKOFF_MAX, 4.0**strikes))
         if code in THROTTLE_SECONDS or status == 429:
-            return Throttled(said, retry_after=THROTTLE_SECONDS.get(code or 0, 5.0))
+            wait = THROTTLE_SECONDS.get(code or 0, 5.0)
+            return Throttled(said, retry_after=wait, channel_wide=code in THROTTLE_SECONDS)
         if code == OUTSIDE_WINDOW:
             return OutsideWindow(said)
         if code == SPAM_LIMIT:
@@ -218,7 +219,11 @@ class WhatsAppChannel:
     def _refuse_while_paused(self) -> None:
         remaining = self._paused_until - self._monotonic()
         if remaining > 0:
-            raise Throttled("paused after error 131048 (spam rate limit)", retry_after=remaining)
+            raise Throttled(
+                "paused after error 131048 (spam rate limit)",
+                retry_after=remaining,
+                channel_wide=True,
+            )
 
     def parse(self, raw: bytes, *, sender_id: str | None = None) -> list[Event]:
         """Every message and status of one notification, each an event of its own.

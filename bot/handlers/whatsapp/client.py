@@ -3,7 +3,10 @@
 Sends go to ``{api_url}/{phone_number_id}/messages``; a file is fetched in two
 steps, ``GET {api_url}/{media_id}`` for a short-lived URL and then that URL,
 both with the bearer token (WhatsApp's links expire after five minutes, so
-pintu fetches at once). Every call is logged at DEBUG with its method, path
+pintu fetches at once). The token goes only to Meta's media hosts over HTTPS
+(`MEDIA_HOSTS`) or to a host the configuration names (`download_hosts`, the
+tests' fake on loopback): a Graph answer naming any other URL is refused
+unread, as `GraphError`. Every call is logged at DEBUG with its method, path
 and outcome; the token travels only in the Authorization header and is
 never logged, nor is a download URL's query string.
 
@@ -32,6 +35,30 @@ log = logging.getLogger(__name__)
 # whose queue costs a pass over every connection for every waiting request each
 # time a request starts or ends (a third of the core when a batch of 50 was queued).
 CONCURRENT_CALLS = 16
+
+# Where Graph's media URLs point (https://lookaside.fbsbx.com/whatsapp_business/attachments/?…).
+MEDIA_HOSTS = ("fbsbx.com",)
+
+
+def is_media_host(url: str, configured: tuple[str, ...]) -> bool:
+    """Whether the access token may be sent to `url` for a download.
+
+    Over HTTPS, Meta's media hosts (a `MEDIA_HOSTS` domain or below it); over
+    HTTPS or HTTP, a configured ``host`` or ``host:port``. Nothing else.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.username is not None or parts.password is not None or not host:
+        return False
+    try:
+        address = f"{host}:{parts.port}" if parts.port is not None else host
+    except ValueError:  # a port that is no number
+        return False
+    if parts.scheme in ("http", "https") and (host in configured or address in configured):
+        return True
+    return parts.scheme == "https" and any(
+        host == domain or host.endswith("." + domain) for domain in MEDIA_HOSTS
+    )
 
 
 class GraphError(Exception):
@@ -74,9 +101,11 @@ class GraphClient:
         access_token: str,
         phone_number_id: str,
         timeout: float,
+        download_hosts: tuple[str, ...] = (),
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._base = api_url.rstrip("/")
+        self._download_hosts = tuple(host.lower() for host in download_hosts)
         self._phone_number_id = phone_number_id
         self._http = httpx.AsyncClient(
             headers={"Authorization": f"Bearer {access_token}"},
@@ -104,6 +133,9 @@ class GraphClient:
             return None
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
             raise GraphError(200, None, None, "media answer without a URL")
+        if not is_media_host(url, self._download_hosts):
+            host = urlsplit(url).hostname
+            raise GraphError(200, None, None, f"media URL on a host not allowed: {host}")
         shown = urlsplit(url).path  # the query string is a signature: not for logs
         try:
             async with self._http.stream("GET", url) as response:
