@@ -13,9 +13,9 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from backoffice import security, transparency
@@ -39,6 +39,7 @@ from bot.outbox.pacing import Pacer
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from bot.storage import faults
 from bot.storage.migrate import upgrade_database
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,8 @@ def create_app(
     )
     app.state.runtime = runtime
     app.add_exception_handler(RequestValidationError, validation_failed)
+    for kind in faults.CAUGHT:
+        app.add_exception_handler(kind, database_unavailable)
     app.state.password_checks = security.PasswordChecks(
         concurrent=settings.password_checks_concurrent, waiting=settings.password_checks_waiting
     )
@@ -153,6 +156,29 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     return app
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+async def database_unavailable(request: Request, error: Exception) -> Response:
+    """503 for a route that met a fault of the database itself (`bot.storage.faults`):
+    a platform redelivers a webhook answered so (a 500 would blame the request, a 200
+    say it was kept). Other database errors stay 500s. The error's type and the path
+    only are logged: database errors carry parameters, query strings secrets."""
+    if not faults.is_unavailable(error):
+        raise error
+    log.warning(
+        "database unavailable (%s): %s %s answered 503",
+        type(error).__name__,
+        request.method,
+        request.url.path,
+    )
+    return JSONResponse(
+        {"detail": "the database is unavailable for a moment; try again shortly"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def headroom(rate: float) -> float:

@@ -8,6 +8,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,6 +20,7 @@ from bot.domain.sla import SlaPolicy
 from bot.domain.survey_forms import Survey
 from bot.domain.workdays import WorkingCalendar
 from bot.duty.desks import load_desks
+from bot.duty.dispatch import Pace
 from bot.duty.service import DutyService
 from bot.engine.core import Engine
 from bot.flows import FLOWS, MENU
@@ -196,6 +198,10 @@ def build_duty(
         group_chat_id=group,
         ack_seconds=settings.duty_ack_seconds,
         max_escalations=settings.duty_max_escalations,
+        pace=Pace(
+            window=timedelta(seconds=settings.duty_alert_group_seconds),
+            per_minute=settings.duty_alert_max_per_minute,
+        ),
         on_committed=on_committed,
     )
 

@@ -169,6 +169,18 @@ class Settings(BaseSettings):
     duty_sweep_seconds: float = Field(
         default=15.0, gt=0, description="How often the scheduler looks for alerts to re-send."
     )
+    duty_alert_group_seconds: float = Field(
+        default=20.0,
+        ge=0,
+        description="After an alert message to the duty group, new alerts and re-sends wait "
+        "this long and then go together in one message listing their references.",
+    )
+    duty_alert_max_per_minute: int = Field(
+        default=3,
+        ge=1,
+        description="At most this many alert messages (single or grouped) to the duty group "
+        "in any minute; the alerts waiting go in the next one.",
+    )
     sla_first_response_days: int = Field(
         default=3, ge=1, le=365, description="A complaint's first answer, in working days."
     )

@@ -47,7 +47,7 @@ class DutyGroup:
     def queue(self, tx: Tx, message: Outbound, now: datetime) -> None:
         """Put `message` in the outbox for the group, in the caller's `Tx`."""
         at = tx.time(now)
-        contact_id = self._contact(tx, at)
+        contact_id = self.contact(tx, at)
         rows = [
             row | {"next_attempt_at": at, "created_at": at}
             for row in outbox_rows(contact_id=contact_id, channel=CHANNEL, message=message, now=now)
@@ -66,7 +66,8 @@ class DutyGroup:
         assert contact_id is not None  # inserted, or by another worker a moment ago
         await enqueue(conn, contact_id=contact_id, channel=CHANNEL, message=message, now=now)
 
-    def _contact(self, tx: Tx, at: Any) -> int:
+    def contact(self, tx: Tx, at: Any) -> int:
+        """The group's contact id, created at its first use."""
         values = self._row(at)
         for statement in (FIND_GROUP, NEW_GROUP, FIND_GROUP):
             found = tx.rows(statement, values)

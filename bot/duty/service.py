@@ -7,15 +7,19 @@ methods run synchronously inside the caller's transaction (a `Tx`, see
 
 - `raise_alert` records the ``duty_alerts`` row (one per case: a second call
   does nothing) and, when a duty group is configured, queues the alert to it
-  as an urgent outbox row with an acknowledge button.
+  as an urgent outbox row with an acknowledge button — at once when it is the
+  group's turn, else grouped with the others raised meanwhile
+  (`bot.duty.dispatch`: a burst of alerts is a few messages, not one each).
 - `share_location` sends the place, once the citizen gave it, and moves the
   alert to the desk covering it.
 
 The rest is asynchronous: `acknowledge_press` (a duty officer pressed the
 button in the group, deduplicated by the update's id), `acknowledge_on` (an
 officer acknowledged in the back-office, in the route's session) and
-`escalate_due` (the scheduler job). Each alert is claimed with a conditional
-UPDATE, so several workers never escalate or acknowledge it twice.
+`escalate_due` (the scheduler job: it also sends the alerts still waiting
+for the group's turn, and groups the re-sends due together). Each alert is
+claimed with a conditional UPDATE, so several workers never escalate or
+acknowledge it twice.
 
 Without ``PINTU_DUTY_TELEGRAM_CHAT_ID`` (or without the Telegram channel)
 alerts live in the back-office only: they are recorded and escalated there,
@@ -24,24 +28,25 @@ nothing is sent.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.clock import Clock
 from bot.domain.desks import DutyDesk, DutyDesks
 from bot.domain.i18n import Translator
 from bot.duty import texts as duty_texts
+from bot.duty.dispatch import DUE, ESCALATED, Dispatcher, Pace, Waiting, audit_on, read_alerts
 from bot.duty.group import DutyGroup, audit
-from bot.duty.texts import AlertFacts, Place
-from bot.storage.database import WriteGate, insert_ignoring_duplicates, is_postgresql
-from bot.storage.direct import Tx
-from bot.storage.tables import alerts, cases, inbound_events
+from bot.duty.texts import Place
+from bot.storage.database import WriteGate, insert_ignoring_duplicates
+from bot.storage.direct import Tx, run_on
+from bot.storage.tables import alerts, cases, dispatches, inbound_events
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +58,10 @@ ACK_ACTION = "alert.ack"
 ESCALATION_BATCH = 100
 
 NEW_ALERT = """INSERT INTO duty_alerts (case_id, desk, raised_at, sends, escalation_level,
-next_send_at) VALUES (:case_id, :desk, :now, :sends, 0, :next_send_at)
+next_send_at, announced_at) VALUES (:case_id, :desk, :now, 0, 0, :next_send_at, :announced_at)
 ON CONFLICT DO NOTHING RETURNING id"""
-CASE_ALERT = """SELECT a.id, c.ref FROM duty_alerts a JOIN cases c ON c.id = a.case_id
-WHERE a.case_id = :case_id"""
+CASE_ALERT = """SELECT a.id, c.ref, a.announced_at FROM duty_alerts a
+JOIN cases c ON c.id = a.case_id WHERE a.case_id = :case_id"""
 PLACE_SHARED = "UPDATE duty_alerts SET desk = :desk WHERE id = :alert_id"
 LOCATION_SENT = "UPDATE duty_alerts SET location_sent_at = :now WHERE id = :alert_id"
 
@@ -72,6 +77,16 @@ class AckResult:
     fresh: bool  # False: someone had acknowledged it before
 
 
+@dataclass(frozen=True, slots=True)
+class AckAllResult:
+    """The alerts of a grouped message after "acknowledge all"."""
+
+    refs: tuple[str, ...]
+    fresh: int  # acknowledged by this press (the others were before)
+    acknowledged_by: str
+    acknowledged_at: datetime
+
+
 class DutyService:
     def __init__(
         self,
@@ -84,6 +99,7 @@ class DutyService:
         group_chat_id: str | None,
         ack_seconds: int,
         max_escalations: int,
+        pace: Pace,
         on_committed: Callable[[], None],
     ) -> None:
         self.desks = desks
@@ -97,6 +113,18 @@ class DutyService:
         self.ack_after = timedelta(seconds=ack_seconds)
         self.max_escalations = max_escalations
         self.on_committed = on_committed
+        self.dispatcher = (
+            None
+            if self.group is None
+            else Dispatcher(
+                group=self.group,
+                pace=pace,
+                desks=desks,
+                translator=translator,
+                ack_after=self.ack_after,
+                max_escalations=max_escalations,
+            )
+        )
 
     @property
     def group_chat_id(self) -> str | None:
@@ -123,21 +151,20 @@ class DutyService:
         desk = desk or self.desks.default
         at = tx.time(now)
         first_reminder = now + self.ack_after if self.max_escalations > 0 else None
+        told = self.dispatcher is None  # without a group the back-office shows it at once
         values = {
             "case_id": case_id,
             "desk": desk.id,
             "now": at,
-            "sends": 1 if self.group is not None else 0,
-            "next_send_at": tx.time(first_reminder) if first_reminder else None,
+            "next_send_at": tx.time(first_reminder) if first_reminder and told else None,
+            "announced_at": at if told else None,
         }
         created = tx.rows(NEW_ALERT, values)
         if not created:
             return  # raised before: one alert per case
-        alert_id = int(created[0][0])
-        log.warning("duty alert %s raised for desk %s", alert_id, desk.id)
-        if self.group is not None:
-            facts = AlertFacts(alert_id, ref, category, desk.name, now)
-            self.group.queue(tx, duty_texts.alert_message(self.translator, facts), now)
+        log.warning("duty alert %s raised for desk %s", created[0][0], desk.id)
+        if self.dispatcher is not None:
+            self.dispatcher.announce(tx, now)
 
     def share_location(
         self,
@@ -154,13 +181,13 @@ class DutyService:
         found = tx.rows(CASE_ALERT, {"case_id": case_id})
         if not found or not place.known:
             return
-        alert_id, ref = int(found[0][0]), str(found[0][1])
+        alert_id, ref, announced = int(found[0][0]), str(found[0][1]), found[0][2]
         desk = self.desks.default
         if place.latitude is not None and place.longitude is not None:
             desk = self.desks.nearest(place.latitude, place.longitude)
             tx.execute(PLACE_SHARED, {"desk": desk.id, "alert_id": alert_id})
-        if self.group is None:
-            return
+        if self.group is None or announced is None:
+            return  # not told yet: its alert, when its turn comes, says where
         message = duty_texts.location_message(self.translator, ref=ref, desk=desk, place=place)
         self.group.queue(tx, message, now)
         tx.execute(LOCATION_SENT, {"now": tx.time(now), "alert_id": alert_id})
@@ -186,6 +213,48 @@ class DutyService:
                     conn, actor=actor, action=ACK_ACTION, target=result.ref, detail=detail, now=now
                 )
         return result
+
+    async def acknowledge_all_press(
+        self, *, event_id: str, dispatch_id: int, by: str
+    ) -> AckAllResult | None:
+        """A duty officer pressed "acknowledge all" on a grouped message (update `event_id`,
+        once): every alert it lists. None when no such message exists."""
+        now = self.clock.now()
+        async with self.gate, self.db.begin() as conn:
+            listed = await conn.scalar(
+                select(dispatches.c.alert_ids).where(dispatches.c.id == dispatch_id)
+            )
+            if listed is None:
+                return None
+            seen = {"channel": "telegram", "external_id": event_id, "received_at": now}
+            press_is_new = await insert_ignoring_duplicates(conn, inbound_events, seen)
+            results = []
+            for alert_id in (int(part) for part in listed.split(",") if part):
+                if press_is_new:
+                    result = await self.acknowledge_on(conn, alert_id=alert_id, by=by, now=now)
+                else:
+                    result = await self._ack_state(conn, alert_id, fresh=False)
+                if result is None:
+                    continue
+                results.append(result)
+                if result.fresh:
+                    detail: dict[str, str | int] = {"alert_id": alert_id, "via": "telegram"}
+                    await audit(
+                        conn,
+                        actor=f"telegram:{by}",
+                        action=ACK_ACTION,
+                        target=result.ref,
+                        detail=detail,
+                        now=now,
+                    )
+        fresh = [result for result in results if result.fresh]
+        last = fresh[-1] if fresh else max(results, key=lambda r: r.acknowledged_at, default=None)
+        return AckAllResult(
+            refs=tuple(result.ref for result in results),
+            fresh=len(fresh),
+            acknowledged_by=by if fresh or last is None else last.acknowledged_by,
+            acknowledged_at=now if fresh or last is None else last.acknowledged_at,
+        )
 
     async def acknowledge_on(
         self,
@@ -234,90 +303,62 @@ class DutyService:
     # -- re-sending and escalating ----------------------------------------------------
 
     async def escalate_due(self) -> int:
-        """Send every alert due again, one level up; how many were escalated (the job)."""
+        """The duty sweep (the scheduler job): tell the group of the alerts that waited for
+        its turn, and send every alert due again, one level up, grouped; how many were
+        escalated."""
         now = self.clock.now()
-        escalated = 0
         async with self.gate, self.db.begin() as conn:
-            for row in await self._due(conn, now):
-                escalated += await self._escalate(conn, row, now)
-        if escalated and self.group is not None:
+            told, escalated = await run_on(conn, lambda tx: self._sweep(tx, now))
+        if (told or escalated) and self.group is not None:
             self.on_committed()
         return escalated
 
-    async def _due(self, conn: AsyncConnection, now: datetime) -> list[Row[Any]]:
-        statement = (
-            select(
-                alerts.c.id,
-                alerts.c.desk,
-                alerts.c.raised_at,
-                alerts.c.escalation_level,
-                alerts.c.location_sent_at,
-                cases.c.ref,
-                cases.c.category,
-                cases.c.latitude,
-                cases.c.longitude,
-                cases.c.address,
-            )
-            .join(cases, cases.c.id == alerts.c.case_id)
-            .where(
-                alerts.c.acknowledged_at.is_(None),
-                alerts.c.next_send_at.is_not(None),
-                alerts.c.next_send_at <= now,
-            )
-            .order_by(alerts.c.next_send_at)
-            .limit(ESCALATION_BATCH)
+    def _sweep(self, tx: Tx, now: datetime) -> tuple[int, int]:
+        if self.dispatcher is None:
+            due = read_alerts(tx, DUE, {"now": tx.time(now), "limit": ESCALATION_BATCH}, self.desks)
+            return 0, sum(self._escalate(tx, alert, alert.level + 1, now) for alert in due)
+        told = self.dispatcher.announce(tx, now)
+        escalated = self.dispatcher.remind(
+            tx, now, lambda tx, alert, level: self._escalate(tx, alert, level, now)
         )
-        if is_postgresql(conn):
-            statement = statement.with_for_update(of=alerts, skip_locked=True)
-        return list((await conn.execute(statement)).all())  # type: ignore[arg-type]
+        return told, escalated
 
-    async def _escalate(self, conn: AsyncConnection, row: Row[Any], now: datetime) -> int:
-        level = row.escalation_level + 1
+    def _escalate(self, tx: Tx, alert: Waiting, level: int, now: datetime) -> bool:
+        """Claim `alert` for escalation `level` (False: acknowledged or claimed meanwhile)."""
         last = level >= self.max_escalations
-        sent = 1 if self.group is not None else 0
-        claimed = await conn.execute(
-            update(alerts)
-            .where(
-                alerts.c.id == row.id,
-                alerts.c.escalation_level == row.escalation_level,
-                alerts.c.acknowledged_at.is_(None),
-            )
-            .values(
-                escalation_level=level,
-                sends=alerts.c.sends + sent,
-                next_send_at=None if last else now + self.ack_after,
-            )
+        claimed = tx.execute(
+            ESCALATED,
+            {
+                "level": level,
+                "sent": 0 if self.group is None else 1,
+                "next_send_at": None if last else tx.time(now + self.ack_after),
+                "id": alert.facts.alert_id,
+                "was": alert.level,
+            },
         )
-        if not claimed.rowcount:
-            return 0  # acknowledged or escalated by another worker meanwhile
-        minutes = int((now - row.raised_at).total_seconds() // 60)
-        detail = {"alert_id": row.id, "level": level, "minutes_open": minutes, "desk": row.desk}
-        await audit(
-            conn,
+        if not claimed:
+            return False
+        facts = alert.facts
+        minutes = int((now - facts.raised_at).total_seconds() // 60)
+        detail = {
+            "alert_id": facts.alert_id,
+            "level": level,
+            "minutes_open": minutes,
+            "desk": alert.desk_id,
+        }
+        audit_on(
+            tx,
             actor=SYSTEM_ACTOR,
             action=ESCALATED_ACTION,
-            target=row.ref,
-            detail=detail,
+            target=facts.ref,
+            detail=json.dumps(detail, sort_keys=True),
             now=now,
         )
         log.warning(
             "duty alert %s unacknowledged after %d min: escalation level %d%s",
-            row.id,
+            facts.alert_id,
             minutes,
             level,
             " (the last re-send)" if last else "",
         )
-        if self.group is not None:
-            desk = self.desks.get(row.desk) or self.desks.default
-            facts = AlertFacts(
-                alert_id=row.id,
-                ref=row.ref,
-                category=row.category,
-                desk_name=desk.name,
-                raised_at=row.raised_at,
-                place=Place(row.latitude, row.longitude, row.address),
-                location_sent_at=row.location_sent_at,
-            )
-            reminder = duty_texts.alert_message(self.translator, facts, level=level, now=now)
-            await self.group.queue_async(conn, reminder, now)
-        return 1
+        return True

@@ -18,6 +18,7 @@ from bot.domain.messages import Choice, Outbound
 
 DUTY_PROMPT = "duty"  # prompt token of the duty group's buttons: "duty|ack:<alert id>"
 ACK_PREFIX = "ack:"
+ACK_ALL_PREFIX = "ackall:"  # "duty|ackall:<dispatch id>": every alert a grouped message lists
 UNSPECIFIED = "unspecified"  # = bot.engine.hotpath.UNSPECIFIED: not named by the citizen yet
 CALLBACK_NOTE_CHARS = 200  # https://core.telegram.org/bots/api#answercallbackquery
 MAP_URL = "https://www.google.com/maps?q={latitude:.6f},{longitude:.6f}"
@@ -58,6 +59,14 @@ def parse_ack_choice(prompt_token: str | None, choice_id: str) -> int | None:
     if prompt_token != DUTY_PROMPT or not choice_id.startswith(ACK_PREFIX):
         return None
     number = choice_id.removeprefix(ACK_PREFIX)
+    return int(number) if number.isdigit() else None
+
+
+def parse_ack_all_choice(prompt_token: str | None, choice_id: str) -> int | None:
+    """The dispatch id an "acknowledge all" button carries, or None for anything else."""
+    if prompt_token != DUTY_PROMPT or not choice_id.startswith(ACK_ALL_PREFIX):
+        return None
+    number = choice_id.removeprefix(ACK_ALL_PREFIX)
     return int(number) if number.isdigit() else None
 
 
@@ -126,6 +135,50 @@ def alert_message(
     return Outbound(text=body, choices=(button,), prompt_token=DUTY_PROMPT, urgent=True)
 
 
+def grouped_message(
+    translator: Translator,
+    alerts: list[AlertFacts],
+    *,
+    dispatch_id: int,
+    levels: list[int] | None = None,
+    now: datetime,
+) -> Outbound:
+    """Several alerts in one message (new ones, or reminders when `levels` is given): one
+    line each, a button per reference and one acknowledging them all."""
+    locale = translator.default_locale
+    if levels is None:
+        title = translator.text(locale, N_("duty.grouped.title"), count=len(alerts))
+    else:
+        title = translator.text(locale, N_("duty.grouped.escalation_title"), count=len(alerts))
+    lines = []
+    for index, facts in enumerate(alerts):
+        line = translator.text(
+            locale,
+            N_("duty.grouped.line"),
+            ref=facts.ref,
+            category=category_label(translator, locale, facts.category),
+            desk=facts.desk_name,
+            minutes=int((now - facts.raised_at).total_seconds() // 60),
+        )
+        if levels is not None:
+            level = translator.text(locale, N_("duty.grouped.level"), level=levels[index])
+            line = f"{line}, {level}"
+        lines.append(line)
+    body = "\n\n".join(
+        (title, "\n".join(lines), translator.text(locale, N_("duty.grouped.ask_ack")))
+    )
+    buttons = [
+        Choice(
+            ack_choice_id(facts.alert_id),
+            translator.text(locale, N_("duty.grouped.ack_one"), ref=facts.ref),
+        )
+        for facts in alerts
+    ]
+    every = translator.text(locale, N_("duty.grouped.ack_all"), count=len(alerts))
+    buttons.append(Choice(f"{ACK_ALL_PREFIX}{dispatch_id}", every))
+    return Outbound(text=body, choices=tuple(buttons), prompt_token=DUTY_PROMPT, urgent=True)
+
+
 def location_message(translator: Translator, *, ref: str, desk: DutyDesk, place: Place) -> Outbound:
     """The place of an alerted case, once the citizen shared it, with the desk covering it."""
     locale = translator.default_locale
@@ -138,6 +191,13 @@ def acknowledged_line(translator: Translator, by: str, at: datetime) -> str:
     locale = translator.default_locale
     when = translator.datetime(locale, at)
     return translator.text(locale, N_("duty.ack.done"), name=by, at=when)
+
+
+def acknowledged_ref_line(translator: Translator, ref: str, by: str, at: datetime) -> str:
+    """Added to a grouped message when one of the references in it was acknowledged."""
+    locale = translator.default_locale
+    when = translator.datetime(locale, at)
+    return translator.text(locale, N_("duty.ack.done_ref"), ref=ref, name=by, at=when)
 
 
 def acknowledged_elsewhere(translator: Translator, ref: str, by: str, at: datetime) -> Outbound:
@@ -156,6 +216,16 @@ def press_answer(translator: Translator, ref: str, by: str, at: datetime, *, fre
     else:
         when = translator.datetime(locale, at)
         note = translator.text(locale, N_("duty.ack.already"), ref=ref, name=by, at=when)
+    return note[:CALLBACK_NOTE_CHARS]
+
+
+def press_all_answer(translator: Translator, fresh: int, total: int) -> str:
+    """The note on the presser's screen after "acknowledge all"."""
+    locale = translator.default_locale
+    if fresh:
+        note = translator.text(locale, N_("duty.ack.all_thanks"), count=fresh, total=total)
+    else:
+        note = translator.text(locale, N_("duty.ack.all_already"), total=total)
     return note[:CALLBACK_NOTE_CHARS]
 
 

@@ -433,9 +433,7 @@ async def take_update(
         try:
             await handle_duty_update(runtime, channel.bot, update, background)
         except Exception as error:  # never a 5xx: keep the payload for an admin instead
-            log.exception("telegram duty update %s could not be handled", update.update_id)
-            reason = f"duty update could not be handled: {type(error).__name__}"
-            await runtime.intake.bury(CHANNEL, reason, _text(raw))
+            await runtime.intake.bury_failed(CHANNEL, "duty update", error, _text(raw))
         return
     events = [update if isinstance(update, Unreadable) else channel.event(update, raw)]
     outcomes = await runtime.intake.receive(channel, events)

@@ -5,7 +5,10 @@ button (callback data ``duty|ack:<alert id>``) acknowledges the alert in one
 transaction with the update's dedupe row; after the commit the press is
 answered (``answerCallbackQuery``, always: the client shows a spinner until
 then) and the alert message is edited to say who acknowledged it and when,
-which also takes its button away. Every other update from the group —
+which also takes its button away. A grouped message (`bot.duty.dispatch`)
+has a button per reference — pressing one acknowledges that alert and keeps
+the other buttons — and ``duty|ackall:<dispatch id>``, acknowledging every
+alert it lists. Every other update from the group —
 officers talking, the bot added or removed — is recorded as seen and left
 unanswered.
 
@@ -19,12 +22,12 @@ import logging
 from dataclasses import dataclass
 
 from fastapi import BackgroundTasks
-from telegram import Bot, CallbackQuery, Message, Update
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
 from bot.domain.i18n import Translator
 from bot.duty import texts as duty_texts
-from bot.duty.service import AckResult
+from bot.duty.service import AckAllResult, AckResult
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,8 @@ class AckPress:
     message_id: int | None
     alert_html: str | None  # the alert as the group sees it, to edit
     alert_id: int | None  # None: not an acknowledge button of pintu's
+    dispatch_id: int | None  # "acknowledge all" on a grouped message
+    others: InlineKeyboardMarkup | None  # the other references' buttons of a grouped message
     by: str  # the duty officer's Telegram name
 
 
@@ -58,8 +63,30 @@ def parse_press(query: CallbackQuery) -> AckPress:
         message_id=alert.message_id if alert is not None else None,
         alert_html=alert.text_html if alert is not None and alert.text else None,
         alert_id=duty_texts.parse_ack_choice(token or None, choice_id),
+        dispatch_id=duty_texts.parse_ack_all_choice(token or None, choice_id),
+        others=other_references(alert.reply_markup if alert else None, query.data or ""),
         by=query.from_user.full_name,
     )
+
+
+def other_references(
+    markup: InlineKeyboardMarkup | None, pressed: str
+) -> InlineKeyboardMarkup | None:
+    """The buttons of a grouped message left after a press on one reference's button;
+    None when no other reference's button is left (a single alert, or the last one)."""
+    if markup is None:
+        return None
+    rows = [
+        row
+        for row in markup.inline_keyboard
+        if not any(button.callback_data == pressed for button in row)
+    ]
+    single = f"{duty_texts.DUTY_PROMPT}|{duty_texts.ACK_PREFIX}"
+    if not any(
+        str(button.callback_data or "").startswith(single) for row in rows for button in row
+    ):
+        return None
+    return InlineKeyboardMarkup(rows)
 
 
 async def handle_duty_update(
@@ -72,6 +99,12 @@ async def handle_duty_update(
         await runtime.runner.record_only(CHANNEL, event_id)
         return
     press = parse_press(query)
+    if press.dispatch_id is not None:
+        every = await runtime.duty.acknowledge_all_press(
+            event_id=event_id, dispatch_id=press.dispatch_id, by=press.by
+        )
+        background.add_task(answer_all_press, bot, runtime.translator, press, every)
+        return
     result = None
     if press.alert_id is None:
         await runtime.runner.record_only(CHANNEL, event_id)
@@ -100,15 +133,49 @@ async def answer_press(
             fresh=result.fresh,
         )
         await bot.answer_callback_query(press.query_id, text=note)
-        if press.message_id is not None and press.alert_html:
+        if press.others is None:
             line = duty_texts.acknowledged_line(
                 translator, result.acknowledged_by, result.acknowledged_at
             )
-            await bot.edit_message_text(
-                chat_id=press.chat_id,
-                message_id=press.message_id,
-                text=f"{press.alert_html}\n\n{html.escape(line, quote=False)}",
-                parse_mode="HTML",
+        else:
+            line = duty_texts.acknowledged_ref_line(
+                translator, result.ref, result.acknowledged_by, result.acknowledged_at
             )
+        await mark_acknowledged(bot, press, line, keep=press.others)
     except TelegramError as error:  # cosmetic: the acknowledgement is committed
         log.info("telegram duty press answer failed: %s", type(error).__name__)
+
+
+async def answer_all_press(
+    bot: Bot, translator: Translator, press: AckPress, result: AckAllResult | None
+) -> None:
+    """The same for "acknowledge all": every button goes."""
+    try:
+        if result is None:
+            await bot.answer_callback_query(
+                press.query_id, text=duty_texts.unknown_press(translator)
+            )
+            return
+        note = duty_texts.press_all_answer(translator, result.fresh, len(result.refs))
+        await bot.answer_callback_query(press.query_id, text=note)
+        line = duty_texts.acknowledged_line(
+            translator, result.acknowledged_by, result.acknowledged_at
+        )
+        await mark_acknowledged(bot, press, line, keep=None)
+    except TelegramError as error:  # cosmetic: the acknowledgement is committed
+        log.info("telegram duty press answer failed: %s", type(error).__name__)
+
+
+async def mark_acknowledged(
+    bot: Bot, press: AckPress, line: str, *, keep: InlineKeyboardMarkup | None
+) -> None:
+    """Add `line` to the pressed message; `keep` its buttons still to press (None: none)."""
+    if press.message_id is None or not press.alert_html:
+        return
+    await bot.edit_message_text(
+        chat_id=press.chat_id,
+        message_id=press.message_id,
+        text=f"{press.alert_html}\n\n{html.escape(line, quote=False)}",
+        parse_mode="HTML",
+        reply_markup=keep,
+    )

@@ -18,8 +18,9 @@ takes them from there, each on its own:
   send had failed.
 - `Unreadable`, and any event whose handling fails: a dead letter.
 
-`receive` never raises: a platform is answered 2xx once everything is
-committed or buried, so it stops redelivering.
+`receive` never raises while the database works: a platform is answered 2xx
+once everything is committed or buried, so it stops redelivering. While the
+database is away it raises `DatabaseUnavailable` (answered 503: redeliver).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from bot.outbox.sender import OutboxSender
 from bot.services.casework import OPEN_STATUSES
 from bot.storage.database import insert_ignoring_duplicates
 from bot.storage.direct import run_on
+from bot.storage.faults import DatabaseUnavailable, is_unavailable
 from bot.storage.tables import cases, contacts, conversations, inbound_events
 
 log = logging.getLogger(__name__)
@@ -72,7 +74,8 @@ class Intake:
     ) -> list[Handled | None]:
         """Handle every event on its own; what a `Said` became (None for the rest).
 
-        Never raises: an event that cannot be handled becomes a dead letter.
+        Never raises, but `DatabaseUnavailable` while the database is away: an
+        event that cannot be handled becomes a dead letter.
         """
         outcomes: list[Handled | None] = []
         for event in events:
@@ -80,11 +83,7 @@ class Intake:
             try:
                 outcome = await self._receive(channel, event)
             except Exception as error:  # never a 5xx: keep the event for an admin instead
-                reason = f"{_kind(event)} could not be handled: {type(error).__name__}"
-                # The type and place only: messages of database errors carry the
-                # statement's parameters, which can be a citizen's phone number.
-                log.error("%s %s (%s)", channel.channel, reason, _where(error))
-                await self.bury(channel.channel, reason, _kept(event))
+                await self.bury_failed(channel.channel, _kind(event), error, _kept(event))
             outcomes.append(outcome)
         return outcomes
 
@@ -202,6 +201,17 @@ class Intake:
                 )
         if retry:
             self.sender.wake()
+
+    async def bury_failed(self, channel: str, what: str, error: Exception, payload: str) -> None:
+        """Keep a payload whose handling raised `error`, for an admin; but while the
+        database is away raise `DatabaseUnavailable` (503: the platform redelivers it)."""
+        if is_unavailable(error):
+            raise DatabaseUnavailable from error
+        reason = f"{what} could not be handled: {type(error).__name__}"
+        # The type and place only: messages of database errors carry the
+        # statement's parameters, which can be a citizen's phone number.
+        log.error("%s %s (%s)", channel, reason, _where(error))
+        await self.bury(channel, reason, payload)
 
     async def bury(self, channel: str, reason: str, payload: str) -> None:
         """Keep what a channel's platform sent, unhandled, for an admin."""

@@ -41,6 +41,7 @@ from bot.outbox.queue import enqueue
 from bot.services.faq import SELECT_FAQS, FaqCache, faqs_from_rows
 from bot.storage.database import WriteGate, insert_ignoring_duplicates
 from bot.storage.direct import Tx, Writer
+from bot.storage.faults import is_unavailable
 from bot.storage.tables import contacts, conversations, inbound_events
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,13 @@ class ConversationRunner:
             batch, lane.queue = lane.queue[:MAX_BATCH], lane.queue[MAX_BATCH:]
             if not lane.queue:
                 lane.ready.clear()
-            await self._commit(batch, lane.number)
+            try:
+                await self._commit(batch, lane.number)
+            except Exception as error:  # the writer lives on, and nobody is left waiting
+                log.error("inbound batch failed: %s", type(error).__name__)
+                for job in batch:
+                    if not job.done.done():
+                        job.done.set_exception(error)
 
     async def _commit(self, batch: list[_Job], lane: int) -> None:
         ordered = sorted(batch, key=lambda job: (job.inbound.channel, job.inbound.sender_id))
@@ -139,6 +146,11 @@ class ConversationRunner:
                     lambda tx: self._process_all(tx, ordered, now), lane
                 )
         except Exception as error:
+            if is_unavailable(error):  # the database is away: every event waits for it
+                for job in batch:
+                    if not job.done.done():
+                        job.done.set_exception(error)
+                return
             if len(batch) > 1:
                 for job in batch:  # isolate the event that failed
                     await self._commit([job], lane)

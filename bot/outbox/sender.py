@@ -65,6 +65,7 @@ CANDIDATES = 4  # due rows read per row claimed, to share a batch fairly among c
 
 RECOVER = """UPDATE outbox SET status = 'pending'
 WHERE status = 'sending' AND claimed_until < :now"""
+TAKE_BACK = "UPDATE outbox SET status = 'pending' WHERE status = 'sending' AND channel = :channel"
 # Whether an earlier row to the same contact holds this one back: one not yet
 # due, or (when claiming: {sending}) one being sent.
 _BEHIND = """EXISTS (SELECT 1 FROM outbox earlier
@@ -201,6 +202,8 @@ class OutboxSender:
         its own contact back, never the rows claimed after it for others.
         """
         wake = self._wakes[channel]
+        if not is_postgresql(self.db):
+            await self._take_back_leases(channel)
         flights: set[asyncio.Task[None]] = set()
         try:
             while True:
@@ -229,9 +232,27 @@ class OutboxSender:
     async def _claim_safely(self, channel: str, room: int) -> list[_Claimed]:
         try:
             return await self._claim_due(channel, room)
-        except Exception:
-            log.exception("outbox claim failed; retrying after the poll interval")
+        except Exception as error:  # the database away, say: the loop must live on
+            log.error(
+                "outbox claim failed (%s); retrying after the poll interval", type(error).__name__
+            )
+            await asyncio.sleep(self.poll_seconds)  # not at once: a retry due now would spin
             return []
+
+    async def _take_back_leases(self, channel: str) -> None:
+        """Rows leased before this process sends `channel` were leased by one that is
+        gone (killed mid-send, say): due again now, not when their lease runs out.
+
+        Only where this process is the only sender (SQLite). On PostgreSQL a
+        worker taking a channel over cannot tell a dead holder's leases from
+        those of a holder that lost its lock a moment ago and is still sending;
+        they wait for their lease.
+        """
+        try:
+            async with self.gate:
+                await self.writer.run(lambda tx: tx.execute(TAKE_BACK, {"channel": channel}))
+        except Exception as error:  # the database away: the lease takes them back later
+            log.error("outbox leases not taken back (%s)", type(error).__name__)
 
     async def _deliver(self, channel: str, rows: list[_Claimed]) -> None:
         """Send one contact's claimed rows in order, then record how they ended.

@@ -121,6 +121,21 @@ class DutyAlert(SQLModel, table=True):
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = Field(default=None, max_length=200)
     location_sent_at: datetime | None = None
+    # when the duty group was first told (alone or in a grouped message); None: waiting
+    # for the group's next turn (`bot.duty.dispatch`), or no group configured yet
+    announced_at: datetime | None = None
+
+
+class DutyDispatch(SQLModel, table=True):
+    """One alert message put in the outbox for the duty group: the pace of the group's
+    alerts is read from these, and "acknowledge all" acknowledges the alerts listed."""
+
+    __tablename__ = "duty_dispatches"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sent_at: datetime = Field(index=True)
+    level: int = 0  # 0: new alerts, else the escalation level of a reminder
+    alert_ids: str = Field(max_length=2000)  # comma-separated duty_alerts ids
 
 
 class CaseStatusChange(SQLModel, table=True):

@@ -28,6 +28,7 @@ from bot.storage.models import (
     Conversation,
     DeadLetter,
     DutyAlert,
+    DutyDispatch,
     FaqEntry,
     InboundEvent,
     LoginFailure,
@@ -64,6 +65,7 @@ contacts = table_of(Contact)
 conversations = table_of(Conversation)
 dead_letters = table_of(DeadLetter)
 alerts = table_of(DutyAlert)
+dispatches = table_of(DutyDispatch)
 faq_entries = table_of(FaqEntry)
 inbound_events = table_of(InboundEvent)
 login_failures = table_of(LoginFailure)
