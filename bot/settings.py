@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     )
     idle_sweep_seconds: float = 60.0
     web_poll_wait_seconds: float = 25.0
+    web_poll_recheck_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="A waiting web-chat long poll looks for new messages at least this often: "
+        "with several workers, a message another worker sent wakes nobody in this one.",
+    )
     telegram_timeout_seconds: float = 10.0
     telegram_messages_per_second: float = 30.0
     telegram_chat_messages_per_second: float = 1.0

@@ -325,8 +325,10 @@ def build_router(tokens: BrowserTokens, hub: WebHub, limits: WebLimits) -> APIRo
             remaining = deadline - asyncio.get_running_loop().time()
             if found.sent or remaining <= 0:
                 return _page(found, after)
+            # Another worker's sender wakes nobody in this process: look again this often.
+            pause = min(remaining, runtime.settings.web_poll_recheck_seconds)
             if found.contact_id is None:  # nothing said yet: nobody can wake us
-                await asyncio.sleep(min(remaining, 1.0))
+                await asyncio.sleep(pause)
                 continue
             with hub.listening(found.contact_id) as woken:
                 # Look again once listening: a send that landed during the first
@@ -336,7 +338,7 @@ def build_router(tokens: BrowserTokens, hub: WebHub, limits: WebLimits) -> APIRo
                     return _page(found, after)
                 with contextlib.suppress(TimeoutError):
                     # not `wait_for`: see `OutboxSender.run_forever`
-                    async with asyncio.timeout(remaining):
+                    async with asyncio.timeout(pause):
                         await woken.wait()
 
     return router

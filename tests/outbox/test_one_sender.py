@@ -232,3 +232,32 @@ async def lock_holder(conn: AsyncConnection, within: float = 5.0) -> int:
         await asyncio.sleep(0.02)
     await conn.commit()
     return int(pid)
+
+
+async def test_a_long_poll_on_one_worker_gets_what_another_worker_sent(
+    settings: Settings, fake_api: FakeBotAPI
+) -> None:
+    """A browser's message and its long poll may land on different workers: the
+    answer recorded by the first reaches the poll waiting on the second within
+    `PINTU_WEB_POLL_RECHECK_SECONDS`, not when the poll's 20 s run out."""
+    settings = settings.model_copy(update={"web_poll_recheck_seconds": 0.2})
+    sent_by: Counter[str] = Counter()
+    async with AsyncExitStack() as stack:
+        first = await stack.enter_async_context(worker(settings, sent_by, "first"))
+        second = await stack.enter_async_context(worker(settings, sent_by, "second"))
+        clients = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app), base_url="http://pintu.test"
+                )
+            )
+            for app in (first, second)
+        ]
+        citizen = await WebCitizen.open(clients[0])
+        assert await citizen.say("halo")  # the contact exists: the poll below listens
+        polling = WebCitizen(http=clients[1], token=citizen.token, last_id=citizen.last_id)
+        read = asyncio.create_task(polling.read(wait=20))
+        await asyncio.sleep(0.3)  # the poll is waiting on the second worker
+        assert (await citizen.post({"text": "menu"})).status_code == 202
+        async with asyncio.timeout(5):
+            assert await read
