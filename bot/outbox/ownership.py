@@ -27,6 +27,7 @@ import contextlib
 import logging
 import zlib
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, select, text
@@ -55,6 +56,11 @@ class SendingRights(Protocol):
         """Tell the processes holding the channels this one does not that work was queued."""
         ...
 
+    def lease_grace(self, channel: str) -> timedelta | None:
+        """How long rows leased before this process began sending `channel` may still
+        be in another process's hands; None: they wait for their lease to run out."""
+        ...
+
 
 class SoleSender:
     """The only process there is (SQLite): it always holds the sending."""
@@ -64,6 +70,10 @@ class SoleSender:
 
     def wake_others(self) -> None:
         pass
+
+    def lease_grace(self, channel: str) -> timedelta:
+        """No grace: a lease from before this process is a dead process's."""
+        return timedelta(0)
 
 
 def lock_key(channel: str) -> int:
@@ -102,6 +112,18 @@ class AdvisoryLocks:
                 with contextlib.suppress(Exception):
                     await conn.close()
             log.warning("outbox sending lost the lock of a channel; trying to take it again")
+
+    def lease_grace(self, channel: str) -> timedelta | None:
+        """A held channel's rows leased before this process took the lock were leased
+        by the previous holder, which is dead or stops sending within `retry_seconds`
+        of losing its connection (it checks that often, then cancels its sends): after
+        twice that and a second they are nobody's, not after the whole lease (a killed
+        worker's chats would wait two minutes for their answers). Channels every
+        worker sends (web chat) are never taken back: another live worker may hold them.
+        """
+        if channel not in self.locked:
+            return None
+        return timedelta(seconds=2 * self.retry_seconds + 1)
 
     def holds(self, channel: str) -> bool:
         """Whether this process sends `channel` now."""

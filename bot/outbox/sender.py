@@ -66,6 +66,8 @@ CANDIDATES = 4  # due rows read per row claimed, to share a batch fairly among c
 RECOVER = """UPDATE outbox SET status = 'pending'
 WHERE status = 'sending' AND claimed_until < :now"""
 TAKE_BACK = "UPDATE outbox SET status = 'pending' WHERE status = 'sending' AND channel = :channel"
+SHORTEN_LEASES = """UPDATE outbox SET claimed_until = :soon
+WHERE status = 'sending' AND channel = :channel AND claimed_until > :soon"""
 # Whether an earlier row to the same contact holds this one back: one not yet
 # due, or (when claiming: {sending}) one being sent.
 _BEHIND = """EXISTS (SELECT 1 FROM outbox earlier
@@ -202,8 +204,7 @@ class OutboxSender:
         its own contact back, never the rows claimed after it for others.
         """
         wake = self._wakes[channel]
-        if not is_postgresql(self.db):
-            await self._take_back_leases(channel)
+        await self._take_back_leases(channel)
         flights: set[asyncio.Task[None]] = set()
         try:
             while True:
@@ -241,16 +242,25 @@ class OutboxSender:
 
     async def _take_back_leases(self, channel: str) -> None:
         """Rows leased before this process sends `channel` were leased by one that is
-        gone (killed mid-send, say): due again now, not when their lease runs out.
-
-        Only where this process is the only sender (SQLite). On PostgreSQL a
-        worker taking a channel over cannot tell a dead holder's leases from
-        those of a holder that lost its lock a moment ago and is still sending;
-        they wait for their lease.
+        gone (killed mid-send, say): due again now where this process is the only
+        sender (SQLite), or after the handover's grace (`SendingRights.lease_grace`),
+        not when their two-minute lease runs out.
         """
+        grace = self.rights.lease_grace(channel)
+        if grace is None:
+            return
+        now = self.clock.now()
+
+        def take_back(tx: Tx) -> None:
+            if grace:
+                values = {"channel": channel, "soon": tx.time(now + grace)}
+                tx.execute(SHORTEN_LEASES, values)
+            else:
+                tx.execute(TAKE_BACK, {"channel": channel})
+
         try:
             async with self.gate:
-                await self.writer.run(lambda tx: tx.execute(TAKE_BACK, {"channel": channel}))
+                await self.writer.run(take_back)
         except Exception as error:  # the database away: the lease takes them back later
             log.error("outbox leases not taken back (%s)", type(error).__name__)
 
