@@ -2,17 +2,22 @@
 
 On PostgreSQL the process that holds a session-level advisory lock is the
 leader; the others keep trying, so a new leader takes over when one dies.
+The leader checks its lock's connection as often: when it is gone (the
+database restarted, the connection cut), so is the lock, and the jobs pause
+until this process holds the lock again — two leaders never run at once.
 On SQLite there is one process, and it leads.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import func, select
+from apscheduler.schedulers.base import STATE_RUNNING
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.duty.sla import alert_breaches
@@ -29,8 +34,9 @@ LEADER_RETRY_SECONDS = 30.0
 
 
 class Scheduler:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, *, retry_seconds: float = LEADER_RETRY_SECONDS) -> None:
         self.runtime = runtime
+        self.retry_seconds = retry_seconds
         self._aps = AsyncIOScheduler(timezone=runtime.settings.timezone)
         self._leader_conn: AsyncConnection | None = None
         settings = runtime.settings
@@ -91,28 +97,70 @@ class Scheduler:
         lifetime = timedelta(days=runtime.settings.web_token_days)
         await forget_old_revocations(runtime.db, before=runtime.clock.now() - lifetime)
 
+    @property
+    def leading(self) -> bool:
+        """Whether this process runs the jobs now."""
+        return bool(self._aps.state == STATE_RUNNING)
+
     async def lead(self) -> None:
-        """Become the leader (waiting as long as it takes), then run the jobs."""
-        if is_postgresql(self.runtime.db):
-            # The lock is held by another process: nothing here could signal its release.
-            while not await self._take_lead():  # noqa: ASYNC110
-                await asyncio.sleep(LEADER_RETRY_SECONDS)
-        self._aps.start()
+        """Lead whenever this process holds the lock (waiting as long as it takes)."""
+        if not is_postgresql(self.runtime.db):
+            self._aps.start()
+            return
+        self._aps.start(paused=True)
+        while True:
+            # Held by another process, or the database away: nothing here could
+            # signal a change, so look again after a while.
+            if await self._take_lead():
+                self._aps.resume()
+                while await self._still_leading():  # noqa: ASYNC110
+                    await asyncio.sleep(self.retry_seconds)
+                self._aps.pause()
+                log.warning("the scheduler lost its lock (its connection is gone); paused")
+                await self._drop_lead()
+            await asyncio.sleep(self.retry_seconds)
 
     async def _take_lead(self) -> bool:
-        conn = await self.runtime.db.connect()
-        if await conn.scalar(select(func.pg_try_advisory_lock(LEADER_LOCK_KEY))):
-            await conn.commit()
-            self._leader_conn = conn
-            return True
-        await conn.close()
+        try:
+            conn = await self.runtime.db.connect()
+        except Exception as error:
+            log.warning("scheduler: the database does not answer (%s)", type(error).__name__)
+            return False
+        try:
+            if await conn.scalar(select(func.pg_try_advisory_lock(LEADER_LOCK_KEY))):
+                await conn.commit()
+                self._leader_conn = conn
+                return True
+        except Exception as error:
+            log.warning("scheduler: the lock could not be asked for (%s)", type(error).__name__)
+        await _close_quietly(conn)
         return False
+
+    async def _still_leading(self) -> bool:
+        conn = self._leader_conn
+        if conn is None:
+            return False
+        try:
+            await conn.execute(text("SELECT 1"))
+            await conn.commit()
+        except Exception:
+            return False
+        return True
+
+    async def _drop_lead(self) -> None:
+        if self._leader_conn is not None:
+            await _close_quietly(self._leader_conn)
+            self._leader_conn = None
 
     async def stop(self) -> None:
         if self._aps.running:
             self._aps.shutdown(wait=False)
-        if self._leader_conn is not None:
-            await self._leader_conn.close()
+        await self._drop_lead()
+
+
+async def _close_quietly(conn: AsyncConnection) -> None:
+    with contextlib.suppress(Exception):  # gone already: nothing to close
+        await conn.close()
 
 
 async def send_survey_invitations(runtime: Runtime) -> int:
