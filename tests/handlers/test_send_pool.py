@@ -3,9 +3,10 @@
 httpcore's pool passes over every connection it holds when a request starts
 or ends, so fewer kept-alive connections (``max_keepalive_connections`` below
 ``max_connections``) look cheaper; but httpcore 1.0 then closes an idle
-connection whenever the pool holds more than that many in all (encode/httpcore#1000), so a steady
-stream of concurrent sends opens a new connection (a TLS handshake with Meta)
-for most sends. Measured for issue 14 and rejected: this test keeps it out.
+connection whenever the pool holds more than that many in all
+(encode/httpcore#1000), so a steady stream of concurrent sends opens a new
+connection (a TLS handshake with Meta) for most sends. Measured for issue 14
+and rejected (bench/README.md, round 2): this test keeps it out.
 Observed from the fake's side: the client ports its requests came from.
 """
 
