@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_RUNNING
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.duty.sla import alert_breaches
@@ -25,7 +25,7 @@ from bot.media.orphans import remove_orphans
 from bot.runtime import Runtime
 from bot.services import survey_invitations
 from bot.services.revoked_browsers import forget_old_revocations
-from bot.storage.database import is_postgresql
+from bot.storage.database import connection_alive, is_postgresql
 
 log = logging.getLogger(__name__)
 
@@ -138,14 +138,7 @@ class Scheduler:
 
     async def _still_leading(self) -> bool:
         conn = self._leader_conn
-        if conn is None:
-            return False
-        try:
-            await conn.execute(text("SELECT 1"))
-            await conn.commit()
-        except Exception:
-            return False
-        return True
+        return conn is not None and await connection_alive(conn)
 
     async def _drop_lead(self) -> None:
         if self._leader_conn is not None:

@@ -33,6 +33,8 @@ from typing import Any, Protocol
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.storage.database import connection_alive
+
 log = logging.getLogger(__name__)
 
 # Distinct from the migration's and the scheduler's keys (about 2**39): "pnt" << 32.
@@ -184,7 +186,7 @@ class AdvisoryLocks:
                 if done:
                     task.result()  # `work` never returns: this raises what it raised
                     return
-                if not await _alive(conn):
+                if not await connection_alive(conn):
                     return
         finally:
             task.cancel()
@@ -196,12 +198,3 @@ async def _listen(conn: AsyncConnection, wake: Callable[[], None]) -> None:
     raw = await conn.get_raw_connection()
     driver: Any = raw.driver_connection  # asyncpg's connection: LISTEN needs it
     await driver.add_listener(WAKE_CHANNEL, lambda *_: wake())
-
-
-async def _alive(conn: AsyncConnection) -> bool:
-    try:
-        await conn.execute(text("SELECT 1"))
-        await conn.commit()
-    except Exception:
-        return False
-    return True

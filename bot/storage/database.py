@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, event
+from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -121,3 +121,14 @@ class WriteGate:
 
 def is_postgresql(conn: AsyncConnection | AsyncEngine) -> bool:
     return conn.dialect.name == "postgresql"
+
+
+async def connection_alive(conn: AsyncConnection) -> bool:
+    """Whether `conn` still reaches the database (a session's advisory locks live
+    and die with it: a holder asks this to know it still holds them)."""
+    try:
+        await conn.execute(text("SELECT 1"))
+        await conn.commit()
+    except Exception:
+        return False
+    return True

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.domain.clock import ManualClock
@@ -25,10 +25,10 @@ from bot.domain.messages import Outbound
 from bot.outbox.queue import enqueue
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.storage.tables import contacts, outbox
+from bot.storage.tables import outbox
 from tests.support.duty import GROUP
 from tests.support.fake_telegram import FakeBotAPI, text_update
-from tests.support.outbox import settle
+from tests.support.outbox import new_telegram_contact, settle
 from tests.support.telegram_citizen import SECRET, next_update_id, telegram_settings
 from tests.support.web import WebCitizen
 
@@ -135,19 +135,7 @@ async def queue_to_chats(runtime: Runtime, chats: range) -> None:
     now = runtime.clock.now()
     async with runtime.db.begin() as conn:
         for chat in chats:
-            contact_id = await conn.scalar(
-                insert(contacts)
-                .values(
-                    channel="telegram",
-                    external_id=str(chat),
-                    locale="id",
-                    locale_chosen=False,
-                    broadcast_opt_in=True,
-                    reachable=True,
-                    created_at=now,
-                )
-                .returning(contacts.c.id)
-            )
+            contact_id = await new_telegram_contact(conn, chat, now)
             message = Outbound(text="pengumuman")
             await enqueue(conn, contact_id=contact_id, channel="telegram", message=message, now=now)
 

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.app import create_app, headroom
@@ -31,8 +31,8 @@ from bot.outbox.ownership import AdvisoryLocks, lock_key
 from bot.outbox.queue import enqueue
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.storage.tables import contacts
 from tests.support.fake_telegram import FakeBotAPI, text_update
+from tests.support.outbox import new_telegram_contact
 from tests.support.telegram_citizen import SECRET, next_update_id, telegram_settings
 from tests.support.web import WebCitizen
 
@@ -74,19 +74,7 @@ async def queue_to_new_chats(runtime: Runtime, first_chat: int, count: int) -> N
     now = runtime.clock.now()
     async with runtime.db.begin() as conn:
         for chat in range(first_chat, first_chat + count):
-            contact_id = await conn.scalar(
-                insert(contacts)
-                .values(
-                    channel="telegram",
-                    external_id=str(chat),
-                    locale="id",
-                    locale_chosen=False,
-                    broadcast_opt_in=True,
-                    reachable=True,
-                    created_at=now,
-                )
-                .returning(contacts.c.id)
-            )
+            contact_id = await new_telegram_contact(conn, chat, now)
             message = Outbound(text=f"pesan untuk {chat}")
             await enqueue(conn, contact_id=contact_id, channel="telegram", message=message, now=now)
 

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from bot.app import telegram_from
 from bot.domain.clock import ManualClock
@@ -23,8 +23,9 @@ from bot.outbox.queue import enqueue
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.storage.migrate import upgrade_database
-from bot.storage.tables import contacts, dead_letters, outbox
+from bot.storage.tables import dead_letters, outbox
 from tests.support.fake_telegram import FakeBotAPI
+from tests.support.outbox import new_telegram_contact
 from tests.support.platform_limits import telegram_limits
 from tests.support.telegram_citizen import telegram_settings
 
@@ -103,19 +104,7 @@ async def queue_conversations(runtime: Runtime, chats: Sequence[int], per_chat: 
     async with runtime.db.begin() as conn:
         ids = {}
         for chat in chats:
-            ids[chat] = await conn.scalar(
-                insert(contacts)
-                .values(
-                    channel="telegram",
-                    external_id=str(chat),
-                    locale="id",
-                    locale_chosen=False,
-                    broadcast_opt_in=True,
-                    reachable=True,
-                    created_at=now,
-                )
-                .returning(contacts.c.id)
-            )
+            ids[chat] = await new_telegram_contact(conn, chat, now)
         for n in range(per_chat):
             for chat in chats:
                 text = expected(chat, per_chat)[n]
