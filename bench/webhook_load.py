@@ -224,6 +224,7 @@ def request_bytes(channel: str, body: bytes, port: int) -> bytes:
 
 UPDATES = {"telegram": telegram_update, "whatsapp": whatsapp_update}
 OTHER = {"telegram": "whatsapp", "whatsapp": "telegram"}
+WALK_SETTLES = 12.0  # seconds for the case's walk's answers to reach the fake platform
 REPLY_EVERY = 1.5  # seconds between an officer's replies
 
 
@@ -324,6 +325,9 @@ class Officer:
             self.headers = {"Authorization": f"Bearer {token}"}
             items = http.get("/api/v1/cases", headers=self.headers).json()["items"]
             self.ref = items[0]["ref"]
+        # The walk's own answers leave at the platform's pace for one chat (Telegram: one
+        # a second after a burst of three): the officer's replies must not queue behind them.
+        time.sleep(WALK_SETTLES)
 
     async def reply_until(self, until: float) -> None:
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as http:
