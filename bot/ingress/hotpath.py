@@ -1,23 +1,25 @@
-"""One inbound event, inside a group-committed transaction: the hot path's SQL.
+"""A batch of inbound events, inside one group-committed transaction: the hot path's SQL.
 
-`process` runs synchronously on a `Tx` (see `bot.storage.direct`): it records
-the event (its unique key makes a redelivery a no-op), finds or creates the
-contact (the UPDATE also locks its row on PostgreSQL, ordering one citizen's
-events across workers), loads the conversation, lets the pure engine decide,
-applies the effects and writes the outbox rows.
+`process_batch` runs synchronously on a `Tx` (see `bot.storage.direct`). For
+the whole batch at once (`bot.ingress.arrivals`, one statement each on
+PostgreSQL) it records the events (their unique key makes a redelivery a
+no-op, and a redelivery inside the batch is handled once), touches or
+creates their contacts (the upsert also locks the rows on PostgreSQL,
+ordering one citizen's events across workers) and reads their
+conversations. Then, event by event in arrival order, the pure engine
+decides, the effects are applied and the outbox rows written.
 
-Common case: three short statements per event (record, touch the contact,
-read its state and recent cases in one query); the new conversation states
-and outbox rows of a whole batch are written at its end, one
-``executemany`` each (`Pending`), which on PostgreSQL is one round trip
-instead of two per event. Pending writes are flushed before any effect
-runs, so everything an effect writes or reads comes after the replies
-before it, in order.
+The new conversation states and outbox rows of a whole batch are written at
+its end, one ``executemany`` each (`Pending`). Pending writes are flushed
+before any effect runs, so everything an effect writes or reads comes after
+the replies before it, in order; a citizen's later event in the batch reads
+their contact and conversation again after an effect of theirs.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -45,6 +47,7 @@ from bot.engine.faq import FaqSnapshot
 from bot.engine.flow import CaseBrief
 from bot.engine.stored import state_from_json, state_to_json
 from bot.engine.turn import Reply, Turn
+from bot.ingress import arrivals as arrivals_sql
 from bot.media.store import StoredFile
 from bot.outbox.queue import outbox_rows
 from bot.services import application_lookup, broadcast_control, sla_clock, surveys, units
@@ -52,29 +55,11 @@ from bot.services.casework import CITIZEN, OPEN_STATUSES, CaseStatus
 from bot.services.duplicates import link_duplicates
 from bot.storage.direct import Tx, stored_time
 
-SEEN = """INSERT INTO inbound_events (channel, external_id, received_at)
-VALUES (:channel, :external_id, :now) ON CONFLICT DO NOTHING RETURNING id"""
 SETTLED = """SELECT c.id FROM contacts c WHERE c.channel = :channel
 AND c.external_id = :external_id {same_phone}
 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = c.id AND o.status = 'held')"""
 ANYONE = """SELECT 1 FROM contacts WHERE channel = :channel
 AND (external_id = :external_id {or_phone})"""
-TOUCH_CONTACT = """UPDATE contacts SET last_inbound_at = :now, reachable = :yes,
-display_name = COALESCE(:name, display_name), phone = COALESCE(:phone, phone)
-WHERE channel = :channel AND external_id = :external_id
-RETURNING id, locale, broadcast_opt_in, broadcast_opted_out_at"""
-NEW_CONTACT = """INSERT INTO contacts (channel, external_id, display_name, phone, locale,
-locale_chosen, privacy_noticed_at, broadcast_opt_in, reachable, last_inbound_at, created_at)
-VALUES (:channel, :external_id, :name, :phone, :locale, :no, :now, :no, :yes, :now, :now)
-ON CONFLICT DO NOTHING RETURNING id, locale"""
-# The conversation's state (NULL if none yet) beside each of the 50 latest cases (one row of
-# NULLs if none): one round trip for both.
-STATE_AND_CASES = """SELECT cv.state, c.ref, c.kind, c.status, c.updated_at
-FROM (SELECT CAST(:contact_id AS INTEGER) AS contact_id) k
-LEFT JOIN conversations cv ON cv.contact_id = k.contact_id
-LEFT JOIN (SELECT ref, kind, status, updated_at, id FROM cases WHERE contact_id = :contact_id
-ORDER BY updated_at DESC, id DESC LIMIT 50) c ON 1 = 1
-ORDER BY c.updated_at DESC, c.id DESC"""
 SAVE_STATE = """INSERT INTO conversations (contact_id, state, active_flow, updated_at)
 VALUES (:contact_id, :state, :flow, :now) ON CONFLICT (contact_id) DO UPDATE
 SET state = excluded.state, active_flow = excluded.active_flow, updated_at = excluded.updated_at"""
@@ -154,13 +139,22 @@ class Pending:
     """A batch's writes that wait for its end: conversation states and outbox rows."""
 
     def __init__(self) -> None:
-        self.states: dict[int, dict[str, Any]] = {}  # the latest per contact
+        self.states: dict[int, dict[str, Any]] = {}  # to write: the latest per contact
         self.outbox: list[dict[str, Any]] = []
+        self._latest: dict[int, str] = {}  # written or not
 
     def state(self, contact_id: int) -> str | None:
         """The state this batch gave the contact, if it did."""
-        pending = self.states.get(contact_id)
-        return None if pending is None else str(pending["state"])
+        return self._latest.get(contact_id)
+
+    def save_state(self, contact_id: int, state: str, flow: str | None, at: Any) -> None:
+        self._latest[contact_id] = state
+        self.states[contact_id] = {
+            "contact_id": contact_id,
+            "state": state,
+            "flow": flow,
+            "now": at,
+        }
 
     def flush(self, tx: Tx) -> None:
         if self.states:
@@ -172,48 +166,124 @@ class Pending:
 
 
 @dataclass(frozen=True, slots=True)
-class _Contact:
-    id: int
-    locale: str
-    is_new: bool
-    broadcasts_decided: bool  # subscribed, or declined or stopped them once
+class Arrival:
+    """One event handed in, with the file that came with it (already stored)."""
+
+    inbound: Inbound
+    stored: StoredFile | None = None
 
 
-def process(
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """What every turn of a batch runs with."""
+
+    engine: Engine
+    faq: FaqSnapshot
+    now: datetime
+    default_locale: str
+    duty: DutyAlerts
+    sla: SlaPolicy
+    internal_affairs: str = "propam"  # the unit complaints about officers go to (`units`)
+
+
+def process_batch(
+    tx: Tx, arrivals: Sequence[Arrival], setting: Setting
+) -> list[Handled | IdentityUnsettled]:
+    """Handle `arrivals` in their order; what became of each (an unsettled identity
+    is raised by nobody: it is returned, and nothing was written for it)."""
+    at = tx.time(setting.now)
+    results: list[Handled | IdentityUnsettled] = [Handled(processed=False)] * len(arrivals)
+    unsettled = _unsettled(tx, arrivals)
+    for index in unsettled:
+        results[index] = IdentityUnsettled(arrivals[index].inbound.event_id)
+    keys = {
+        (arrival.inbound.channel, arrival.inbound.event_id): index
+        for index, arrival in reversed(list(enumerate(arrivals)))
+        if index not in unsettled
+    }  # the first of an event's copies in the batch
+    fresh = arrivals_sql.record(tx, list(keys), at)
+    todo = sorted(index for key, index in keys.items() if key in fresh)
+    contacts = arrivals_sql.touch(tx, _touches(arrivals, todo), at, setting.default_locale)
+    known = arrivals_sql.conversations(
+        tx, [contact.id for contact in contacts.values() if not contact.is_new]
+    )
+    pending, changed, met = Pending(), set[int](), set[int]()
+    for index in todo:
+        inbound = arrivals[index].inbound
+        contact = contacts[(inbound.channel, inbound.sender_id)]
+        if contact.id in changed:  # an effect of their earlier event may have changed both
+            changed.discard(contact.id)
+            pending.flush(tx)
+            contact = arrivals_sql.again(tx, contact.id)
+            known[contact.id] = arrivals_sql.conversation(tx, contact.id)
+        elif contact.id in met:
+            contact = replace(contact, is_new=False)
+        met.add(contact.id)
+        conversation = known.get(contact.id, arrivals_sql.NOTHING_YET)
+        handled, effects = _turn(tx, arrivals[index], contact, conversation, setting, pending)
+        if effects:
+            changed.add(contact.id)
+        results[index] = handled
+    pending.flush(tx)
+    return results
+
+
+def _unsettled(tx: Tx, arrivals: Sequence[Arrival]) -> set[int]:
+    """The events whose contact must be reconciled by its channel first.
+
+    Checked against the database as it was before the batch. An event whose
+    ids overlap with an earlier event's in the batch but differ from them
+    would have been checked against what that event wrote: it is reconciled
+    first too (rare; the channel hands it in again).
+    """
+    unsettled: set[int] = set()
+    ids: dict[tuple[str, str], tuple[str, str | None]] = {}  # a key seen, and whose it was
+    for index, arrival in enumerate(arrivals):
+        inbound = arrival.inbound
+        mine = (inbound.sender_id, inbound.phone)
+        keys = [(inbound.channel, key) for key in mine if key is not None]
+        if inbound.verify_identity and (
+            any(ids.get(key, mine) != mine for key in keys) or not _identity_settled(tx, inbound)
+        ):
+            unsettled.add(index)
+            continue
+        ids.update(dict.fromkeys(keys, mine))
+    return unsettled
+
+
+def _touches(arrivals: Sequence[Arrival], todo: Sequence[int]) -> list[arrivals_sql.Touch]:
+    """Each contact once, in the batch's order, with the last name and number it came with."""
+    wanted: dict[tuple[str, str], arrivals_sql.Touch] = {}
+    for index in todo:
+        inbound = arrivals[index].inbound
+        key = (inbound.channel, inbound.sender_id)
+        before = wanted.get(key)
+        name, phone = inbound.sender_name, inbound.phone
+        if before is not None:
+            name = before.name if name is None else name
+            phone = before.phone if phone is None else phone
+        wanted[key] = arrivals_sql.Touch(inbound.channel, inbound.sender_id, name, phone)
+    return list(wanted.values())
+
+
+def _turn(
     tx: Tx,
-    inbound: Inbound,
-    stored: StoredFile | None,
-    *,
-    engine: Engine,
-    faq: FaqSnapshot,
-    now: datetime,
-    default_locale: str,
-    duty: DutyAlerts,
-    sla: SlaPolicy,
-    internal_affairs: str = "propam",
-    pending: Pending | None = None,
-) -> Handled:
-    """Handle one event; `internal_affairs` is the code of the unit complaints
-    about officers' conduct are filed to (`bot.services.units`). With
-    `pending`, the state and outbox rows are left there for the batch to
-    flush; without, they are written before this returns."""
-    batch = Pending() if pending is None else pending
+    arrival: Arrival,
+    contact: arrivals_sql.Contact,
+    known: arrivals_sql.Known,
+    setting: Setting,
+    pending: Pending,
+) -> tuple[Handled, bool]:
+    """One event's turn; whether it had effects."""
+    inbound, now = arrival.inbound, setting.now
     at = tx.time(now)
-    if inbound.verify_identity and not _identity_settled(tx, inbound):
-        raise IdentityUnsettled(inbound.event_id)
-    seen = tx.rows(SEEN, {"channel": inbound.channel, "external_id": inbound.event_id, "now": at})
-    if not seen:
-        return Handled(processed=False)
-    contact = _contact(tx, inbound, at, default_locale)
-    if stored is not None:
-        inbound = replace(inbound, media=_record_media(tx, stored, contact.id, at))
-    found = tx.rows(STATE_AND_CASES, {"contact_id": contact.id})
-    raw_state = batch.state(contact.id)
-    state = state_from_json(raw_state if raw_state is not None else found[0][0])
+    if arrival.stored is not None:
+        inbound = replace(inbound, media=_record_media(tx, arrival.stored, contact.id, at))
+    raw_state = pending.state(contact.id)
+    state = state_from_json(raw_state if raw_state is not None else known.state)
     cases = tuple(
         CaseBrief(ref, kind, status, stored_time(updated))
-        for _state, ref, kind, status, updated in found
-        if ref is not None
+        for ref, kind, status, updated in known.cases
     )
 
     def lookup(kind: ApplicationKind, number: str, born: date) -> LookupResult:
@@ -230,33 +300,26 @@ def process(
         first_contact=contact.is_new,
         open_cases=tuple(case.ref for case in cases if case.status in OPEN_STATUSES),
         new_reference=new_reference,
-        faq=faq,
+        faq=setting.faq,
         lookup=lookup,
         cases=cases,
         channel=inbound.channel,
         surveys=survey_progress,
         broadcasts_decided=contact.broadcasts_decided,
     )
-    reply = engine.handle(state, inbound, turn)
+    reply = setting.engine.handle(state, inbound, turn)
     if reply.effects:
-        batch.flush(tx)  # what the effects write comes after the replies before
-        _Effects(tx, contact.id, inbound.channel, now, duty, sla, internal_affairs).apply(reply)
-    batch.states[contact.id] = {
-        "contact_id": contact.id,
-        "state": state_to_json(reply.state),
-        "flow": reply.state.flow,
-        "now": at,
-    }
-    batch.outbox.extend(
+        pending.flush(tx)  # what the effects write comes after the replies before
+        _Effects(tx, contact.id, inbound.channel, setting).apply(reply)
+    pending.save_state(contact.id, state_to_json(reply.state), reply.state.flow, at)
+    pending.outbox.extend(
         row | {"next_attempt_at": at, "created_at": at}
         for message in reply.messages
         for row in outbox_rows(
             contact_id=contact.id, channel=inbound.channel, message=message, now=now
         )
     )
-    if pending is None:
-        batch.flush(tx)
-    return Handled(processed=True, stale_press=reply.stale_press)
+    return Handled(processed=True, stale_press=reply.stale_press), bool(reply.effects)
 
 
 def _identity_settled(tx: Tx, inbound: Inbound) -> bool:
@@ -268,30 +331,6 @@ def _identity_settled(tx: Tx, inbound: Inbound) -> bool:
         settled = SETTLED.format(same_phone="AND c.phone = :phone")
         anyone = ANYONE.format(or_phone="OR external_id = :phone OR phone = :phone")
     return bool(tx.rows(settled, values)) or not tx.rows(anyone, values)
-
-
-def _contact(tx: Tx, inbound: Inbound, at: Any, default_locale: str) -> _Contact:
-    values = {
-        "channel": inbound.channel,
-        "external_id": inbound.sender_id,
-        "name": inbound.sender_name,
-        "phone": inbound.phone,
-        "now": at,
-        "yes": True,
-        "no": False,
-        "locale": default_locale,
-    }
-    found = tx.rows(TOUCH_CONTACT, values)
-    if not found:
-        created = tx.rows(NEW_CONTACT, values)
-        if created:
-            [(contact_id, locale)] = created
-            return _Contact(contact_id, locale, is_new=True, broadcasts_decided=False)
-        found = tx.rows(TOUCH_CONTACT, values)  # another worker created it a moment ago
-    # Decided in Python: SQLite 3.40 answers `opted_out_at IS NOT NULL` wrongly in RETURNING.
-    [(contact_id, locale, opted_in, opted_out_at)] = found
-    decided = bool(opted_in) or opted_out_at is not None
-    return _Contact(contact_id, locale, is_new=False, broadcasts_decided=decided)
 
 
 def _record_media(tx: Tx, stored: StoredFile, contact_id: int, at: Any) -> MediaRef:
@@ -311,24 +350,15 @@ def _record_media(tx: Tx, stored: StoredFile, contact_id: int, at: Any) -> Media
 class _Effects:
     """Records what one turn's reply asks for, in the turn's transaction."""
 
-    def __init__(
-        self,
-        tx: Tx,
-        contact_id: int,
-        channel: str,
-        now: datetime,
-        duty: DutyAlerts,
-        sla: SlaPolicy,
-        internal_affairs: str,
-    ):
+    def __init__(self, tx: Tx, contact_id: int, channel: str, setting: Setting):
         self.tx = tx
-        self.internal_affairs = internal_affairs
+        self.internal_affairs = setting.internal_affairs
         self.contact_id = contact_id
         self.channel = channel
-        self.now = now
-        self.at = tx.time(now)
-        self.duty = duty
-        self.sla = sla
+        self.now = setting.now
+        self.at = tx.time(setting.now)
+        self.duty = setting.duty
+        self.sla = setting.sla
 
     def apply(self, reply: Reply) -> None:
         tx, contact = self.tx, self.contact_id

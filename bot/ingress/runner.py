@@ -12,7 +12,8 @@ on PostgreSQL, so batches overlap their round trips). A citizen's events
 always go to the same lane, so they never interleave: they are handled in
 arrival order there, and on PostgreSQL the contact row stays locked until
 commit, which orders events across workers; batches lock contacts in a
-fixed order, so two workers' batches cannot deadlock.
+fixed order (sorted here, touched in that order by one statement), so two
+workers' batches cannot deadlock.
 """
 
 from __future__ import annotations
@@ -34,7 +35,14 @@ from bot.domain.sla import SlaPolicy
 from bot.engine.core import Engine
 from bot.engine.stored import state_from_json, state_to_json
 from bot.engine.turn import Turn
-from bot.ingress.hotpath import DutyAlerts, Handled, IdentityUnsettled, Pending, process
+from bot.ingress.hotpath import (
+    Arrival,
+    DutyAlerts,
+    Handled,
+    IdentityUnsettled,
+    Setting,
+    process_batch,
+)
 from bot.logs import described
 from bot.media.store import MediaStore, StoredFile, Upload
 from bot.outbox.queue import enqueue
@@ -171,32 +179,18 @@ class ConversationRunner:
     def _process_all(
         self, tx: Tx, jobs: list[_Job], now: datetime
     ) -> list[Handled | IdentityUnsettled]:
-        pending = Pending()
-        results = [self._process(tx, job, now, pending) for job in jobs]
-        pending.flush(tx)
-        return results
-
-    def _process(
-        self, tx: Tx, job: _Job, now: datetime, pending: Pending
-    ) -> Handled | IdentityUnsettled:
         if self.faq.due(now):
             self.faq.update(faqs_from_rows(tx.rows(SELECT_FAQS, {})), now)
-        try:
-            return process(
-                tx,
-                job.inbound,
-                job.stored,
-                engine=self.engine,
-                faq=self.faq.snapshot,
-                now=now,
-                default_locale=self.default_locale,
-                duty=self.duty,
-                sla=self.sla,
-                internal_affairs=self.internal_affairs,
-                pending=pending,
-            )
-        except IdentityUnsettled as unsettled:  # raised before any write: the batch goes on
-            return unsettled
+        setting = Setting(
+            engine=self.engine,
+            faq=self.faq.snapshot,
+            now=now,
+            default_locale=self.default_locale,
+            duty=self.duty,
+            sla=self.sla,
+            internal_affairs=self.internal_affairs,
+        )
+        return process_batch(tx, [Arrival(job.inbound, job.stored) for job in jobs], setting)
 
     async def record_only(self, channel: str, event_id: str) -> bool:
         """Note an event that needs no answer (an edit, a channel post); False if seen before."""

@@ -49,6 +49,9 @@ T = TypeVar("T")
 class Tx(Protocol):
     """One open transaction, seen synchronously."""
 
+    dialect: str
+    """SQLAlchemy's name for the database: "sqlite" or "postgresql"."""
+
     def rows(self, sql: str, params: Params) -> list[Row]: ...
 
     def execute(self, sql: str, params: Params) -> int:
@@ -94,6 +97,8 @@ def stored_date(value: Any) -> date:
 
 
 class _SqliteTx:
+    dialect = "sqlite"
+
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
 
@@ -167,7 +172,8 @@ class _SqlAlchemyTx:
     def __init__(self, connection: Connection, statements: dict[str, TextClause]) -> None:
         self._connection = connection
         self._statements = statements
-        self._sqlite = connection.dialect.name == "sqlite"
+        self.dialect = connection.dialect.name
+        self._sqlite = self.dialect == "sqlite"
 
     def _text(self, sql: str) -> TextClause:
         statement = self._statements.get(sql)
@@ -220,6 +226,8 @@ class _AsyncpgTx:
     itself; the hot path's statements are plain SQL and need none of it.
     asyncpg prepares and caches each statement once per connection.
     """
+
+    dialect = "postgresql"
 
     def __init__(self, connection: Any, statements: dict[str, _Positional]) -> None:
         self._connection = connection

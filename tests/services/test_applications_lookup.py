@@ -132,6 +132,7 @@ class Recording:
 
     def __init__(self, tx: Tx, seen: list[str] | None) -> None:
         self.tx = tx
+        self.dialect = tx.dialect
         self.seen = seen if seen is not None else []
 
     def rows(self, sql: str, params: Params) -> list[Row]:
