@@ -258,17 +258,26 @@ class _AsyncpgTx:
 
 
 SQLALCHEMY_LANES = 4
+SPARE_CONNECTIONS = 2  # held for work without a lane (the outbox sender, broadcasts)
 
 
 class SqlAlchemyWriter:
-    """Work without a lane runs on a pooled connection; each lane holds its own."""
+    """Each lane holds a connection of its own; work without a lane takes one of a
+    few spare held connections (the outbox sender's claims and outcomes are many
+    small transactions too: a pool checkout's pre-ping alone was three round
+    trips, and SQLAlchemy's execution layer more CPU than asyncpg's)."""
 
-    def __init__(self, engine: AsyncEngine, lanes: int = SQLALCHEMY_LANES) -> None:
+    def __init__(
+        self, engine: AsyncEngine, lanes: int = SQLALCHEMY_LANES, spares: int = SPARE_CONNECTIONS
+    ) -> None:
         self._engine = engine
         self._statements: dict[str, TextClause] = {}
         self.lanes = lanes
-        self._held: list[AsyncConnection | None] = [None] * lanes
-        self._turns = [asyncio.Lock() for _ in range(lanes)]
+        self._held: list[AsyncConnection | None] = [None] * (lanes + spares)
+        self._turns = [asyncio.Lock() for _ in range(lanes + spares)]
+        self._spares: asyncio.Queue[int] = asyncio.Queue()
+        for spare in range(lanes, lanes + spares):
+            self._spares.put_nowait(spare)
         self._asyncpg = engine.dialect.driver == "asyncpg"
         self._positional: dict[str, _Positional] = {}
 
@@ -276,9 +285,15 @@ class SqlAlchemyWriter:
         return lambda sync: work(_SqlAlchemyTx(sync, self._statements))
 
     async def run(self, work: Callable[[Tx], T], lane: int | None = None) -> T:
-        if lane is None:
-            async with self._engine.begin() as conn:
-                return await conn.run_sync(self._work(work))
+        if lane is not None:
+            return await self._on_held(work, lane)
+        spare = await self._spares.get()
+        try:
+            return await self._on_held(work, spare)
+        finally:
+            self._spares.put_nowait(spare)
+
+    async def _on_held(self, work: Callable[[Tx], T], lane: int) -> T:
         async with self._turns[lane]:
             held = self._held[lane]
             conn = held if held is not None else await self._engine.connect()
