@@ -66,6 +66,20 @@ SET state = excluded.state, active_flow = excluded.active_flow, updated_at = exc
 OUTBOX = """INSERT INTO outbox (channel, contact_id, case_message_id, payload, priority, status,
 attempts, next_attempt_at, created_at) VALUES (:channel, :contact_id, :case_message_id,
 :payload, :priority, :status, :attempts, :next_attempt_at, :created_at)"""
+# A batch's states and outbox rows in one statement (PostgreSQL): the rows in their order.
+SAVE_ALL = """WITH saved AS (INSERT INTO conversations (contact_id, state, active_flow, updated_at)
+SELECT s.contact_id, s.state, s.flow, CAST(:now AS timestamptz)
+FROM unnest(CAST(:contact_ids AS integer[]), CAST(:states AS text[]), CAST(:flows AS text[]))
+AS s(contact_id, state, flow)
+ON CONFLICT (contact_id) DO UPDATE SET state = excluded.state,
+active_flow = excluded.active_flow, updated_at = excluded.updated_at)
+INSERT INTO outbox (channel, contact_id, payload, priority, status, attempts, next_attempt_at,
+created_at)
+SELECT o.channel, o.contact_id, o.payload, o.priority, 'pending', 0, CAST(:now AS timestamptz),
+CAST(:now AS timestamptz)
+FROM unnest(CAST(:channels AS text[]), CAST(:to AS integer[]), CAST(:payloads AS text[]),
+CAST(:priorities AS integer[])) WITH ORDINALITY AS o(channel, contact_id, payload, priority, n)
+ORDER BY o.n"""
 NEW_MEDIA = """INSERT INTO media (contact_id, sha256, path, mime_type, size, clean_path,
 created_at) VALUES (:contact_id, :sha256, :path, :mime_type, :size, :clean_path, :now)
 RETURNING id"""
@@ -138,7 +152,8 @@ class Handled:
 class Pending:
     """A batch's writes that wait for its end: conversation states and outbox rows."""
 
-    def __init__(self) -> None:
+    def __init__(self, at: Any) -> None:
+        self.at = at  # the batch's time, as the database stores it
         self.states: dict[int, dict[str, Any]] = {}  # to write: the latest per contact
         self.outbox: list[dict[str, Any]] = []
         self._latest: dict[int, str] = {}  # written or not
@@ -147,22 +162,41 @@ class Pending:
         """The state this batch gave the contact, if it did."""
         return self._latest.get(contact_id)
 
-    def save_state(self, contact_id: int, state: str, flow: str | None, at: Any) -> None:
+    def save_state(self, contact_id: int, state: str, flow: str | None) -> None:
         self._latest[contact_id] = state
         self.states[contact_id] = {
             "contact_id": contact_id,
             "state": state,
             "flow": flow,
-            "now": at,
+            "now": self.at,
         }
 
     def flush(self, tx: Tx) -> None:
-        if self.states:
-            tx.execute_many(SAVE_STATE, list(self.states.values()))
-            self.states.clear()
-        if self.outbox:
-            tx.execute_many(OUTBOX, self.outbox)
-            self.outbox.clear()
+        if tx.dialect == "postgresql":
+            if self.states or self.outbox:
+                tx.execute(SAVE_ALL, self._arrays())
+        else:
+            if self.states:
+                tx.execute_many(SAVE_STATE, list(self.states.values()))
+            if self.outbox:
+                tx.execute_many(OUTBOX, self.outbox)
+        self.states.clear()
+        self.outbox.clear()
+
+    def _arrays(self) -> dict[str, Any]:
+        """The pending rows as `SAVE_ALL`'s columns (the hot path's outbox rows are all
+        replies due now: pending, not yet tried, of no case message)."""
+        states, rows = list(self.states.values()), self.outbox
+        return {
+            "contact_ids": [state["contact_id"] for state in states],
+            "states": [state["state"] for state in states],
+            "flows": [state["flow"] for state in states],
+            "channels": [row["channel"] for row in rows],
+            "to": [row["contact_id"] for row in rows],
+            "payloads": [row["payload"] for row in rows],
+            "priorities": [row["priority"] for row in rows],
+            "now": self.at,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +241,7 @@ def process_batch(
     known = arrivals_sql.conversations(
         tx, [contact.id for contact in contacts.values() if not contact.is_new]
     )
-    pending, changed, met = Pending(), set[int](), set[int]()
+    pending, changed, met = Pending(at), set[int](), set[int]()
     for index in todo:
         inbound = arrivals[index].inbound
         contact = contacts[(inbound.channel, inbound.sender_id)]
@@ -311,7 +345,7 @@ def _turn(
     if reply.effects:
         pending.flush(tx)  # what the effects write comes after the replies before
         _Effects(tx, contact.id, inbound.channel, setting).apply(reply)
-    pending.save_state(contact.id, state_to_json(reply.state), reply.state.flow, at)
+    pending.save_state(contact.id, state_to_json(reply.state), reply.state.flow)
     pending.outbox.extend(
         row | {"next_attempt_at": at, "created_at": at}
         for message in reply.messages
