@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bot.domain.messages import Inbound, InboundKind
 from bot.ingress.hotpath import Handled
@@ -70,3 +71,63 @@ async def test_a_redelivery_in_the_same_batch_is_handled_once(runtime: Runtime) 
     first, again = await burst(runtime, [event, event])
     assert (first.processed, again.processed) == (True, False)
     assert len(await replies_to(runtime, "budi")) == 1
+
+
+async def test_copies_of_one_event_among_others_in_one_batch_are_handled_once(
+    runtime: Runtime,
+) -> None:
+    first, second = said("budi", 1, "halo"), said("budi", 2, "pengaduan")
+    handled = await burst(runtime, [first, said("ani", 1, "halo"), first, second, second])
+    assert [result.processed for result in handled] == [True, True, False, True, False]
+    replies = await replies_to(runtime, "budi")
+    assert len(replies) == 2
+    assert "pengaduan" in replies[1].lower()  # the second event saw the first one's state
+
+
+async def test_a_new_citizen_greeted_once_when_two_of_their_messages_share_a_batch(
+    runtime: Runtime,
+) -> None:
+    handled = await burst(runtime, [said("sari", 1, "halo"), said("sari", 2, "halo")])
+    assert all(result.processed for result in handled)
+    replies = await replies_to(runtime, "sari")
+    assert sum("Selamat datang" in reply for reply in replies) == 1
+    async with runtime.db.connect() as conn:
+        found = await conn.execute(select(contacts.c.id).where(contacts.c.external_id == "sari"))
+        assert len(found.all()) == 1
+
+
+async def test_a_later_message_in_the_batch_sees_what_an_earlier_ones_effect_changed(
+    runtime: Runtime,
+) -> None:
+    greeting = said("anna", 1, "Hello, good morning, I need some help please")
+    handled = await burst(runtime, [greeting, said("anna", 2, "halo")])
+    assert all(result.processed for result in handled)
+    replies = await replies_to(runtime, "anna")
+    assert "Welcome" in replies[0]  # the greeting chose English for her contact
+    assert sum("Welcome" in reply for reply in replies) == 1
+    assert replies[-1].startswith("How can we help?")  # her second turn read English back
+
+
+async def test_a_first_message_while_another_worker_creates_the_same_contact(
+    runtime: Runtime,
+) -> None:
+    """The other worker's new contact is not committed yet: this batch waits for it
+    and then handles the message as from a known contact, with one contact row."""
+    async with runtime.db.connect() as other:
+        await other.begin()
+        await other.execute(
+            insert(contacts).values(
+                channel="web", external_id="dewi", locale="id", created_at=datetime.now(UTC)
+            )
+        )
+        waiting = asyncio.create_task(runtime.runner.handle(said("dewi", 1, "halo")))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # nothing answered before its batch committed
+        await other.commit()
+    handled = await waiting
+    assert handled.processed
+    replies = await replies_to(runtime, "dewi")
+    assert not any("Selamat datang" in reply for reply in replies)  # not a first contact here
+    async with runtime.db.connect() as conn:
+        found = await conn.execute(select(contacts.c.id).where(contacts.c.external_id == "dewi"))
+        assert len(found.all()) == 1
