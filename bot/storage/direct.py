@@ -257,7 +257,7 @@ class _AsyncpgTx:
         return moment.astimezone(UTC)
 
 
-SQLALCHEMY_LANES = 4
+SQLALCHEMY_LANES = 2  # a batch is a few statements now: fewer, bigger batches cost less CPU
 SPARE_CONNECTIONS = 2  # held for work without a lane (the outbox sender, broadcasts)
 
 
