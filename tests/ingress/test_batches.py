@@ -13,7 +13,9 @@ import asyncio
 import json
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import insert, select
+from sqlalchemy.engine import make_url
 
 from bot.domain.messages import Inbound, InboundKind
 from bot.ingress.hotpath import Handled
@@ -130,4 +132,39 @@ async def test_a_first_message_while_another_worker_creates_the_same_contact(
     assert not any("Selamat datang" in reply for reply in replies)  # not a first contact here
     async with runtime.db.connect() as conn:
         found = await conn.execute(select(contacts.c.id).where(contacts.c.external_id == "dewi"))
+        assert len(found.all()) == 1
+
+
+@pytest.fixture
+def one_lane(database_url: str) -> None:
+    """Skips on PostgreSQL: its lanes are chosen by sender id, so two ids may take two."""
+    if make_url(database_url).get_backend_name() != "sqlite":
+        pytest.skip("two sender ids may take two lanes, so two batches")
+
+
+async def test_a_citizen_under_two_ids_in_one_batch_is_reconciled_not_doubled(
+    one_lane: None, runtime: Runtime
+) -> None:
+    """A WhatsApp number, then the same number with a new user id, in one batch: the
+    second is checked against what the first wrote, so the channel reconciles it
+    (`IdentityUnsettled`) instead of a second contact holding the same number."""
+    by_number, by_user_id = (
+        Inbound(
+            channel="whatsapp", sender_id=sender, event_id=f"wamid-{sender}",
+            kind=InboundKind.TEXT, text="halo", phone="6281234567890", verify_identity=True,
+        )
+        for sender in ("6281234567890", "bsuid-ID.1")
+    )  # fmt: skip
+    results = await asyncio.gather(
+        *(runtime.runner.handle(event) for event in (by_user_id, by_number)),
+        return_exceptions=True,
+    )
+    assert sorted(type(result).__name__ for result in results) == [
+        "Handled",
+        "IdentityUnsettled",
+    ]
+    async with runtime.db.connect() as conn:
+        found = await conn.execute(
+            select(contacts.c.external_id).where(contacts.c.phone == "6281234567890")
+        )
         assert len(found.all()) == 1
