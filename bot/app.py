@@ -38,6 +38,7 @@ from bot.outbox.delivery import Notice
 from bot.outbox.pacing import Pacer
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler import Scheduler
+from bot.services.allowances import SharedAllowances
 from bot.settings import Settings
 from bot.storage import faults
 from bot.storage.migrate import upgrade_database
@@ -140,7 +141,9 @@ def create_app(
     tokens = BrowserTokens(
         runtime.secret_key, lifetime=timedelta(days=settings.web_token_days), clock=runtime.clock
     )
-    limits = WebLimits.from_settings(settings, runtime.clock)
+    limits = WebLimits.from_settings(
+        settings, SharedAllowances(runtime.db, runtime.secret_key, runtime.clock)
+    )
     app.include_router(web.build_router(tokens, web_hub, limits))
     app.include_router(build_api_router())
     app.include_router(transparency.build_router())
