@@ -54,11 +54,20 @@ from bot.storage.direct import Tx, stored_time
 
 SEEN = """INSERT INTO inbound_events (channel, external_id, received_at)
 VALUES (:channel, :external_id, :now) ON CONFLICT DO NOTHING RETURNING id"""
-SETTLED = """SELECT c.id FROM contacts c WHERE c.channel = :channel
+# Known under this id (and this phone) with nothing held for them, or nobody on the channel
+# known by either id: one round trip. Every OR arm names the channel: then SQLite searches
+# an index per arm, where `channel = :channel AND (… OR …)` reads every contact of the channel.
+SETTLED = """SELECT EXISTS (SELECT 1 FROM contacts c WHERE c.channel = :channel
 AND c.external_id = :external_id {same_phone}
-AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = c.id AND o.status = 'held')"""
-ANYONE = """SELECT 1 FROM contacts WHERE channel = :channel
-AND (external_id = :external_id {or_phone})"""
+AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = c.id AND o.status = 'held'))
+OR NOT EXISTS (SELECT 1 FROM contacts WHERE (channel = :channel AND external_id = :external_id)
+{or_phone})"""
+SETTLED_BY_ID = SETTLED.format(same_phone="", or_phone="")
+SETTLED_BY_ID_AND_PHONE = SETTLED.format(
+    same_phone="AND c.phone = :phone",
+    or_phone="OR (channel = :channel AND external_id = :phone) "
+    "OR (channel = :channel AND phone = :phone)",
+)
 TOUCH_CONTACT = """UPDATE contacts SET last_inbound_at = :now, reachable = :yes,
 display_name = COALESCE(:name, display_name), phone = COALESCE(:phone, phone)
 WHERE channel = :channel AND external_id = :external_id
@@ -262,12 +271,12 @@ def process(
 def _identity_settled(tx: Tx, inbound: Inbound) -> bool:
     """Known under this id with this phone and nothing held for them, or entirely new."""
     values = {"channel": inbound.channel, "external_id": inbound.sender_id}
-    settled, anyone = SETTLED.format(same_phone=""), ANYONE.format(or_phone="")
+    statement = SETTLED_BY_ID
     if inbound.phone is not None:
         values["phone"] = inbound.phone
-        settled = SETTLED.format(same_phone="AND c.phone = :phone")
-        anyone = ANYONE.format(or_phone="OR external_id = :phone OR phone = :phone")
-    return bool(tx.rows(settled, values)) or not tx.rows(anyone, values)
+        statement = SETTLED_BY_ID_AND_PHONE
+    [(settled,)] = tx.rows(statement, values)
+    return bool(settled)
 
 
 def _contact(tx: Tx, inbound: Inbound, at: Any, default_locale: str) -> _Contact:
