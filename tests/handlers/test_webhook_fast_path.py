@@ -8,22 +8,28 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 from starlette.types import Message, Receive, Scope, Send
 
 from bot.app import unavailable
 from bot.handlers.webhooks import OK, Answer, FastRoute, FastWebhooks, WebhookRequest
+from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.storage.tables import inbound_events
 from tests.support.fake_telegram import FakeBotAPI, text_update
 from tests.support.fake_whatsapp import FakeGraphAPI, encode, message, notification, profile, sign
+from tests.support.outbox import settle
 from tests.support.telegram_citizen import SECRET, telegram_settings
 from tests.support.whatsapp_citizen import whatsapp_settings
 
 TELEGRAM = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+DUTY_CHAT = 4_077  # a private chat made the duty group: nothing from it is a citizen's
 
 
 @pytest.fixture
 def settings(settings: Settings, fake_api: FakeBotAPI, graph: FakeGraphAPI) -> Settings:
-    return whatsapp_settings(telegram_settings(settings, fake_api), graph)
+    with_telegram = telegram_settings(settings, fake_api, duty_telegram_chat_id=str(DUTY_CHAT))
+    return whatsapp_settings(with_telegram, graph)
 
 
 def whatsapp_body(message_id: str) -> bytes:
@@ -76,6 +82,18 @@ async def test_a_body_over_the_limit_is_refused_with_the_id_and_the_reason(
     assert over.status_code == 413
     assert over.json() == {"detail": f"request body larger than {limit} bytes"}
     assert over.headers["x-request-id"] == "b"
+
+
+async def test_a_text_read_directly_from_the_duty_chat_still_goes_to_the_duty_desk(
+    client: httpx.AsyncClient, runtime: Runtime, fake_api: FakeBotAPI
+) -> None:
+    for update_id, chat in ((700_101, DUTY_CHAT), (700_102, 4_002)):
+        update = text_update(update_id, chat, "halo")
+        assert (await client.post("/webhooks/telegram", json=update, headers=TELEGRAM)).is_success
+    await settle(runtime)
+    assert {int(params["chat_id"]) for params in fake_api.sent()} == {4_002}
+    async with runtime.db.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(inbound_events)) == 2
 
 
 async def test_other_requests_to_the_webhook_paths_reach_the_app(
