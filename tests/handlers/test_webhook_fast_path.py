@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 from starlette.types import Message, Receive, Scope, Send
 
@@ -102,6 +103,33 @@ async def test_other_requests_to_the_webhook_paths_reach_the_app(
     assert (await client.get("/webhooks/telegram")).status_code == 405
     handshake = {"hub.mode": "subscribe", "hub.verify_token": "wrong", "hub.challenge": "1"}
     assert (await client.get("/webhooks/whatsapp", params=handshake)).status_code == 403
+
+
+async def test_the_declared_routes_answer_alike_behind_the_fast_path(
+    app: FastAPI, client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """A request that reaches the FastAPI app itself gets what the fast path gives."""
+    behind = app.build_middleware_stack()
+    assert isinstance(behind, FastWebhooks)
+
+    async def stack(scope: Scope, receive: Receive, send: Send) -> None:
+        await behind.app(scope | {"app": app}, receive, send)
+
+    transport = httpx.ASGITransport(app=stack)
+    async with httpx.AsyncClient(transport=transport, base_url="http://pintu.test") as direct:
+        for http in (client, direct):
+            refused = await http.post("/webhooks/telegram", json={}, headers={"X-Request-ID": "d"})
+            assert refused.status_code == 403
+            assert refused.json() == {"detail": "wrong or missing secret token"}
+            assert refused.headers["x-request-id"] == "d"
+        update = text_update(700_201, 4_003, "halo")
+        answered = await direct.post("/webhooks/telegram", json=update, headers=TELEGRAM)
+        assert (answered.status_code, answered.json()) == (200, {"ok": True})
+        raw = whatsapp_body("wamid.behind-1")
+        signed = {"X-Hub-Signature-256": sign(raw)}
+        assert (await direct.post("/webhooks/whatsapp", content=raw, headers=signed)).is_success
+    async with runtime.db.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(inbound_events)) == 2
 
 
 async def test_the_schema_still_documents_both_webhooks(client: httpx.AsyncClient) -> None:
