@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, func, not_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.services.casework import Officer
 from bot.storage.models import AuditEntry, Case
 
 ACTOR_MAX_CHARS = 64
@@ -87,6 +88,26 @@ async def record(
             detail=json.dumps(dict(detail), sort_keys=True),
             created_at=now,
         )
+    )
+
+
+async def record_by(
+    session: AsyncSession,
+    officer: Officer,
+    action: AuditAction,
+    target: str | None,
+    detail: Mapping[str, AuditValue],
+    now: datetime,
+) -> None:
+    """Add an entry for an action of a signed-in officer."""
+    await record(
+        session,
+        actor=officer.username,
+        officer_id=officer.id,
+        action=action,
+        target=target,
+        detail=detail,
+        now=now,
     )
 
 

@@ -115,15 +115,7 @@ async def _record(
     row: CannedReply,
     now: datetime,
 ) -> None:
-    await audit.record(
-        session,
-        actor=officer.username,
-        officer_id=officer.id,
-        action=action,
-        target=str(row.id),
-        detail={"title": row.title},
-        now=now,
-    )
+    await audit.record_by(session, officer, action, str(row.id), {"title": row.title}, now)
 
 
 def _public(row: CannedReply) -> CannedReplyPublic:

@@ -194,7 +194,7 @@ async def view_case(
     )
     # A named reporter's name and words: a view of personal data, on the record.
     personal: dict[str, audit.AuditValue] = {"personal_data": not case.anonymous}
-    await _record(session, officer, audit.AuditAction.CASE_VIEW, case, personal, now)
+    await audit.record_by(session, officer, audit.AuditAction.CASE_VIEW, case.ref, personal, now)
     return detail
 
 
@@ -220,8 +220,8 @@ async def reply_to_case(
         sla=sla,
     )
     message = await session.get_one(CaseMessage, message_id)
-    await _record(
-        session, officer, audit.AuditAction.CASE_REPLY, case, {"message_id": message_id}, now
+    await audit.record_by(
+        session, officer, audit.AuditAction.CASE_REPLY, case.ref, {"message_id": message_id}, now
     )
     return _message(message)
 
@@ -254,8 +254,8 @@ async def close_case(
         sla=sla,
     )
     await session.refresh(case)
-    await _record(
-        session, officer, audit.AuditAction.CASE_CLOSE, case, {"from_status": previous}, now
+    await audit.record_by(
+        session, officer, audit.AuditAction.CASE_CLOSE, case.ref, {"from_status": previous}, now
     )
     return await public_case(session, case, now)
 
@@ -269,8 +269,8 @@ async def add_note(
         conn, case_id=_id(case), officer=officer, text=text, now=now
     )
     message = await session.get_one(CaseMessage, message_id)
-    await _record(
-        session, officer, audit.AuditAction.CASE_NOTE, case, {"message_id": message_id}, now
+    await audit.record_by(
+        session, officer, audit.AuditAction.CASE_NOTE, case.ref, {"message_id": message_id}, now
     )
     return _message(message)
 
@@ -462,25 +462,6 @@ def _message(message: CaseMessage) -> CaseMessagePublic:
         attachment_id=message.media_id,
         delivery_status=message.delivery_status,
         created_at=message.created_at,
-    )
-
-
-async def _record(
-    session: AsyncSession,
-    officer: SignedInOfficer,
-    action: audit.AuditAction,
-    case: Case,
-    detail: dict[str, audit.AuditValue],
-    now: datetime,
-) -> None:
-    await audit.record(
-        session,
-        actor=officer.username,
-        officer_id=officer.id,
-        action=action,
-        target=case.ref,
-        detail=detail,
-        now=now,
     )
 
 

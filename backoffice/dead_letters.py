@@ -79,7 +79,7 @@ async def list_dead_letters(
         query.order_by(col(DeadLetter.id).desc()).offset((page - 1) * per_page).limit(per_page)
     )
     found = [(letter, int(length or 0)) for letter, length in rows]
-    await _record(
+    await audit.record_by(
         session, officer, audit.AuditAction.DEAD_LETTERS_LIST, None, {"total": total}, now
     )
     return found, total
@@ -90,7 +90,7 @@ async def view_dead_letter(
 ) -> DeadLetter:
     """One letter with its payload, the look recorded in the audit log."""
     letter = await _letter(session, letter_id)
-    await _record(
+    await audit.record_by(
         session,
         officer,
         audit.AuditAction.DEAD_LETTER_VIEW,
@@ -131,7 +131,7 @@ async def replay_dead_letter(
     await session.refresh(letter)
     if not first:  # another admin's replay of the same letter won
         raise AlreadyReplayedError(letter)
-    await _record(
+    await audit.record_by(
         session,
         officer,
         audit.AuditAction.DEAD_LETTER_REPLAY,
@@ -154,22 +154,3 @@ async def _letter(session: AsyncSession, letter_id: int) -> DeadLetter:
     if letter is None:
         raise UnknownDeadLetterError(letter_id)
     return letter
-
-
-async def _record(
-    session: AsyncSession,
-    officer: SignedInOfficer,
-    action: audit.AuditAction,
-    target: str | None,
-    detail: dict[str, audit.AuditValue],
-    now: datetime,
-) -> None:
-    await audit.record(
-        session,
-        actor=officer.username,
-        officer_id=officer.id,
-        action=action,
-        target=target,
-        detail=detail,
-        now=now,
-    )

@@ -503,8 +503,10 @@ def profile(name: str, pid: int, setup: Setup) -> subprocess.Popen[bytes]:
     assert setup.profile is not None
     setup.profile.mkdir(parents=True, exist_ok=True)
     out = setup.profile / f"{name}-{setup.database_name}-{setup.channel}-{setup.mix}.txt"
+    beside = Path(sys.executable).with_name("py-spy")  # the venv's, if installed there
     command = [
-        "py-spy", "record", "--pid", str(pid), "--duration", str(int(setup.seconds)),
+        str(beside) if beside.exists() else "py-spy",
+        "record", "--pid", str(pid), "--duration", str(int(setup.seconds)),
         "--rate", "200", "--format", "raw", "--output", str(out), "--threads",
     ]  # fmt: skip
     return start(command, dict(os.environ), core=1)

@@ -10,13 +10,15 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
+from starlette.types import ASGIApp
 
 from backoffice import security, transparency
 from backoffice import web as inbox
@@ -32,12 +34,14 @@ from bot.handlers.security_headers import SecurityHeaders
 from bot.handlers.validation import validation_failed
 from bot.handlers.web_limits import WebLimits
 from bot.handlers.web_tokens import BrowserTokens
+from bot.handlers.webhooks import Answer, FastRoute, FastWebhooks, refused
 from bot.handlers.whatsapp import channel as whatsapp
 from bot.handlers.whatsapp.client import GraphClient
 from bot.outbox.delivery import Notice
 from bot.outbox.pacing import Pacer
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler import Scheduler
+from bot.services.allowances import SharedAllowances
 from bot.settings import Settings
 from bot.storage import faults
 from bot.storage.migrate import upgrade_database
@@ -95,7 +99,9 @@ def create_app(
                 await whatsapp_channel.close()
             await runtime.close()
 
-    app = FastAPI(
+    fast_routes: dict[str, FastRoute] = {}
+    app = PintuApp(
+        fast_routes,
         title="pintu",
         summary="Chat front door of a regional police unit: citizen channels and officer API.",
         version="0.1.0",
@@ -117,30 +123,33 @@ def create_app(
         upload_paths=("/chat/api/media",),
         # Meta batches up to 1000 updates, up to 3 MB, in one WhatsApp notification: an
         # unsigned body is read no further than that before its signature is checked.
-        path_limits={"/webhooks/whatsapp": settings.whatsapp_max_body_bytes},
+        path_limits={whatsapp.WEBHOOK_PATH: settings.whatsapp_max_body_bytes},
     )
     app.add_middleware(RequestCorrelation)  # outermost: the 413s above carry an id too
-    # The platforms' webhooks first: every request walks the routes in this order.
+    # The platforms' webhooks: answered in front of all of this (`FastWebhooks`),
+    # declared here for the schema, and first: every request walks the routes in order.
     if telegram_channel is not None:
         secret = settings.telegram_webhook_secret
         assert secret is not None  # checked by telegram_from
-        app.include_router(telegram.build_router(telegram_channel, secret.get_secret_value()))
+        hook = telegram.build_webhook(telegram_channel, runtime, secret.get_secret_value())
+        fast_routes[telegram.WEBHOOK_PATH] = FastRoute(hook, settings.max_request_bytes)
+        app.include_router(telegram.build_router(hook))
     if whatsapp_channel is not None:
         verify_token, app_secret = settings.whatsapp_verify_token, settings.whatsapp_app_secret
         assert verify_token is not None  # checked by whatsapp_from
         assert app_secret is not None
+        hook = whatsapp.build_webhook(whatsapp_channel, runtime, app_secret.get_secret_value())
+        fast_routes[whatsapp.WEBHOOK_PATH] = FastRoute(hook, settings.whatsapp_max_body_bytes)
         app.include_router(
-            whatsapp.build_router(
-                whatsapp_channel,
-                verify_token=verify_token.get_secret_value(),
-                app_secret=app_secret.get_secret_value(),
-            )
+            whatsapp.build_router(hook, verify_token=verify_token.get_secret_value())
         )
     app.add_middleware(SecurityHeaders, prefixes=("/chat",), headers=web.HEADERS)
     tokens = BrowserTokens(
         runtime.secret_key, lifetime=timedelta(days=settings.web_token_days), clock=runtime.clock
     )
-    limits = WebLimits.from_settings(settings, runtime.clock)
+    limits = WebLimits.from_settings(
+        settings, SharedAllowances(runtime.db, runtime.secret_key, runtime.clock)
+    )
     app.include_router(web.build_router(tokens, web_hub, limits))
     app.include_router(build_api_router())
     app.include_router(transparency.build_router())
@@ -158,27 +167,42 @@ def create_app(
     return app
 
 
+class PintuApp(FastAPI):
+    """FastAPI with the platforms' webhooks answered in front of its middleware stack."""
+
+    def __init__(self, fast_routes: Mapping[str, FastRoute], **options: Any) -> None:
+        super().__init__(**options)
+        self.fast_routes = fast_routes
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return FastWebhooks(super().build_middleware_stack(), self.fast_routes, unavailable)
+
+
 RETRY_AFTER_SECONDS = 5
 
 
-async def database_unavailable(request: Request, error: Exception) -> Response:
+def unavailable(error: Exception, method: str, path: str) -> Answer | None:
     """503 for a route that met a fault of the database itself (`bot.storage.faults`):
     a platform redelivers a webhook answered so (a 500 would blame the request, a 200
-    say it was kept). Other database errors stay 500s. The error's type and the path
-    only are logged: database errors carry parameters, query strings secrets."""
-    if not faults.is_unavailable(error):
+    say it was kept). Other errors, other database errors too, get None: a 500. The
+    error's type and the path only are logged: database errors carry parameters,
+    query strings secrets."""
+    if not isinstance(error, faults.CAUGHT) or not faults.is_unavailable(error):
+        return None
+    log.warning("database unavailable (%s): %s %s answered 503", type(error).__name__, method, path)
+    return refused(
+        503,
+        "the database is unavailable for a moment; try again shortly",
+        headers=((b"retry-after", str(RETRY_AFTER_SECONDS).encode()),),
+    )
+
+
+async def database_unavailable(request: Request, error: Exception) -> Response:
+    """`unavailable` as the exception handler of the app's own routes."""
+    answer = unavailable(error, request.method, request.url.path)
+    if answer is None:
         raise error
-    log.warning(
-        "database unavailable (%s): %s %s answered 503",
-        type(error).__name__,
-        request.method,
-        request.url.path,
-    )
-    return JSONResponse(
-        {"detail": "the database is unavailable for a moment; try again shortly"},
-        status_code=503,
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
+    return answer.response()
 
 
 def headroom(rate: float) -> float:

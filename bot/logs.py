@@ -8,6 +8,10 @@ What must never reach a log, whatever the level an operator chooses:
 
 - the query string of a request (the WhatsApp handshake carries the verify
   token in it): the access log shows the path only;
+- a client's full address (a citizen's, on the web chat): the access log
+  shows its network only (IPv4 /24, IPv6 /48), enough to see a flood's source;
+- an application's number (an SKCK's, in the back-office's paths): the access
+  log shows ``<number>`` in its place;
 - a URL's secrets: Telegram's Bot API URLs hold the bot token
   (``/bot<token>/sendMessage``), WhatsApp media links a signature in their
   query; httpx logs every request's URL at INFO;
@@ -22,6 +26,7 @@ What must never reach a log, whatever the level an operator chooses:
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import logging
 import re
@@ -48,6 +53,8 @@ QUIET_LIBRARIES = {
 }
 
 _BOT_TOKEN = re.compile(r"/(file/)?bot[^/\s]+")
+# /applications/{kind}/{number:path}[/history], in the API and the inbox
+_APPLICATION_NUMBER = re.compile(r"(/applications/[^/]+/).+?(/history)?$")
 
 
 @contextlib.contextmanager
@@ -75,7 +82,8 @@ class CorrelationId(logging.Filter):
 
 
 class AccessPathOnly(logging.Filter):
-    """uvicorn's access line with the path only (`redact_url`): query strings carry tokens.
+    """uvicorn's access line with the path only (`redact_url`): query strings carry tokens;
+    and with the client's network only (`client_network`).
 
     uvicorn logs ``(client, method, path with query, http version, status)``.
     """
@@ -83,8 +91,33 @@ class AccessPathOnly(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-            record.args = (*args[:2], redact_url(args[2]), *args[3:])
+            client = client_network(args[0]) if isinstance(args[0], str) else "-"
+            path = _APPLICATION_NUMBER.sub(r"\1<number>\2", redact_url(args[2]))
+            record.args = (client, args[1], path, *args[3:])
         return True
+
+
+def client_network(client: str) -> str:
+    """uvicorn's ``host:port`` of a client as its network: ``203.0.113.0/24``, ``2001:db8:1::/48``.
+
+    uvicorn writes an IPv6 client's port after a colon without brackets; taken
+    off or not, a /48 is the same network.
+    """
+    if client.startswith("["):
+        host = client[1:].split("]", 1)[0]
+    elif ":" in client:
+        host = client.rsplit(":", 1)[0]
+    else:
+        host = client
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        try:
+            address = ipaddress.ip_address(client)
+        except ValueError:
+            return "-"
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
 class RedactedURLs(logging.Filter):

@@ -24,6 +24,7 @@ from bot.duty.sla import alert_breaches
 from bot.media.orphans import remove_orphans
 from bot.runtime import Runtime
 from bot.services import survey_invitations
+from bot.services.allowances import SharedAllowances
 from bot.services.revoked_browsers import forget_old_revocations
 from bot.storage.database import connection_alive, is_postgresql
 
@@ -48,6 +49,7 @@ class Scheduler:
             (self.raise_sla_alerts, settings.sla_sweep_seconds),
             (self.remove_orphaned_media, settings.media_sweep_seconds),
             (self.forget_revoked_browsers, settings.media_sweep_seconds),
+            (self.forget_full_allowances, settings.media_sweep_seconds),
         )
         for job, seconds in jobs:
             self._aps.add_job(
@@ -96,6 +98,11 @@ class Scheduler:
         runtime = self.runtime
         lifetime = timedelta(days=runtime.settings.web_token_days)
         await forget_old_revocations(runtime.db, before=runtime.clock.now() - lifetime)
+
+    async def forget_full_allowances(self) -> None:
+        """A bucket full again is as good as none: the table keeps only recent spenders."""
+        runtime = self.runtime
+        await SharedAllowances(runtime.db, runtime.secret_key, runtime.clock).forget_full()
 
     @property
     def leading(self) -> bool:

@@ -275,12 +275,6 @@ class Settings(BaseSettings):
         "of pintu; only from them is X-Forwarded-For read (the rightmost address not itself "
         "a trusted proxy is the client's). Empty: the peer's address is the client's.",
     )
-    web_tracked_addresses: int = Field(
-        default=10_000,
-        ge=100,
-        description="Client addresses (and web sessions) whose allowances are remembered in "
-        "memory; beyond, the least recently seen are forgotten.",
-    )
     web_uploads_per_session_per_day: int = Field(
         default=20, ge=1, description="Files one web-chat session may have stored per day."
     )

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.handlers.correlation import request_id
-from bot.logs import redact_url
+from bot.logs import AccessPathOnly, client_network, redact_url
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.database import create_engine
@@ -40,6 +40,9 @@ from tests.support.whatsapp_citizen import whatsapp_settings
 PHONE = "6281377712345"
 NIK = "3171234567890001"
 log = logging.getLogger(__name__)
+
+
+ACCESS = '%s - "%s %s HTTP/%s" %d'  # uvicorn's access line
 
 
 # -- pintu serve: the access log ----------------------------------------------------------
@@ -119,12 +122,46 @@ async def test_pintu_serve_logs_the_handshake_without_its_query_string(
         process.terminate()
         await process.wait()
     logged = output.read_text()
-    assert '"GET /webhooks/whatsapp HTTP/1.1" 200' in logged
+    access = next(line for line in logged.splitlines() if '"GET /webhooks/whatsapp' in line)
+    assert '127.0.0.0/24 - "GET /webhooks/whatsapp HTTP/1.1" 200' in access
+    assert "127.0.0.1" not in access  # the client's own address (and port)
     assert VERIFY_TOKEN not in logged
     assert "hub." not in logged
     if settings.is_sqlite:
         database = Path(settings.database_url.removeprefix("sqlite+aiosqlite:///"))
         assert mode_of(database) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("client", "network"),
+    [
+        ("203.0.113.7:51234", "203.0.113.0/24"),
+        ("2001:db8:1:2:3:4:5:6:443", "2001:db8:1::/48"),
+        ("2001:db8:1::9:5000", "2001:db8:1::/48"),
+        ("[2001:db8:1::9]:80", "2001:db8:1::/48"),
+        ("198.51.100.20", "198.51.100.0/24"),
+        ("unix-socket", "-"),
+        ("", "-"),
+    ],
+)
+def test_the_access_log_names_a_clients_network_only(client: str, network: str) -> None:
+    assert client_network(client) == network
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        ("/api/v1/applications/skck/SKCK%2F0123%2F2026?x=1", "/api/v1/applications/skck/<number>"),
+        ("/applications/skck/SKCK/0123/2026/history", "/applications/skck/<number>/history"),
+        ("/applications/skck", "/applications/skck"),
+        ("/api/v1/cases/LPR-20261207-ABCD", "/api/v1/cases/LPR-20261207-ABCD"),
+    ],
+)
+def test_the_access_log_leaves_application_numbers_out(path: str, logged: str) -> None:
+    line = ("203.0.113.7:51234", "GET", path, "1.1", 200)
+    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, ACCESS, line, None)
+    AccessPathOnly().filter(record)
+    assert record.getMessage() == f'203.0.113.0/24 - "GET {logged} HTTP/1.1" 200'
 
 
 # -- database errors ---------------------------------------------------------------------

@@ -66,8 +66,13 @@ class BodySizeLimit:
                 await _reject(send, limit)
 
 
+def too_large(limit: int) -> bytes:
+    """The 413 answer's JSON body."""
+    return json.dumps({"detail": f"request body larger than {limit} bytes"}).encode()
+
+
 async def _reject(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": f"request body larger than {limit} bytes"}).encode()
+    body = too_large(limit)
     await send(
         {
             "type": "http.response.start",

@@ -32,7 +32,8 @@ import warnings
 from dataclasses import dataclass, replace
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Request
+from fastapi import APIRouter, BackgroundTasks, Header, Request
+from fastapi.responses import Response
 from telegram import (
     Bot,
     BotCommand,
@@ -84,6 +85,8 @@ from bot.domain.messages import (
     plain_label,
 )
 from bot.handlers.telegram_duty import handle_duty_update, is_from_duty_group
+from bot.handlers.telegram_json import private_text
+from bot.handlers.webhooks import OK, Answer, Webhook, WebhookRequest, declared, refused
 from bot.outbox.pacing import Pacer
 from bot.runtime import Replay, Runtime
 
@@ -302,10 +305,11 @@ class TelegramChannel:
     def parse(self, raw: bytes, *, sender_id: str | None = None) -> list[Event]:
         """The one event in an Update (never raises: see `Unreadable`)."""
         update = self.read(raw)
-        return [update if isinstance(update, Unreadable) else self.event(update, raw)]
+        return [update if isinstance(update, Unreadable | Said) else self.event(update, raw)]
 
-    def read(self, raw: bytes) -> Update | Unreadable:
-        """The Update in `raw`, or why it is none.
+    def read(self, raw: bytes, *, direct: bool = True) -> Said | Update | Unreadable:
+        """A citizen's text message read straight from the JSON (`telegram_json`; not
+        when `direct` is False), any other Update, or why it is none.
 
         Anything goes wrong on junk: python-telegram-bot raises TypeError or
         KeyError on a missing field it needs, json a RecursionError on deep
@@ -315,6 +319,9 @@ class TelegramChannel:
             data = json.loads(raw)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not a Telegram update")
+            said = private_text(data, CHANNEL) if direct else None
+            if said is not None:
+                return replace(said, keep=lambda: _text(raw))
             return Update.de_json(data, self.bot)
         except Exception as error:
             return Unreadable(f"unparseable update: {type(error).__name__}", _text(raw))
@@ -402,22 +409,34 @@ class TelegramChannel:
 # -- the webhook ------------------------------------------------------------------
 
 
-def build_router(channel: TelegramChannel, secret: str) -> APIRouter:
+WEBHOOK_PATH = "/webhooks/telegram"
+SECRET_HEADER = b"x-telegram-bot-api-secret-token"
+
+
+def build_webhook(channel: TelegramChannel, runtime: Runtime, secret: str) -> Webhook:
     """`POST /webhooks/telegram` for `channel`, expecting `secret` in every request."""
+
+    async def telegram_webhook(request: WebhookRequest) -> Answer:
+        if not channel.is_genuine(request.header(SECRET_HEADER), secret):
+            return refused(403, "wrong or missing secret token")
+        await take_update(channel, runtime, await request.body(), request.background)
+        return OK
+
+    return telegram_webhook
+
+
+def build_router(webhook: Webhook) -> APIRouter:
+    """The webhook's declaration for the OpenAPI schema (`bot.handlers.webhooks`)."""
     router = APIRouter(tags=["webhooks"])
 
-    @router.post("/webhooks/telegram")
+    @router.post(WEBHOOK_PATH, response_model=dict[str, bool])
     async def telegram_webhook(
         request: Request,
         background: BackgroundTasks,
         x_telegram_bot_api_secret_token: Annotated[str | None, Header()] = None,
-    ) -> dict[str, bool]:
+    ) -> Response:
         """Telegram Update JSON; 200 only once what it means is committed."""
-        if not channel.is_genuine(x_telegram_bot_api_secret_token, secret):
-            raise HTTPException(403, "wrong or missing secret token")
-        runtime: Runtime = request.app.state.runtime
-        await take_update(channel, runtime, await request.body(), background)
-        return {"ok": True}
+        return await declared(webhook, request, background)
 
     return router
 
@@ -428,14 +447,16 @@ async def take_update(
     """An authenticated Update's way in: the duty group's or a citizen's; returns
     once what it means is committed (or buried as a dead letter)."""
     update = channel.read(raw)
-    if not isinstance(update, Unreadable) and is_from_duty_group(update, runtime):
+    if isinstance(update, Said) and runtime.duty.is_group(update.inbound.sender_id):
+        update = channel.read(raw, direct=False)  # a private chat made the duty group
+    if isinstance(update, Update) and is_from_duty_group(update, runtime):
         # never a citizen's: never the engine's
         try:
             await handle_duty_update(runtime, channel.bot, update, background)
         except Exception as error:  # never a 5xx: keep the payload for an admin instead
             await runtime.intake.bury_failed(CHANNEL, "duty update", error, _text(raw))
         return
-    events = [update if isinstance(update, Unreadable) else channel.event(update, raw)]
+    events = [update if isinstance(update, Unreadable | Said) else channel.event(update, raw)]
     outcomes = await runtime.intake.receive(channel, events)
     for event, handled in zip(events, outcomes, strict=True):
         if isinstance(event, Said) and event.acknowledge is not None and handled is not None:

@@ -103,7 +103,8 @@ async def handle_duty_update(
         every = await runtime.duty.acknowledge_all_press(
             event_id=event_id, dispatch_id=press.dispatch_id, by=press.by
         )
-        background.add_task(answer_all_press, bot, runtime.translator, press, every)
+        answer = None if every is None else all_answered(runtime.translator, every)
+        background.add_task(answer_press, bot, runtime.translator, press, answer)
         return
     result = None
     if press.alert_id is None:
@@ -112,56 +113,56 @@ async def handle_duty_update(
         result = await runtime.duty.acknowledge_press(
             event_id=event_id, alert_id=press.alert_id, by=press.by
         )
-    background.add_task(answer_press, bot, runtime.translator, press, result)
+    answer = None if result is None else one_answered(runtime.translator, press, result)
+    background.add_task(answer_press, bot, runtime.translator, press, answer)
 
 
-async def answer_press(
-    bot: Bot, translator: Translator, press: AckPress, result: AckResult | None
-) -> None:
-    """Stop the spinner with a note, and mark the alert message as acknowledged."""
-    try:
-        if result is None:
-            await bot.answer_callback_query(
-                press.query_id, text=duty_texts.unknown_press(translator)
-            )
-            return
-        note = duty_texts.press_answer(
-            translator,
-            result.ref,
-            result.acknowledged_by,
-            result.acknowledged_at,
-            fresh=result.fresh,
-        )
-        await bot.answer_callback_query(press.query_id, text=note)
-        if press.others is None:
-            line = duty_texts.acknowledged_line(
-                translator, result.acknowledged_by, result.acknowledged_at
-            )
-        else:
-            line = duty_texts.acknowledged_ref_line(
-                translator, result.ref, result.acknowledged_by, result.acknowledged_at
-            )
-        await mark_acknowledged(bot, press, line, keep=press.others)
-    except TelegramError as error:  # cosmetic: the acknowledgement is committed
-        log.info("telegram duty press answer failed: %s", type(error).__name__)
+@dataclass(frozen=True, slots=True)
+class PressAnswer:
+    """What the duty officer who pressed sees: a note, a line added to the alert
+    message, and the buttons it keeps (None: none)."""
+
+    note: str
+    line: str
+    keep: InlineKeyboardMarkup | None
 
 
-async def answer_all_press(
-    bot: Bot, translator: Translator, press: AckPress, result: AckAllResult | None
-) -> None:
-    """The same for "acknowledge all": every button goes."""
-    try:
-        if result is None:
-            await bot.answer_callback_query(
-                press.query_id, text=duty_texts.unknown_press(translator)
-            )
-            return
-        note = duty_texts.press_all_answer(translator, result.fresh, len(result.refs))
-        await bot.answer_callback_query(press.query_id, text=note)
+def one_answered(translator: Translator, press: AckPress, result: AckResult) -> PressAnswer:
+    """The answer to a press of one alert's button."""
+    note = duty_texts.press_answer(
+        translator, result.ref, result.acknowledged_by, result.acknowledged_at, fresh=result.fresh
+    )
+    if press.others is None:
         line = duty_texts.acknowledged_line(
             translator, result.acknowledged_by, result.acknowledged_at
         )
-        await mark_acknowledged(bot, press, line, keep=None)
+    else:
+        line = duty_texts.acknowledged_ref_line(
+            translator, result.ref, result.acknowledged_by, result.acknowledged_at
+        )
+    return PressAnswer(note, line, keep=press.others)
+
+
+def all_answered(translator: Translator, result: AckAllResult) -> PressAnswer:
+    """The answer to "acknowledge all": every button goes."""
+    note = duty_texts.press_all_answer(translator, result.fresh, len(result.refs))
+    line = duty_texts.acknowledged_line(translator, result.acknowledged_by, result.acknowledged_at)
+    return PressAnswer(note, line, keep=None)
+
+
+async def answer_press(
+    bot: Bot, translator: Translator, press: AckPress, answer: PressAnswer | None
+) -> None:
+    """Stop the spinner with a note, and mark the alert message as acknowledged
+    (None: a press pintu does not know)."""
+    try:
+        if answer is None:
+            await bot.answer_callback_query(
+                press.query_id, text=duty_texts.unknown_press(translator)
+            )
+            return
+        await bot.answer_callback_query(press.query_id, text=answer.note)
+        await mark_acknowledged(bot, press, answer.line, keep=answer.keep)
     except TelegramError as error:  # cosmetic: the acknowledgement is committed
         log.info("telegram duty press answer failed: %s", type(error).__name__)
 

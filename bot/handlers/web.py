@@ -255,7 +255,7 @@ def build_router(tokens: BrowserTokens, hub: WebHub, limits: WebLimits) -> APIRo
     @router.post("/chat/api/session", status_code=201)
     async def new_session(request: Request) -> SessionPublic:
         """A new conversation; at most `PINTU_WEB_SESSIONS_PER_ADDRESS_PER_HOUR` per address."""
-        wait = limits.new_session(limits.address(request))
+        wait = await limits.new_session(limits.address(request))
         if wait:
             raise HTTPException(
                 429,
@@ -292,8 +292,8 @@ def build_router(tokens: BrowserTokens, hub: WebHub, limits: WebLimits) -> APIRo
         said = channel.upload(browser, client_id, data, file.content_type)
         address = limits.address(request)
 
-        def admit(size: int) -> None:
-            wait = limits.store_file(browser, address, size)
+        async def admit(size: int) -> None:
+            wait = await limits.store_file(browser, address, size)
             if wait:
                 raise UploadLimited(wait)
 

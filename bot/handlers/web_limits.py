@@ -4,7 +4,8 @@ A web session costs nothing to open, and each one used to bring a fresh
 allowance of everything (issue 14: five sessions, five urgent cases in
 0.07 s). So new sessions are limited per client address (`client_address`,
 through the trusted proxies), and the files a session and an address may
-have stored per day are counted in files and in bytes. Messages themselves
+have stored per day are counted in files and in bytes, in the database, so
+that every worker counts against the same allowance. Messages themselves
 are not refused by address: mobile carriers put many citizens behind one
 address, and an urgent message must always be taken.
 """
@@ -17,9 +18,8 @@ from datetime import timedelta
 
 from starlette.requests import Request
 
-from bot.domain.clock import Clock
-from bot.handlers.allowances import Allowances
 from bot.handlers.client_address import Network, client_address
+from bot.services.allowances import Allowance, Cost, SharedAllowances
 from bot.settings import Settings
 
 DAY = timedelta(days=1)
@@ -28,52 +28,60 @@ DAY = timedelta(days=1)
 @dataclass(frozen=True)
 class WebLimits:
     trusted: tuple[Network, ...]
-    sessions: Allowances  # per address
-    session_files: Allowances
-    session_bytes: Allowances
-    address_files: Allowances
-    address_bytes: Allowances
+    shared: SharedAllowances
+    sessions: Allowance  # per address
+    session_files: Allowance
+    session_bytes: Allowance
+    address_files: Allowance
+    address_bytes: Allowance
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock) -> WebLimits:
-        def per(capacity: int, period: timedelta) -> Allowances:
-            return Allowances(
-                capacity=capacity,
-                period=period,
-                max_keys=settings.web_tracked_addresses,
-                clock=clock,
-            )
-
+    def from_settings(cls, settings: Settings, shared: SharedAllowances) -> WebLimits:
         return cls(
             trusted=settings.trusted_proxy_networks,
-            sessions=per(settings.web_sessions_per_address_per_hour, timedelta(hours=1)),
-            session_files=per(settings.web_uploads_per_session_per_day, DAY),
-            session_bytes=per(settings.web_upload_bytes_per_session_per_day, DAY),
-            address_files=per(settings.web_uploads_per_address_per_day, DAY),
-            address_bytes=per(settings.web_upload_bytes_per_address_per_day, DAY),
+            shared=shared,
+            sessions=Allowance(
+                "web.sessions", settings.web_sessions_per_address_per_hour, timedelta(hours=1)
+            ),
+            session_files=Allowance(
+                "web.session_files", settings.web_uploads_per_session_per_day, DAY
+            ),
+            session_bytes=Allowance(
+                "web.session_bytes", settings.web_upload_bytes_per_session_per_day, DAY
+            ),
+            address_files=Allowance(
+                "web.address_files", settings.web_uploads_per_address_per_day, DAY
+            ),
+            address_bytes=Allowance(
+                "web.address_bytes", settings.web_upload_bytes_per_address_per_day, DAY
+            ),
         )
+
+    @property
+    def kinds(self) -> list[Allowance]:
+        return [
+            self.sessions,
+            self.session_files,
+            self.session_bytes,
+            self.address_files,
+            self.address_bytes,
+        ]
 
     def address(self, request: Request) -> str:
         return client_address(request, self.trusted)
 
-    def new_session(self, address: str) -> float:
+    async def new_session(self, address: str) -> float:
         """0 and counted when `address` may open a session now; else seconds to wait."""
-        return self.sessions.take(address)
+        return await self.shared.take(Cost(self.sessions, address))
 
-    def store_file(self, browser: str, address: str, size: int) -> float:
+    async def store_file(self, browser: str, address: str, size: int) -> float:
         """0 and counted when a file of `size` bytes may be stored; else seconds to wait."""
-        costs = (
-            (self.session_files, browser, 1),
-            (self.session_bytes, browser, size),
-            (self.address_files, address, 1),
-            (self.address_bytes, address, size),
+        return await self.shared.take(
+            Cost(self.session_files, browser),
+            Cost(self.session_bytes, browser, size),
+            Cost(self.address_files, address),
+            Cost(self.address_bytes, address, size),
         )
-        waits = [allowance.wait(key, cost) for allowance, key, cost in costs]
-        if any(waits):
-            return max(waits)
-        for allowance, key, cost in costs:
-            allowance.spend(key, cost)
-        return 0.0
 
 
 def retry_after(seconds: float) -> str:

@@ -55,11 +55,20 @@ from bot.services.casework import CITIZEN, OPEN_STATUSES, CaseStatus
 from bot.services.duplicates import link_duplicates
 from bot.storage.direct import Tx, stored_time
 
-SETTLED = """SELECT c.id FROM contacts c WHERE c.channel = :channel
+# Known under this id (and this phone) with nothing held for them, or nobody on the channel
+# known by either id: one round trip. Every OR arm names the channel: then SQLite searches
+# an index per arm, where `channel = :channel AND (… OR …)` reads every contact of the channel.
+SETTLED = """SELECT EXISTS (SELECT 1 FROM contacts c WHERE c.channel = :channel
 AND c.external_id = :external_id {same_phone}
-AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = c.id AND o.status = 'held')"""
-ANYONE = """SELECT 1 FROM contacts WHERE channel = :channel
-AND (external_id = :external_id {or_phone})"""
+AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = c.id AND o.status = 'held'))
+OR NOT EXISTS (SELECT 1 FROM contacts WHERE (channel = :channel AND external_id = :external_id)
+{or_phone})"""
+SETTLED_BY_ID = SETTLED.format(same_phone="", or_phone="")
+SETTLED_BY_ID_AND_PHONE = SETTLED.format(
+    same_phone="AND c.phone = :phone",
+    or_phone="OR (channel = :channel AND external_id = :phone) "
+    "OR (channel = :channel AND phone = :phone)",
+)
 SAVE_STATE = """INSERT INTO conversations (contact_id, state, active_flow, updated_at)
 VALUES (:contact_id, :state, :flow, :now) ON CONFLICT (contact_id) DO UPDATE
 SET state = excluded.state, active_flow = excluded.active_flow, updated_at = excluded.updated_at"""
@@ -359,12 +368,12 @@ def _turn(
 def _identity_settled(tx: Tx, inbound: Inbound) -> bool:
     """Known under this id with this phone and nothing held for them, or entirely new."""
     values = {"channel": inbound.channel, "external_id": inbound.sender_id}
-    settled, anyone = SETTLED.format(same_phone=""), ANYONE.format(or_phone="")
+    statement = SETTLED_BY_ID
     if inbound.phone is not None:
         values["phone"] = inbound.phone
-        settled = SETTLED.format(same_phone="AND c.phone = :phone")
-        anyone = ANYONE.format(or_phone="OR external_id = :phone OR phone = :phone")
-    return bool(tx.rows(settled, values)) or not tx.rows(anyone, values)
+        statement = SETTLED_BY_ID_AND_PHONE
+    [(settled,)] = tx.rows(statement, values)
+    return bool(settled)
 
 
 def _record_media(tx: Tx, stored: StoredFile, contact_id: int, at: Any) -> MediaRef:

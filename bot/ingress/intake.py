@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
 from sqlalchemy import select
@@ -103,7 +103,11 @@ class Intake:
         return None
 
     async def handle(
-        self, channel: ChannelHandler, said: Said, *, admit: Callable[[int], None] | None = None
+        self,
+        channel: ChannelHandler,
+        said: Said,
+        *,
+        admit: Callable[[int], Awaitable[None]] | None = None,
     ) -> Handled:
         """Hand one message in; returns after it is committed.
 
@@ -119,7 +123,7 @@ class Intake:
             inbound = replace(inbound, file_refused=FileRefusal.NOT_EXPECTED)
         if attachment is not None and attachment.data is not None:
             if admit is not None:
-                admit(len(attachment.data))
+                await admit(len(attachment.data))
             upload = Upload(attachment.data, attachment.declared_type, posted=True)
         elif attachment is not None:
             data = await channel.fetch(attachment)

@@ -533,6 +533,24 @@ class ApplicationStatusChange(SQLModel, table=True):
     created_at: datetime
 
 
+class AllowanceBucket(SQLModel, table=True):
+    """What one key (a client address, a web session) has left of an allowance.
+
+    A token bucket shared by every worker (`bot.services.allowances`): `level`
+    at `at`, refilled with time. The key is an HMAC of the address or session,
+    never the address itself. A row whose bucket is full again (`full_at`) is
+    removed by the scheduler.
+    """
+
+    __tablename__ = "allowances"
+
+    kind: str = Field(primary_key=True, max_length=32)
+    key: str = Field(primary_key=True, max_length=64)
+    level: float
+    at: datetime
+    full_at: datetime = Field(index=True)  # when the bucket is full again: then it goes
+
+
 class RevokedBrowser(SQLModel, table=True):
     """A web-chat browser whose citizen chose "hapus percakapan ini": its token is refused.
 

@@ -12,6 +12,7 @@ from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 from bot.storage.models import (
+    AllowanceBucket,
     Application,
     ApplicationLookup,
     ApplicationStatusChange,
@@ -53,6 +54,7 @@ def table_of(model: type[SQLModel]) -> Table:
     return table
 
 
+allowances = table_of(AllowanceBucket)
 applications = table_of(Application)
 lookups = table_of(ApplicationLookup)
 subscriptions = table_of(ApplicationSubscription)

@@ -14,13 +14,13 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from bot.app import create_app
 from bot.domain.clock import ManualClock
-from bot.handlers.allowances import Allowances
 from bot.handlers.web_limits import retry_after
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings
-from bot.storage.tables import alerts, cases, revoked_browsers
+from bot.storage.tables import alerts, allowances, cases, revoked_browsers
 from tests.support.web import WebCitizen
 
 PER_HOUR = 3
@@ -119,16 +119,39 @@ async def test_ipv6_clients_share_the_allowance_of_their_64(app: FastAPI) -> Non
         assert await open_sessions(next_network, 1) == [201]
 
 
-def test_the_table_of_addresses_is_bounded(clock: ManualClock) -> None:
-    allowances = Allowances(capacity=2, period=timedelta(hours=1), max_keys=100, clock=clock)
-    for n in range(10_000):
-        assert allowances.take(f"10.0.{n // 256}.{n % 256}") == 0
-    assert len(allowances) == 100
-    assert allowances.take("10.0.39.15") == 0  # the last one seen: one of two left
-    assert allowances.take("10.0.39.15") > 0
-    # The least recently seen were forgotten: as if never seen, a full allowance.
-    assert [allowances.take("10.0.0.0") for _ in range(3)][:2] == [0, 0]
-    assert len(allowances) == 100
+async def test_two_workers_count_against_one_allowance(
+    app: FastAPI, settings: Settings, clock: ManualClock
+) -> None:
+    """Kept in each worker's memory, N workers gave a client N times the allowance."""
+    other_worker = create_app(settings, clock=clock, run_workers=False)
+    async with (
+        other_worker.router.lifespan_context(other_worker),
+        from_address(app, "203.0.113.9") as first,
+        from_address(other_worker, "203.0.113.9") as second,
+    ):
+        statuses = await open_sessions(first, 2) + await open_sessions(second, 2)
+        assert statuses == [201] * PER_HOUR + [429]
+        assert await open_sessions(first, 1) == [429]
+
+
+async def test_the_allowances_keep_no_address_and_forget_full_buckets(
+    app: FastAPI, stranger: httpx.AsyncClient, clock: ManualClock, runtime: Runtime
+) -> None:
+    assert await open_sessions(stranger, 2) == [201, 201]
+    async with runtime.db.connect() as conn:
+        keys = (await conn.execute(select(allowances.c.key))).scalars().all()
+    assert len(keys) == 1
+    assert "203.0.113.5" not in keys[0]  # an HMAC of the address, not the address
+
+    clock.advance(timedelta(minutes=30).total_seconds())  # refilled, not yet full
+    await Scheduler(runtime).forget_full_allowances()
+    async with runtime.db.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(allowances)) == 1
+    clock.advance(timedelta(minutes=30).total_seconds())
+    await Scheduler(runtime).forget_full_allowances()
+    async with runtime.db.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(allowances)) == 0
+    assert await open_sessions(stranger, PER_HOUR + 1) == [201] * PER_HOUR + [429]
 
 
 # -- tokens expire ------------------------------------------------------------------------

@@ -41,8 +41,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Request
+from fastapi.responses import PlainTextResponse, Response
 
 from bot.domain.channel import (
     Attachment,
@@ -64,6 +64,7 @@ from bot.domain.channel import (
 )
 from bot.domain.i18n import N_, Translator
 from bot.domain.messages import Outbound
+from bot.handlers.webhooks import OK, Answer, Webhook, WebhookRequest, declared, refused
 from bot.handlers.whatsapp.client import GraphClient, GraphError, GraphUnreachable
 from bot.handlers.whatsapp.parse import (
     CHANNEL,
@@ -301,11 +302,29 @@ def is_signed(raw: bytes, header: str | None, app_secret: str) -> bool:
     )
 
 
-def build_router(channel: WhatsAppChannel, *, verify_token: str, app_secret: str) -> APIRouter:
-    """``GET`` and ``POST /webhooks/whatsapp`` for `channel`."""
+WEBHOOK_PATH = "/webhooks/whatsapp"
+SIGNATURE_HEADER = b"x-hub-signature-256"
+
+
+def build_webhook(channel: WhatsAppChannel, runtime: Runtime, app_secret: str) -> Webhook:
+    """``POST /webhooks/whatsapp`` for `channel`: signed with `app_secret` or refused."""
+
+    async def whatsapp_webhook(request: WebhookRequest) -> Answer:
+        raw = await request.body()
+        if not is_signed(raw, request.header(SIGNATURE_HEADER), app_secret):
+            return refused(403, "wrong or missing X-Hub-Signature-256")
+        await runtime.intake.receive(channel, channel.parse(raw))
+        return OK
+
+    return whatsapp_webhook
+
+
+def build_router(webhook: Webhook, *, verify_token: str) -> APIRouter:
+    """``GET /webhooks/whatsapp``, and the ``POST`` of `webhook` declared for the OpenAPI
+    schema (`bot.handlers.webhooks`)."""
     router = APIRouter(tags=["webhooks"])
 
-    @router.get("/webhooks/whatsapp", response_class=PlainTextResponse)
+    @router.get(WEBHOOK_PATH, response_class=PlainTextResponse)
     async def whatsapp_verification(
         mode: Annotated[str | None, Query(alias="hub.mode")] = None,
         token: Annotated[str | None, Query(alias="hub.verify_token")] = None,
@@ -317,18 +336,14 @@ def build_router(channel: WhatsAppChannel, *, verify_token: str, app_secret: str
             raise HTTPException(403, "verification failed")
         return PlainTextResponse(challenge)
 
-    @router.post("/webhooks/whatsapp")
+    @router.post(WEBHOOK_PATH, response_model=dict[str, bool])
     async def whatsapp_webhook(
         request: Request,
+        background: BackgroundTasks,
         x_hub_signature_256: Annotated[str | None, Header()] = None,
-    ) -> dict[str, bool]:
+    ) -> Response:
         """Cloud API notification JSON; 200 only once everything in it is committed."""
-        raw = await request.body()
-        if not is_signed(raw, x_hub_signature_256, app_secret):
-            raise HTTPException(403, "wrong or missing X-Hub-Signature-256")
-        runtime: Runtime = request.app.state.runtime
-        await runtime.intake.receive(channel, channel.parse(raw))
-        return {"ok": True}
+        return await declared(webhook, request, background)
 
     return router
 
