@@ -56,18 +56,20 @@ from bot.services.duplicates import link_duplicates
 from bot.storage.direct import Tx, stored_time
 
 # Known under this id (and this phone) with nothing held for them, or nobody on the channel
-# known by either id: one round trip. Every OR arm names the channel: then SQLite searches
-# an index per arm, where `channel = :channel AND (… OR …)` reads every contact of the channel.
+# known by either id: one round trip. Each lookup names the channel and one key, so both
+# databases search an index for it: `channel = :channel AND (… OR …)` read every contact of
+# the channel on SQLite, and PostgreSQL did the same even with the channel in every OR arm.
 SETTLED = """SELECT EXISTS (SELECT 1 FROM contacts c WHERE c.channel = :channel
 AND c.external_id = :external_id {same_phone}
 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = c.id AND o.status = 'held'))
-OR NOT EXISTS (SELECT 1 FROM contacts WHERE (channel = :channel AND external_id = :external_id)
-{or_phone})"""
-SETTLED_BY_ID = SETTLED.format(same_phone="", or_phone="")
+OR (NOT EXISTS (SELECT 1 FROM contacts WHERE channel = :channel AND external_id = :external_id)
+{nor_phone})"""
+SETTLED_BY_ID = SETTLED.format(same_phone="", nor_phone="")
 SETTLED_BY_ID_AND_PHONE = SETTLED.format(
     same_phone="AND c.phone = :phone",
-    or_phone="OR (channel = :channel AND external_id = :phone) "
-    "OR (channel = :channel AND phone = :phone)",
+    nor_phone="AND NOT EXISTS (SELECT 1 FROM contacts WHERE channel = :channel "
+    "AND external_id = :phone) "
+    "AND NOT EXISTS (SELECT 1 FROM contacts WHERE channel = :channel AND phone = :phone)",
 )
 SAVE_STATE = """INSERT INTO conversations (contact_id, state, active_flow, updated_at)
 VALUES (:contact_id, :state, :flow, :now) ON CONFLICT (contact_id) DO UPDATE
