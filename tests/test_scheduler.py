@@ -39,6 +39,19 @@ async def until(condition: Callable[[], bool], within: float = 5.0) -> None:
             await asyncio.sleep(0.01)
 
 
+async def until_one_leads_steadily(
+    schedulers: list[Scheduler], steady: float, within: float = 5.0
+) -> None:
+    """Until exactly one scheduler has led for `steady` seconds straight."""
+    loop = asyncio.get_running_loop()
+    since: float | None = None
+    async with asyncio.timeout(within):
+        while since is None or loop.time() - since < steady:
+            one = sum(s.leading for s in schedulers) == 1
+            since = (since or loop.time()) if one else None
+            await asyncio.sleep(0.01)
+
+
 async def holder(runtime: Runtime) -> int | None:
     async with runtime.db.connect() as conn:
         pid = await conn.scalar(text(HOLDER), {"key": LEADER_LOCK_KEY})
@@ -67,10 +80,9 @@ async def test_a_leader_that_loses_its_connection_pauses_and_one_leads_again(
                 assert sum(s.leading for s in schedulers) <= 1 or pid is None
                 assert loop.time() < deadline, "nobody took the lock again"
                 await asyncio.sleep(0.01)
-            await until(lambda: any(s.leading for s in schedulers))
-            for _ in range(int(4 * RETRY / 0.01)):  # a few checks later: still one
-                assert sum(s.leading for s in schedulers) == 1
-                await asyncio.sleep(0.01)
+            # The old leader learns of its lost connection at its next check (every RETRY)
+            # and pauses; then exactly one leads, and goes on leading.
+            await until_one_leads_steadily(schedulers, steady=4 * RETRY)
         finally:
             for task in tasks:
                 task.cancel()
