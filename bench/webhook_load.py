@@ -469,6 +469,11 @@ def run_server(name: str, setup: Setup, fake_url: str) -> Result:
         warm = Traffic(setup.channel, setup.mix, setup.chats, port, itertools.count(1))
         asyncio.run(load(warm, 1.0, setup.connections))  # about 500 updates
         warmed = next(warm.next_id) - 1
+        if make_url(database).get_backend_name() == "postgresql":
+            # A running service's tables have statistics (autovacuum analyses a table soon
+            # after its first rows); a database created a second ago has none, and plans
+            # cached for empty tables read all of a growing one until autovacuum's next turn.
+            psql(database, "ANALYZE", make_url(database).database or "postgres")
         if setup.officer and name in PINTUS:
             officer = Officer(f"http://127.0.0.1:{port}", OTHER[setup.channel], fake_url)
             officer.open_case(port)

@@ -71,6 +71,23 @@ SETTLED_BY_ID_AND_PHONE = SETTLED.format(
     "AND external_id = :phone) "
     "AND NOT EXISTS (SELECT 1 FROM contacts WHERE channel = :channel AND phone = :phone)",
 )
+# The same for every event of a batch in one statement (PostgreSQL), in their order. Each
+# lookup ends in OFFSET 0: without it PostgreSQL may answer a NOT EXISTS by hashing the whole
+# table once per statement (a "hashed SubPlan": a scan of every contact of every channel, which
+# its statistics rate cheap while the table is small, and which grows with it).
+SETTLED_ALL = """SELECT EXISTS (SELECT 1 FROM contacts c WHERE c.channel = v.channel
+AND c.external_id = v.external_id AND (v.phone IS NULL OR c.phone = v.phone)
+AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = c.id AND o.status = 'held')
+OFFSET 0)
+OR (NOT EXISTS (SELECT 1 FROM contacts WHERE channel = v.channel
+AND external_id = v.external_id OFFSET 0)
+AND (v.phone IS NULL
+OR NOT EXISTS (SELECT 1 FROM contacts WHERE channel = v.channel AND external_id = v.phone
+OFFSET 0)
+AND NOT EXISTS (SELECT 1 FROM contacts WHERE channel = v.channel AND phone = v.phone
+OFFSET 0)))
+FROM unnest(CAST(:channels AS text[]), CAST(:external_ids AS text[]), CAST(:phones AS text[]))
+WITH ORDINALITY AS v(channel, external_id, phone, n) ORDER BY v.n"""
 SAVE_STATE = """INSERT INTO conversations (contact_id, state, active_flow, updated_at)
 VALUES (:contact_id, :state, :flow, :now) ON CONFLICT (contact_id) DO UPDATE
 SET state = excluded.state, active_flow = excluded.active_flow, updated_at = excluded.updated_at"""
@@ -281,6 +298,9 @@ def _unsettled(tx: Tx, arrivals: Sequence[Arrival]) -> set[int]:
     would have been checked against what that event wrote: it is reconciled
     first too (rare; the channel hands it in again).
     """
+    checked = [index for index, arrival in enumerate(arrivals) if arrival.inbound.verify_identity]
+    found = _identities_settled(tx, [arrivals[index].inbound for index in checked])
+    settled = dict(zip(checked, found, strict=True))
     unsettled: set[int] = set()
     ids: dict[tuple[str, str], tuple[str, str | None]] = {}  # a key seen, and whose it was
     for index, arrival in enumerate(arrivals):
@@ -288,7 +308,7 @@ def _unsettled(tx: Tx, arrivals: Sequence[Arrival]) -> set[int]:
         mine = (inbound.sender_id, inbound.phone)
         keys = [(inbound.channel, key) for key in mine if key is not None]
         if inbound.verify_identity and (
-            any(ids.get(key, mine) != mine for key in keys) or not _identity_settled(tx, inbound)
+            any(ids.get(key, mine) != mine for key in keys) or not settled[index]
         ):
             unsettled.add(index)
             continue
@@ -365,6 +385,21 @@ def _turn(
         )
     )
     return Handled(processed=True, stale_press=reply.stale_press), bool(reply.effects)
+
+
+def _identities_settled(tx: Tx, inbounds: Sequence[Inbound]) -> list[bool]:
+    """For each of `inbounds`: known under its id with its phone and nothing held for
+    them, or entirely new (one statement for all on PostgreSQL)."""
+    if not inbounds:
+        return []
+    if tx.dialect != "postgresql":
+        return [_identity_settled(tx, inbound) for inbound in inbounds]
+    values = {
+        "channels": [inbound.channel for inbound in inbounds],
+        "external_ids": [inbound.sender_id for inbound in inbounds],
+        "phones": [inbound.phone for inbound in inbounds],
+    }
+    return [bool(settled) for (settled,) in tx.rows(SETTLED_ALL, values)]
 
 
 def _identity_settled(tx: Tx, inbound: Inbound) -> bool:

@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 
-from bot.ingress.hotpath import SETTLED_BY_ID, SETTLED_BY_ID_AND_PHONE
+from bot.ingress.hotpath import SETTLED_ALL, SETTLED_BY_ID, SETTLED_BY_ID_AND_PHONE
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.direct import Tx, run_on
+
+ONE_EVENT = {"channel": "'whatsapp'", "external_id": "'ID.1'", "phone": "'6281200000001'"}
 
 # A search of `contacts` by one of its keys: (channel, external_id) or (channel, phone).
 BY_KEY = re.compile(
@@ -46,13 +48,31 @@ async def test_the_identity_check_searches_contacts_by_their_keys_only(
     assert all(BY_KEY.fullmatch(step) for step in reads), steps
 
 
-async def check_postgresql_plan(runtime: Runtime, statement: str) -> None:
+async def test_the_batch_identity_check_searches_contacts_by_their_keys_only(
+    settings: Settings, runtime: Runtime
+) -> None:
+    """A batch's events checked in one statement (PostgreSQL): still by their keys only,
+    also for a big batch (PostgreSQL hashed every contact for each NOT EXISTS instead,
+    reading the whole table once per batch)."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's statement: SQLite checks each event on its own (above)")
+    batch = range(300)
+    values = {
+        "channels": "ARRAY[" + ", ".join("'whatsapp'" for _ in batch) + "]",
+        "external_ids": "ARRAY[" + ", ".join(f"'ID.new{n}'" for n in batch) + "]",
+        "phones": "ARRAY[" + ", ".join(f"'62899{n}'" for n in batch) + "]",
+    }
+    await check_postgresql_plan(runtime, SETTLED_ALL, values)
+
+
+async def check_postgresql_plan(
+    runtime: Runtime, statement: str, values: dict[str, str] | None = None
+) -> None:
     """Among 3,000 WhatsApp contacts (analysed), every read of `contacts` is a key's
     index scan: never a scan of the whole channel."""
-    values = {"channel": "whatsapp", "external_id": "ID.1", "phone": "6281200000001"}
     literal = statement
-    for name, value in values.items():
-        literal = literal.replace(f":{name}", f"'{value}'")
+    for name, value in (values or ONE_EVENT).items():
+        literal = literal.replace(f":{name}", value)
     async with runtime.db.begin() as conn:
         await conn.exec_driver_sql(
             "INSERT INTO contacts (channel, external_id, phone, locale, locale_chosen, "
