@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import re
 import unicodedata
 from collections import defaultdict
@@ -279,7 +280,8 @@ class IntentClassifier:
     def _spelled(self, word: str) -> frozenset[str]:
         """The features of `word`, or of the known word it misspells when it is unknown."""
         found = features(word)
-        if not found.isdisjoint(self._idf) or len(word) < TYPO_MIN_CHARS or word.isdigit():
+        # `any`, not `found.isdisjoint(self._idf)`: a set tested against a dict walks the dict.
+        if any(f in self._idf for f in found) or len(word) < TYPO_MIN_CHARS or word.isdigit():
             return found
         if word not in self._typos:
             if len(self._typos) >= TYPO_CACHE_SIZE:
@@ -391,29 +393,36 @@ class NaiveBayes:
         # would otherwise claim its words far more surely than a varied one (`none`).
         size = sum(sum(found.values()) for found in counts.values()) / max(1, len(counts))
         total = size + smoothing * len(vocabulary)
-        self._log: dict[str, dict[str, float]] = defaultdict(dict)
-        self._floor = dict.fromkeys(counts, math.log(smoothing / total))  # a word never used
+        log: dict[str, dict[str, float]] = defaultdict(dict)
+        floor = math.log(smoothing / total)  # a word the intent never uses
         for intent, found in counts.items():
             for feature, count in found.items():
-                self._log[feature][intent] = math.log((count + smoothing) / total)
+                log[feature][intent] = math.log((count + smoothing) / total)
+        # Per feature, its log-likelihood under each intent in `_intents`' order: a word's
+        # evidence is then one pass over lists, not a loop over intents.
+        self._intents = tuple(counts)
+        self._log = {
+            feature: [by.get(intent, floor) for intent in self._intents]
+            for feature, by in log.items()
+        }
 
     def posterior(self, words: list[frozenset[str]]) -> dict[str, float]:
         """Per intent, its probability given the words (each by its likeliest feature);
         empty when no word is known."""
-        logs = dict.fromkeys(self._floor, 0.0)
+        logs = [0.0] * len(self._intents)
         known = False
         for word in words:
             found = [self._log[f] for f in word if f in self._log]
-            known = known or bool(found)
             if found:
-                for intent, floor in self._floor.items():
-                    logs[intent] += max(by.get(intent, floor) for by in found)
+                known = True
+                best = found[0] if len(found) == 1 else list(map(max, *found))
+                logs = list(map(operator.add, logs, best))
         if not known:
             return {}
-        top = max(logs.values())
-        weights = {intent: math.exp(value - top) for intent, value in logs.items()}
-        total = sum(weights.values())
-        return {intent: weight / total for intent, weight in weights.items()}
+        top = max(logs)
+        weights = [math.exp(value - top) for value in logs]
+        total = sum(weights)
+        return {intent: w / total for intent, w in zip(self._intents, weights, strict=True)}
 
 
 # -- the built-in intents --------------------------------------------------

@@ -122,11 +122,13 @@ class NgramModel:
         intents sharing at least one piece with `text` appear."""
         centroid: dict[str, float] = defaultdict(float)
         phrase: dict[int, float] = defaultdict(float)
+        index, postings = self._index, self._postings
         for piece, weight in self._vector(pieces(text)).items():
-            for intent, value in self._index[piece]:
+            for intent, value in index[piece]:
                 centroid[intent] += weight * value
-            for number, value in self._postings.get(piece, ()):
-                phrase[number] += weight * value
+            if piece in postings:
+                for number, value in postings[piece]:
+                    phrase[number] += weight * value
         nearest: dict[str, float] = defaultdict(float)
         for number, value in phrase.items():
             intent = self._phrase_intent[number]
