@@ -39,7 +39,7 @@ Origin = tuple[str, str, int]
 def direct_transport(max_connections: int) -> KeepAliveTransport | None:
     """This transport; None when the environment names a proxy (``HTTPS_PROXY`` and
     the like), which only httpx's client and its own transport go through."""
-    if urllib.request.getproxies():
+    if any(scheme != "no" for scheme in urllib.request.getproxies()):  # NO_PROXY alone: none
         return None
     return KeepAliveTransport(max_connections=max_connections)
 

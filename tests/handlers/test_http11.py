@@ -333,8 +333,16 @@ async def test_tls_with_a_trusted_certificate_and_refused_without(tmp_path: Path
 
 
 def test_a_configured_proxy_leaves_the_calls_to_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+    for name in (
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+    ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "localhost")
     assert isinstance(direct_transport(4), KeepAliveTransport)
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.polres.example:3128")
     assert direct_transport(4) is None
