@@ -61,6 +61,9 @@ from bot.storage.direct import Params, Row, Tx, Writer, run_on
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+# Rows whose lease ran out (a worker died mid-send) are taken back at a claim at most
+# this often: a claim runs at every commit that enqueued, and leases last minutes.
+RECOVER_EVERY = timedelta(seconds=1)
 CANDIDATES = 4  # due rows read per row claimed, to share a batch fairly among contacts
 
 RECOVER = """UPDATE outbox SET status = 'pending'
@@ -146,6 +149,7 @@ class OutboxSender:
         self._paused_until = dict.fromkeys(handlers, 0.0)
         # when rows put back for a retry fall due, per channel (heaps)
         self._retries: dict[str, list[datetime]] = {name: [] for name in handlers}
+        self._recovered_at: datetime | None = None
         self._channels = {f"channel{n}": name for n, name in enumerate(handlers)}
         in_flight = _BEHIND.format(sending="earlier.status = 'sending' OR ")
         self._due_sql = DUE.format(due=_DUE.format(channels="= :channel") + in_flight)
@@ -330,8 +334,13 @@ class OutboxSender:
         heap = self._retries[channel]
         while heap and heap[0] <= now:  # due now: this claim takes them
             heapq.heappop(heap)
+        recover = self._recovered_at is None or now - self._recovered_at >= RECOVER_EVERY
+        if recover:
+            self._recovered_at = now
         async with self.gate:
-            return await self.writer.run(lambda tx: self._claim(tx, now, channel, limit))
+            return await self.writer.run(
+                lambda tx: self._claim(tx, now, channel, limit, recover=recover)
+            )
 
     async def _store(self, channel: str, results: list[Result]) -> None:
         """Record outcomes, remember when retries fall due, tell the listeners who got mail."""
@@ -378,10 +387,14 @@ class OutboxSender:
             log.exception("outbox row %s: unexpected send error", item.row_id)
             return TemporaryFailure(f"unexpected {type(error).__name__}")
 
-    def _claim(self, tx: Tx, now: datetime, channel: str, limit: int) -> list[_Claimed]:
-        """Take back rows whose lease ran out, then lease up to `limit` due rows."""
+    def _claim(
+        self, tx: Tx, now: datetime, channel: str, limit: int, *, recover: bool
+    ) -> list[_Claimed]:
+        """Take back rows whose lease ran out (when `recover`), then lease up to `limit`
+        due rows."""
         at = tx.time(now)
-        tx.execute(RECOVER, {"now": at})
+        if recover:
+            tx.execute(RECOVER, {"now": at})
         values = {"now": at, "limit": limit * CANDIDATES, "channel": channel}
         chosen = fair_share(tx.rows(self._due_sql, values), limit)
         ids = {f"id{n}": row_id for n, row_id in enumerate(chosen)}
