@@ -53,6 +53,7 @@ class DutyGroup:
             for row in outbox_rows(contact_id=contact_id, channel=CHANNEL, message=message, now=now)
         ]
         tx.execute_many(OUTBOX, rows)
+        tx.queued.add(CHANNEL)
 
     async def queue_async(self, conn: AsyncConnection, message: Outbound, now: datetime) -> None:
         """The same in the caller's async transaction."""

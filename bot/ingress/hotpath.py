@@ -200,6 +200,7 @@ class Pending:
         }
 
     def flush(self, tx: Tx) -> None:
+        tx.queued.update(row["channel"] for row in self.outbox)
         if tx.dialect == "postgresql":
             if self.states or self.outbox:
                 tx.execute(SAVE_ALL, self._arrays())

@@ -73,6 +73,7 @@ def put(
         )
     ]
     tx.execute_many(INSERT_ROW, rows)
+    tx.queued.add(channel)
 
 
 def outbox_rows(

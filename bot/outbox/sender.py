@@ -30,7 +30,7 @@ import contextlib
 import functools
 import heapq
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -159,11 +159,12 @@ class OutboxSender:
         due = _DUE.format(channels=f"IN ({listed})") + _BEHIND.format(sending="")
         self._backlog_sql = BACKLOG.format(due=due)
 
-    def wake(self) -> None:
-        """Ask for a pass now (called right after a transaction that enqueued), here and
-        in the workers that hold the channels this one does not."""
-        for event in self._wakes.values():
-            event.set()
+    def wake(self, channels: Collection[str] | None = None) -> None:
+        """Ask for a pass on `channels` (None: all) now, called right after a transaction
+        that enqueued; and in the workers that hold the channels this one does not."""
+        for channel, event in self._wakes.items():
+            if channels is None or channel in channels:
+                event.set()
         self.rights.wake_others()
 
     def next_retry(self) -> datetime | None:

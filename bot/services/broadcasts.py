@@ -245,6 +245,7 @@ class BroadcastSender:
             row |= {"priority": BROADCAST_PRIORITY, "next_attempt_at": tx.time(now)}
             row["created_at"] = tx.time(now)
             outbox_id = tx.rows(INSERT_ROW + " RETURNING id", row)[0][0]
+        tx.queued.add(member.channel)
         tx.execute(LINK, {"id": created[0][0], "outbox_id": outbox_id, "status": status})
         return True
 

@@ -52,6 +52,10 @@ class Tx(Protocol):
     dialect: str
     """SQLAlchemy's name for the database: "sqlite" or "postgresql"."""
 
+    queued: set[str]
+    """The channels this transaction put outbox rows for: whose sending to wake
+    once it has committed (`bot.outbox.queue.put` and the like note them)."""
+
     def rows(self, sql: str, params: Params) -> list[Row]: ...
 
     def execute(self, sql: str, params: Params) -> int:
@@ -101,6 +105,7 @@ class _SqliteTx:
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
+        self.queued: set[str] = set()
 
     def rows(self, sql: str, params: Params) -> list[Row]:
         return self._connection.execute(sql, params).fetchall()
@@ -174,6 +179,7 @@ class _SqlAlchemyTx:
         self._statements = statements
         self.dialect = connection.dialect.name
         self._sqlite = self.dialect == "sqlite"
+        self.queued: set[str] = set()
 
     def _text(self, sql: str) -> TextClause:
         statement = self._statements.get(sql)
@@ -232,6 +238,7 @@ class _AsyncpgTx:
     def __init__(self, connection: Any, statements: dict[str, _Positional]) -> None:
         self._connection = connection
         self._statements = statements
+        self.queued: set[str] = set()
 
     def _positional(self, sql: str) -> _Positional:
         statement = self._statements.get(sql)
