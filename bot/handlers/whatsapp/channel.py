@@ -69,8 +69,9 @@ from bot.handlers.whatsapp.client import GraphClient, GraphError, GraphUnreachab
 from bot.handlers.whatsapp.parse import (
     CHANNEL,
     Item,
-    parse_message,
-    parse_status,
+    Received,
+    Report,
+    read_item,
     read_notification,
 )
 from bot.handlers.whatsapp.render import (
@@ -242,18 +243,20 @@ class WhatsAppChannel:
                 log.info("whatsapp: an update for another phone number id was ignored")
                 continue
             try:
-                events.append(self._event(item))
+                events.append(self._event(item, read_item(item)))
             except Exception as error:  # any odd shape: this item only is a dead letter
                 reason = f"{item.kind} could not be read: {type(error).__name__}"
                 events.append(Unreadable(reason, _kept(item, raw)))
         return events
 
-    def _event(self, item: Item) -> Event:
+    def _event(self, item: Item, reading: Received | Report) -> Event:
+        """The event of `item`, which says `reading`."""
+
         def keep() -> str:
             return item.as_notification()
 
-        if item.kind == "status":
-            report = parse_status(item)
+        if isinstance(reading, Report):
+            report = reading
             if report.status != "failed":
                 return DeliveryReport(report.message_id, report.status, keep=keep)
 
@@ -262,7 +265,7 @@ class WhatsAppChannel:
                 return self.failure(recipient.external_id, None, report.error_code, said)
 
             return DeliveryReport(report.message_id, report.status, failure=failure, keep=keep)
-        received = parse_message(item)
+        received = reading
         if not received.answer:
             return Seen(received.inbound.event_id)
         sender = received.sender
