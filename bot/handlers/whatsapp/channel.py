@@ -66,6 +66,7 @@ from bot.domain.i18n import N_, Translator
 from bot.domain.messages import Outbound
 from bot.handlers.webhooks import OK, Answer, Webhook, WebhookRequest, declared, refused
 from bot.handlers.whatsapp.client import GraphClient, GraphError, GraphUnreachable
+from bot.handlers.whatsapp.direct import read_common
 from bot.handlers.whatsapp.parse import (
     CHANNEL,
     Item,
@@ -231,8 +232,12 @@ class WhatsAppChannel:
         """Every message and status of one notification, each an event of its own.
 
         Updates for another phone number id are left out; an item that cannot
-        be read is an `Unreadable` of its own, so the rest is still handled.
+        be read is an `Unreadable` of its own, so the rest is still handled. A
+        citizen's text and a delivery report are read without pydantic (`direct`).
         """
+        readings = read_common(raw, self.phone_number_id)
+        if readings is not None:
+            return [self._event(item, reading) for item, reading in readings]
         try:
             items = read_notification(raw)
         except (ValueError, RecursionError) as error:
