@@ -38,7 +38,7 @@ import hmac
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Request
@@ -276,7 +276,7 @@ class WhatsAppChannel:
         sender = received.sender
         media = received.media_id
         return Said(
-            inbound=replace(received.inbound, sender_id=sender.user_id or sender.wa_id or ""),
+            inbound=received.inbound,
             attachment=Attachment(file_id=media) if media is not None else None,
             identity=Identity(user_id=sender.user_id, phone=sender.wa_id),
             sent_at=received.sent_at,

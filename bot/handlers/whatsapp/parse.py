@@ -186,7 +186,7 @@ class Sender:
 
 @dataclass(frozen=True, slots=True)
 class Received:
-    """One citizen message: the `Inbound` (its `sender_id` still to be resolved) and its file."""
+    """One citizen message: the `Inbound` and its file."""
 
     sender: Sender
     inbound: Inbound
@@ -256,10 +256,10 @@ def parse_message(item: Item) -> Received:
 
 
 def inbound(event_id: str, sender: Sender, kind: InboundKind, text: str = "") -> Inbound:
-    """A message from `sender`, its `sender_id` still to be resolved (`Received`)."""
+    """A message from `sender`, known by their user id, else by their phone number."""
     return Inbound(
         channel=CHANNEL,
-        sender_id="",
+        sender_id=sender.user_id or sender.wa_id or "",
         event_id=event_id,
         kind=kind,
         text=text,
