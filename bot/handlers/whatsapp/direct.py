@@ -3,27 +3,27 @@ reports, read from their JSON.
 
 `parse` reads a notification through pydantic models twice over: the envelope
 (`read_notification`), then each item (`read_item`). Under load that was about
-0.145 ms of CPU per update, a tenth of all the server spends on one; idle, one
-text message took 53 µs through `WhatsAppChannel.parse` and takes about 30
-here, most of it `json.loads` and building the events. The few strings pintu
-needs of such a notification are read here directly.
+0.145 ms of CPU per update, a tenth of all the server spends on one. The few
+strings pintu needs of such a notification are read here directly from the
+JSON as pydantic's own reader (`pydantic_core.from_json`) decodes it, so that
+a body is valid JSON here exactly when it is for `parse` (Python's `json`
+would take a lone surrogate escape, ``"\\ud800"``, that pydantic refuses).
 
 The result must be exactly what `read_notification` and `read_item` make of
 the same body, so this reader accepts only what it knows they accept alike:
 one entry with one ``messages`` change for our phone number id; only the keys
 listed below (anything else — a reply's ``context``, a photo, an error — is
-`parse`'s to read); strings where Meta sends strings (pydantic would refuse
-or convert other values, or drop them from a contact); and no string that
-Python's JSON reader takes but pydantic's refuses (a lone surrogate escape,
-``"\\ud800"``). Everything else is None here and read by `parse`
-(tests/handlers/test_whatsapp_direct.py compares the two).
+`parse`'s to read); and strings where Meta sends strings (pydantic would
+refuse or convert other values, or drop them from a contact). Everything else
+is None here and read by `parse` (tests/handlers/test_whatsapp_direct.py
+compares the two).
 """
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any, TypeGuard
+
+from pydantic_core import from_json
 
 from bot.domain.messages import InboundKind
 from bot.handlers.whatsapp.parse import (
@@ -53,24 +53,22 @@ STATUS_KEYS = frozenset(
         "timestamp",
         "recipient_id",
         "recipient_user_id",
-        "conversation",  # these two hold a few strings, numbers and flags…
-        "pricing",  # …which only a dead letter of the status repeats
+        "conversation",  # only a dead letter of the status repeats these two
+        "pricing",
         "biz_opaque_callback_data",
     }
 )
 REPORTED = ("sent", "delivered", "read")  # "failed" (with its errors) is `parse`'s
 MAX_MESSAGE_ID, MAX_STATUS_ID = 190, 170  # `_Message.id`, `_Status.id`
 MAX_TIMESTAMP_DIGITS = 10  # the year 2286: longer ones are `parse`'s to judge
-LARGEST_NUMBER = 2**53  # read alike by both JSON readers
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def read_common(raw: bytes, phone_number_id: str) -> list[Reading] | None:
     """Every item of the notification `raw` for `phone_number_id` with what it says, as
     `parse` would read them; None when `raw` is anything else."""
     try:
-        data = json.loads(raw.decode())  # strict UTF-8, as pydantic: no BOM, no UTF-16
-    except (ValueError, RecursionError):
+        data = from_json(raw)
+    except ValueError:
         return None
     if type(data) is not dict or data.keys() != NOTIFICATION_KEYS:
         return None
@@ -171,7 +169,7 @@ def _report(status: object) -> Report | None:
     message_id, state = status.get("id"), status.get("status")
     if not _is_text(message_id) or not 1 <= len(message_id) <= MAX_STATUS_ID:
         return None
-    if state not in REPORTED or not all(_is_plain(part) for part in status.values()):
+    if state not in REPORTED:
         return None
     return Report(message_id, state)
 
@@ -183,18 +181,5 @@ def _is_seconds(timestamp: object) -> bool:
     return _is_text(timestamp) and timestamp.isascii() and len(timestamp) <= MAX_TIMESTAMP_DIGITS
 
 
-def _is_plain(value: object, depth: int = 2) -> bool:
-    """Whether `value` is a string, flag, whole number or (up to `depth` levels) an
-    object of those: what a status's ``conversation`` and ``pricing`` hold."""
-    if type(value) is dict:
-        return depth > 0 and all(
-            _is_text(key) and _is_plain(part, depth - 1) for key, part in value.items()
-        )
-    if type(value) is int:
-        return -LARGEST_NUMBER < value < LARGEST_NUMBER
-    return type(value) is bool or _is_text(value)
-
-
 def _is_text(value: object) -> TypeGuard[str]:
-    """Whether `value` is a string both JSON readers read alike (no lone surrogate)."""
-    return type(value) is str and (value.isascii() or _SURROGATE.search(value) is None)
+    return type(value) is str
