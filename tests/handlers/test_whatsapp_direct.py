@@ -42,7 +42,7 @@ CHANNEL = WhatsAppChannel(
     ),
     phone_number_id=PHONE_NUMBER_ID,
     pacer=Pacer(overall_rate=80, overall_burst=80, per_recipient_rate=1, per_recipient_burst=1),
-    translator=Translator(Path("locales"), "id", "Asia/Jakarta"),
+    translator=Translator(Path(__file__).resolve().parents[2] / "locales", "id", "Asia/Jakarta"),
     templates=Templates(names={}, languages={"id": "id"}),
     max_file_bytes=1_000_000,
     spam_pause_seconds=60.0,
@@ -154,9 +154,8 @@ COMMON = texts(WAMID, TIMESTAMP) | reports(WAMID, STATE)
 NEAR = texts(NEAR_WAMID, NEAR_TIMESTAMP) | reports(NEAR_WAMID, NEAR_STATE)
 
 # …and what else may come: other values, keys of other shapes, keys left out.
-# a lone surrogate: Python's JSON reader would take it, pydantic's does not
 ODD_TEXT = (
-    st.just("\ud800")
+    st.just("\ud800")  # a lone surrogate: Python's JSON reader would take it, pydantic's not
     | st.text(max_size=3)
     | st.sampled_from(
         [
@@ -193,8 +192,6 @@ OTHER_KEYS = {
     "text": ["body", "preview_url"],
     "status": ["errors", "status", "recipient_user_id", "conversation", "pricing"],
 }
-
-
 WEIGHT = {"message": 3, "status": 3, "contact": 2, "profile": 2}  # where the reader's checks are
 
 
@@ -213,8 +210,8 @@ def parts_of(data: dict[str, Any]) -> dict[str, tuple[dict[str, Any], list[Any] 
     add("change", found.get("entry", ({}, None))[0], "changes")
     add("value", found.get("change", ({}, None))[0], "value")
     value = found.get("value", ({}, None))[0]
-    for name, key in (("metadata", "metadata"), ("contact", "contacts")):
-        add(name, value, key)
+    add("metadata", value, "metadata")
+    add("contact", value, "contacts")
     add("message", value, "messages")
     add("status", value, "statuses")
     add("profile", found.get("contact", ({}, None))[0], "profile")
