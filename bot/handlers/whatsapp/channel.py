@@ -72,8 +72,9 @@ from bot.handlers.whatsapp.parse import (
     Item,
     Received,
     Report,
+    decode,
     read_item,
-    read_notification,
+    read_items,
 )
 from bot.handlers.whatsapp.render import (
     Body,
@@ -235,13 +236,17 @@ class WhatsAppChannel:
         be read is an `Unreadable` of its own, so the rest is still handled. A
         citizen's text and a delivery report are read without pydantic (`direct`).
         """
-        readings = read_common(raw, self.phone_number_id)
+        try:
+            data = decode(raw)
+        except ValueError as error:
+            return [_unreadable(error, raw)]
+        readings = read_common(data, self.phone_number_id)
         if readings is not None:
             return [self._event(item, reading) for item, reading in readings]
         try:
-            items = read_notification(raw)
+            items = read_items(data)
         except (ValueError, RecursionError) as error:
-            return [Unreadable(_problem(error), raw.decode("utf-8", errors="replace"))]
+            return [_unreadable(error, raw)]
         events: list[Event] = []
         for item in items:
             if item.phone_number_id not in (None, self.phone_number_id):
@@ -366,10 +371,13 @@ def replay_for(channel: WhatsAppChannel, runtime: Runtime) -> Replay:
     return replay
 
 
-def _problem(error: Exception) -> str:
+def _unreadable(error: Exception, raw: bytes) -> Unreadable:
+    """`raw`, which is no notification, as a dead letter."""
     if isinstance(error, ValueError):
-        return str(error)
-    return f"not a WhatsApp notification: {type(error).__name__}"
+        problem = str(error)
+    else:
+        problem = f"not a WhatsApp notification: {type(error).__name__}"
+    return Unreadable(problem, raw.decode("utf-8", errors="replace"))
 
 
 def _kept(item: Item, raw: bytes) -> str:

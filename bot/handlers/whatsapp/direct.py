@@ -2,14 +2,13 @@
 reports, read from their JSON.
 
 `parse` reads a notification through pydantic models twice over: the envelope
-(`read_notification`), then each item (`read_item`). Under load that was about
+(`read_items`), then each item (`read_item`). Under load that was about
 0.145 ms of CPU per update, a tenth of all the server spends on one. The few
 strings pintu needs of such a notification are read here directly from the
-JSON as pydantic's own reader (`pydantic_core.from_json`) decodes it, so that
-a body is valid JSON here exactly when it is for `parse` (Python's `json`
-would take a lone surrogate escape, ``"\\ud800"``, that pydantic refuses).
+JSON as pydantic's own reader decodes it (`parse.decode`, for both: Python's
+`json` would take a lone surrogate escape, ``"\\ud800"``, that pydantic refuses).
 
-The result must be exactly what `read_notification` and `read_item` make of
+The result must be exactly what `read_items` and `read_item` make of
 the same body, so this reader accepts only what it knows they accept alike:
 one entry with one ``messages`` change for our phone number id; only the keys
 listed below (anything else — a reply's ``context``, a photo, an error — is
@@ -22,8 +21,6 @@ compares the two).
 from __future__ import annotations
 
 from typing import Any, TypeGuard
-
-from pydantic_core import from_json
 
 from bot.domain.messages import InboundKind
 from bot.handlers.whatsapp.parse import (
@@ -63,13 +60,10 @@ MAX_MESSAGE_ID, MAX_STATUS_ID = 190, 170  # `_Message.id`, `_Status.id`
 MAX_TIMESTAMP_DIGITS = 10  # the year 2286: longer ones are `parse`'s to judge
 
 
-def read_common(raw: bytes, phone_number_id: str) -> list[Reading] | None:
-    """Every item of the notification `raw` for `phone_number_id` with what it says, as
-    `parse` would read them; None when `raw` is anything else."""
-    try:
-        data = from_json(raw)
-    except ValueError:
-        return None
+def read_common(data: object, phone_number_id: str) -> list[Reading] | None:
+    """Every item of the decoded notification `data` (`parse.decode`) for
+    `phone_number_id` with what it says, as `parse` would read them; None when `data`
+    is anything else."""
     if type(data) is not dict or data.keys() != NOTIFICATION_KEYS:
         return None
     entries = data["entry"]

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
+from pydantic_core import from_json
 
 from bot.domain.messages import Inbound, InboundKind, Location
 
@@ -209,10 +210,25 @@ class Report:
         return f"status:{self.message_id}:{self.status}"
 
 
+def decode(raw: bytes) -> Any:
+    """The JSON in `raw`, as pydantic reads it (once for both readers, `direct` and this
+    module's); ValueError if it is none."""
+    try:
+        return from_json(raw)
+    except ValueError as error:
+        raise ValueError(f"not a WhatsApp notification: {error}") from None
+
+
 def read_notification(raw: bytes) -> list[Item]:
     """Every message and status in `raw`, in order; ValueError if it is no notification."""
+    return read_items(decode(raw))
+
+
+def read_items(data: object) -> list[Item]:
+    """Every message and status in the notification `data` (`decode`), in order;
+    ValueError if it is no notification."""
     try:
-        notification = _Notification.model_validate_json(raw)
+        notification = _Notification.model_validate(data)
     except ValidationError as error:
         raise ValueError(f"not a WhatsApp notification: {error.error_count()} problems") from None
     items: list[Item] = []
