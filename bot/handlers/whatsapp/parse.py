@@ -2,7 +2,7 @@
 
 A notification is ``entry[] → changes[] → value`` and one value can carry
 many ``messages``, ``statuses`` and the ``contacts`` who sent them (Meta
-batches up to 1000 updates). `read_notification` checks the envelope and
+batches up to 1000 updates). `read_items` checks the envelope (`decode`d) and
 returns every message and status as an `Item` on its own, so that one odd
 item becomes one dead letter while the rest is handled. `parse_message` and
 `parse_status` then read one item.
@@ -217,11 +217,6 @@ def decode(raw: bytes) -> Any:
         return from_json(raw)
     except ValueError as error:
         raise ValueError(f"not a WhatsApp notification: {error}") from None
-
-
-def read_notification(raw: bytes) -> list[Item]:
-    """Every message and status in `raw`, in order; ValueError if it is no notification."""
-    return read_items(decode(raw))
 
 
 def read_items(data: object) -> list[Item]:
