@@ -16,10 +16,11 @@ from bot.domain.messages import Choice, Expect, InboundKind, Location, Outbound
 from bot.handlers.whatsapp.channel import Templates, is_signed
 from bot.handlers.whatsapp.parse import (
     Report,
+    decode,
     parse_message,
     parse_reply_id,
     parse_status,
-    read_notification,
+    read_items,
 )
 from bot.handlers.whatsapp.render import (
     Wording,
@@ -209,7 +210,7 @@ CONTACTS = [profile(user_id="US.13491208655302741918", wa_id="16505551234", name
 def one_message(content: dict[str, Any], contacts: list[dict[str, Any]] | None = None) -> Any:
     found = {"id": "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUFERjg0NDEzNDdFODU3MUMxMAA=", **content}
     payload = notification(messages=[found], contacts=CONTACTS if contacts is None else contacts)
-    [item] = read_notification(encode(payload))
+    [item] = read_items(decode(encode(payload)))
     return parse_message(item)
 
 
@@ -349,7 +350,7 @@ def test_statuses_are_read_with_their_error() -> None:
         "wamid.OUT1", "failed", errors=[{"code": 131047, "title": "Re-engagement message"}]
     )
     payload = notification(statuses=[status("wamid.OUT1", "delivered"), failed])
-    reports = [parse_status(item) for item in read_notification(encode(payload))]
+    reports = [parse_status(item) for item in read_items(decode(encode(payload)))]
     assert reports == [
         Report("wamid.OUT1", "delivered"),
         Report("wamid.OUT1", "failed", 131047, "Re-engagement message"),
@@ -368,7 +369,7 @@ def test_statuses_are_read_with_their_error() -> None:
 )
 def test_what_is_not_a_notification_is_refused(raw: bytes) -> None:
     with pytest.raises(ValueError, match="not a WhatsApp notification"):
-        read_notification(raw)
+        read_items(decode(raw))
 
 
 def test_an_item_alone_is_a_replayable_notification() -> None:
@@ -377,9 +378,9 @@ def test_an_item_alone_is_a_replayable_notification() -> None:
         statuses=[status("wamid.B", "read")],
         contacts=CONTACTS,
     )
-    first, second = read_notification(encode(payload))
+    first, second = read_items(decode(encode(payload)))
     alone = json.loads(first.as_notification())
-    [again] = read_notification(first.as_notification().encode())
+    [again] = read_items(decode(first.as_notification().encode()))
     assert again.data == first.data
     assert "statuses" not in alone["entry"][0]["changes"][0]["value"]
     assert second.kind == "status"

@@ -30,7 +30,7 @@ from starlette.applications import Starlette
 
 from bot.app import create_app
 from bot.domain.clock import ManualClock
-from bot.handlers.whatsapp.parse import read_notification
+from bot.handlers.whatsapp.parse import decode, read_items
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.tables import dead_letters, inbound_events
@@ -364,7 +364,7 @@ def _ignorable(raw: bytes) -> bool:
     """Whether pintu may rightly leave a readable notification unrecorded: nothing in it
     for this phone number (other numbers, other fields), or only a redelivered id."""
     try:
-        items = read_notification(raw)
+        items = read_items(decode(raw))
     except (ValueError, RecursionError):
         return False  # unreadable: must be a dead letter
     ours = [item for item in items if item.phone_number_id in (None, PHONE_NUMBER_ID)]

@@ -38,7 +38,7 @@ import hmac
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Request
@@ -66,12 +66,15 @@ from bot.domain.i18n import N_, Translator
 from bot.domain.messages import Outbound
 from bot.handlers.webhooks import OK, Answer, Webhook, WebhookRequest, declared, refused
 from bot.handlers.whatsapp.client import GraphClient, GraphError, GraphUnreachable
+from bot.handlers.whatsapp.direct import read_common
 from bot.handlers.whatsapp.parse import (
     CHANNEL,
     Item,
-    parse_message,
-    parse_status,
-    read_notification,
+    Received,
+    Report,
+    decode,
+    read_item,
+    read_items,
 )
 from bot.handlers.whatsapp.render import (
     Body,
@@ -230,30 +233,40 @@ class WhatsAppChannel:
         """Every message and status of one notification, each an event of its own.
 
         Updates for another phone number id are left out; an item that cannot
-        be read is an `Unreadable` of its own, so the rest is still handled.
+        be read is an `Unreadable` of its own, so the rest is still handled. A
+        citizen's text and a delivery report are read without pydantic (`direct`).
         """
         try:
-            items = read_notification(raw)
+            data = decode(raw)
+        except ValueError as error:
+            return [_unreadable(error, raw)]
+        readings = read_common(data, self.phone_number_id)
+        if readings is not None:
+            return [self._event(item, reading) for item, reading in readings]
+        try:
+            items = read_items(data)
         except (ValueError, RecursionError) as error:
-            return [Unreadable(_problem(error), raw.decode("utf-8", errors="replace"))]
+            return [_unreadable(error, raw)]
         events: list[Event] = []
         for item in items:
             if item.phone_number_id not in (None, self.phone_number_id):
                 log.info("whatsapp: an update for another phone number id was ignored")
                 continue
             try:
-                events.append(self._event(item))
+                events.append(self._event(item, read_item(item)))
             except Exception as error:  # any odd shape: this item only is a dead letter
                 reason = f"{item.kind} could not be read: {type(error).__name__}"
                 events.append(Unreadable(reason, _kept(item, raw)))
         return events
 
-    def _event(self, item: Item) -> Event:
+    def _event(self, item: Item, reading: Received | Report) -> Event:
+        """The event of `item`, which says `reading`."""
+
         def keep() -> str:
             return item.as_notification()
 
-        if item.kind == "status":
-            report = parse_status(item)
+        if isinstance(reading, Report):
+            report = reading
             if report.status != "failed":
                 return DeliveryReport(report.message_id, report.status, keep=keep)
 
@@ -262,13 +275,13 @@ class WhatsAppChannel:
                 return self.failure(recipient.external_id, None, report.error_code, said)
 
             return DeliveryReport(report.message_id, report.status, failure=failure, keep=keep)
-        received = parse_message(item)
+        received = reading
         if not received.answer:
             return Seen(received.inbound.event_id)
         sender = received.sender
         media = received.media_id
         return Said(
-            inbound=replace(received.inbound, sender_id=sender.user_id or sender.wa_id or ""),
+            inbound=received.inbound,
             attachment=Attachment(file_id=media) if media is not None else None,
             identity=Identity(user_id=sender.user_id, phone=sender.wa_id),
             sent_at=received.sent_at,
@@ -358,10 +371,13 @@ def replay_for(channel: WhatsAppChannel, runtime: Runtime) -> Replay:
     return replay
 
 
-def _problem(error: Exception) -> str:
+def _unreadable(error: Exception, raw: bytes) -> Unreadable:
+    """`raw`, which is no notification, as a dead letter."""
     if isinstance(error, ValueError):
-        return str(error)
-    return f"not a WhatsApp notification: {type(error).__name__}"
+        problem = str(error)
+    else:
+        problem = f"not a WhatsApp notification: {type(error).__name__}"
+    return Unreadable(problem, raw.decode("utf-8", errors="replace"))
 
 
 def _kept(item: Item, raw: bytes) -> str:

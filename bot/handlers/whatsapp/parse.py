@@ -2,7 +2,7 @@
 
 A notification is ``entry[] → changes[] → value`` and one value can carry
 many ``messages``, ``statuses`` and the ``contacts`` who sent them (Meta
-batches up to 1000 updates). `read_notification` checks the envelope and
+batches up to 1000 updates). `read_items` checks the envelope (`decode`d) and
 returns every message and status as an `Item` on its own, so that one odd
 item becomes one dead letter while the rest is handled. `parse_message` and
 `parse_status` then read one item.
@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
+from pydantic_core import from_json
 
 from bot.domain.messages import Inbound, InboundKind, Location
 
@@ -157,7 +158,7 @@ class Item:
 
     kind: Literal["message", "status"]
     data: dict[str, Any]
-    contacts: tuple[dict[str, Any], ...]
+    contacts: tuple[dict[str, Any], ...]  # each as `_Contact` dumps it, without None
     phone_number_id: str | None
     entry_id: str
 
@@ -186,7 +187,7 @@ class Sender:
 
 @dataclass(frozen=True, slots=True)
 class Received:
-    """One citizen message: the `Inbound` (its `sender_id` still to be resolved) and its file."""
+    """One citizen message: the `Inbound` and its file."""
 
     sender: Sender
     inbound: Inbound
@@ -209,10 +210,20 @@ class Report:
         return f"status:{self.message_id}:{self.status}"
 
 
-def read_notification(raw: bytes) -> list[Item]:
-    """Every message and status in `raw`, in order; ValueError if it is no notification."""
+def decode(raw: bytes) -> Any:
+    """The JSON in `raw`, as pydantic reads it (once for both readers, `direct` and this
+    module's); ValueError if it is none."""
     try:
-        notification = _Notification.model_validate_json(raw)
+        return from_json(raw)
+    except ValueError as error:
+        raise ValueError(f"not a WhatsApp notification: {error}") from None
+
+
+def read_items(data: object) -> list[Item]:
+    """Every message and status in the notification `data` (`decode`), in order;
+    ValueError if it is no notification."""
+    try:
+        notification = _Notification.model_validate(data)
     except ValidationError as error:
         raise ValueError(f"not a WhatsApp notification: {error.error_count()} problems") from None
     items: list[Item] = []
@@ -239,24 +250,36 @@ def parse_status(item: Item) -> Report:
     )
 
 
+def read_item(item: Item) -> Received | Report:
+    """What `item` says; ValueError when it cannot be read."""
+    return parse_status(item) if item.kind == "status" else parse_message(item)
+
+
 def parse_message(item: Item) -> Received:
     """The message in `item`; ValueError when it cannot be read or names no sender."""
     message = _Message.model_validate(item.data)
-    sender = _sender(message, [_Contact.model_validate(c) for c in item.contacts])
-    base = Inbound(
+    sender = find_sender(message.from_user_id, message.from_, item.contacts)
+    # reactions, stickers, orders… unless read below
+    base = inbound(message.id, sender, InboundKind.UNSUPPORTED)
+    if message.type in IGNORED_TYPES:
+        return Received(sender, base, answer=False)
+    return replace(_content(message, sender, base), sent_at=moment(message.timestamp))
+
+
+def inbound(event_id: str, sender: Sender, kind: InboundKind, text: str = "") -> Inbound:
+    """A message from `sender`, known by their user id, else by their phone number."""
+    return Inbound(
         channel=CHANNEL,
-        sender_id="",
-        event_id=message.id,
-        kind=InboundKind.UNSUPPORTED,  # reactions, stickers, orders… unless read below
+        sender_id=sender.user_id or sender.wa_id or "",
+        event_id=event_id,
+        kind=kind,
+        text=text,
         sender_name=sender.name,
         phone=sender.wa_id,
     )
-    if message.type in IGNORED_TYPES:
-        return Received(sender, base, answer=False)
-    return replace(_content(message, sender, base), sent_at=_moment(message.timestamp))
 
 
-def _moment(timestamp: str | None) -> datetime | None:
+def moment(timestamp: str | None) -> datetime | None:
     """A webhook ``timestamp`` (seconds since the epoch, as text) as an aware datetime."""
     if timestamp is None or not timestamp.isdigit():
         return None
@@ -296,21 +319,25 @@ def _content(message: _Message, sender: Sender, base: Inbound) -> Received:
     return Received(sender, base)
 
 
-def _sender(message: _Message, contacts: list[_Contact]) -> Sender:
-    """Who wrote `message`: its own fields, completed from the matching `contacts` entry."""
-    user_id, wa_id = message.from_user_id, message.from_
+def find_sender(
+    user_id: str | None, wa_id: str | None, contacts: tuple[dict[str, Any], ...]
+) -> Sender:
+    """Who wrote a message with these ``from_user_id`` and ``from``, completed from the
+    matching `contacts` entry (as `Item.contacts` holds them); ValueError for nobody."""
     match = [
-        c for c in contacts if (user_id and c.user_id == user_id) or (wa_id and c.wa_id == wa_id)
+        c
+        for c in contacts
+        if (user_id and c.get("user_id") == user_id) or (wa_id and c.get("wa_id") == wa_id)
     ]
     if not match and len(contacts) == 1:
-        match = contacts
+        match = list(contacts)
     contact = match[0] if match else None
     if contact is not None:
-        user_id = user_id or contact.user_id
-        wa_id = wa_id or contact.wa_id
+        user_id = user_id or contact.get("user_id")
+        wa_id = wa_id or contact.get("wa_id")
     if not user_id and not wa_id:
         raise ValueError("message without a sender")
-    name = contact.profile.name if contact is not None and contact.profile is not None else None
+    name = contact.get("profile", {}).get("name") if contact is not None else None
     return Sender(user_id=user_id or None, wa_id=_digits(wa_id), name=name or None)
 
 
