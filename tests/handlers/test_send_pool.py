@@ -1,12 +1,10 @@
 """The WhatsApp client keeps its connections through a burst of sends.
 
-httpcore's pool passes over every connection it holds when a request starts
-or ends, so fewer kept-alive connections (``max_keepalive_connections`` below
-``max_connections``) look cheaper; but httpcore 1.0 then closes an idle
-connection whenever the pool holds more than that many in all
-(encode/httpcore#1000), so a steady stream of concurrent sends opens a new
-connection (a TLS handshake with Meta) for most sends. Measured for issue 14
-and rejected (bench/README.md, round 2): this test keeps it out.
+A connection to Meta costs a TLS handshake, so a steady stream of concurrent
+sends must go out on the connections already open, not on new ones (httpcore
+1.0 closed an idle connection whenever its pool held more than
+``max_keepalive_connections``, encode/httpcore#1000; the calls now go on
+`bot.handlers.http11`, which keeps every connection it can reuse).
 Observed from the fake's side: the client ports its requests came from.
 """
 

@@ -1,4 +1,4 @@
-"""The one door to the WhatsApp Cloud API (Graph API): a thin client on one `httpx.AsyncClient`.
+"""The one door to the WhatsApp Cloud API (Graph API): a thin client on httpx.
 
 Sends go to ``{api_url}/{phone_number_id}/messages``; a file is fetched in two
 steps, ``GET {api_url}/{media_id}`` for a short-lived URL and then that URL,
@@ -8,7 +8,9 @@ pintu fetches at once). The token goes only to Meta's media hosts over HTTPS
 tests' fake on loopback): a Graph answer naming any other URL is refused
 unread, as `GraphError`. Every call is logged at DEBUG with its method, path
 and outcome; the token travels only in the Authorization header and is
-never logged, nor is a download URL's query string.
+never logged, nor is a download URL's query string. The API calls go straight
+to pintu's HTTP/1.1 transport (`bot.handlers.http11`); downloads stream
+through an `httpx.AsyncClient`, as every call does when a proxy is configured.
 
 Failures::
 
@@ -33,9 +35,8 @@ from bot.handlers.http11 import direct_transport
 log = logging.getLogger(__name__)
 
 # Calls in flight at once: 80 messages/s (the default throughput) at about 0.2 s a
-# Graph call. Further calls wait for a slot here rather than in httpcore's pool,
-# whose queue costs a pass over every connection for every waiting request each
-# time a request starts or ends (a third of the core when a batch of 50 was queued).
+# Graph call. Further calls wait for a slot here (with a proxy, httpx's own pool
+# would queue them at the cost of a pass over every connection per waiting request).
 CONCURRENT_CALLS = 16
 
 # Where Graph's media URLs point (https://lookaside.fbsbx.com/whatsapp_business/attachments/?…).
