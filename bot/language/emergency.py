@@ -52,12 +52,12 @@ The measured quality is in `tests/language/test_emergency.py` and
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
 from rapidfuzz.distance import OSA, Indel, Levenshtein
 
+from bot.language.letters import without_accents
 from bot.language.wordlists import patterns, sections, variant_table, word_lists, word_sets
 
 TYPO_MIN_CHARS = 5  # shorter words are too easily another word ("bekal" is not "begal")
@@ -152,10 +152,7 @@ _PLACEHOLDER = re.compile(r"#(\d+)")
 
 def _fold(text: str) -> str:
     """Lower case, no accents, contractions spelt out, "tolooong" → "tolong", "begal2" → "begal"."""
-    if not text.isascii():
-        decomposed = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = text.casefold()
+    plain = without_accents(text).casefold()
     if "'" in plain or "’" in plain:
         plain = _CONTRACTION.sub(_spell_contraction, plain).replace("'", "").replace("’", "")
     return _REPEATS.sub(r"\1", _REDUPLICATION.sub("", plain))

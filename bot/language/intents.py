@@ -49,7 +49,6 @@ import functools
 import math
 import operator
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -57,6 +56,7 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 
+from bot.language.letters import without_accents
 from bot.language.ngrams import NgramModel
 from bot.language.wordlists import pairs, sections, variant_table, word_sets
 
@@ -144,8 +144,7 @@ _MIN_STEM = 3
 
 def normalize(text: str) -> str:
     """Lower-case, accent-free, punctuation-free text with chat slang spelt out."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    plain = without_accents(text).casefold()
     plain = _MONEY.sub(" rupiah ", _REPEATS.sub(r"\1", _REDUPLICATION.sub("", plain)))
     words = []
     for word in _NON_WORD.sub(" ", plain).split():

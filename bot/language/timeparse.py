@@ -34,13 +34,13 @@ the day ("tadi pagi", "kemarin sore", "this morning", "last night",
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.language.letters import without_accents
 from bot.language.wordlists import pairs, patterns, sections, variant_table, word_lists
 
 JUST_NOW = timedelta(minutes=30)  # "barusan", "just now": within the last half hour
@@ -127,8 +127,7 @@ _PATTERN = re.compile(
 
 def normalize(text: str) -> str:
     """Lower case, accents and punctuation gone, chat spellings and number words spelt out."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    plain = without_accents(text).casefold()
     plain = plain.replace("'", "").replace("’", "")
     for variants, meaning in PHRASE_SLANG.items():
         plain = re.sub(rf"\b(?:{variants})\b", meaning, plain)
