@@ -23,9 +23,10 @@ at run time:
 - a message scores, per intent, half the cosine between its own vector and
   that centroid, half the cosine with the intent's nearest single phrase
   (0..1): the centroid hears what an intent's phrasings share, the nearest
-  phrase a wording only one of them has. Both go through indexes piece →
-  intents and piece → phrases, so only the pieces the message has are
-  visited.
+  phrase a wording only one of them has. Both go through indexes from a
+  piece to its row of centroid values (one per intent, summed column by
+  column) and to the phrases that have it, so only the pieces the message
+  has are visited.
 
 The input is text already normalised by the caller (slang spelt out, filler
 words dropped): this module only knows about letters.
@@ -99,13 +100,18 @@ class NgramModel:
                 summed[piece] = summed.get(piece, 0.0) + value
                 if document_frequency[piece] <= MAX_POSTINGS:
                     postings[piece].append((number, value))
-        self._postings = {piece: tuple(found) for piece, found in postings.items()}
+        # Both indexes hold each value times its piece's IDF already: a message's own vector
+        # is then its pieces' counts (mostly 1), scaled once at the end (`scores`).
+        self._postings = {
+            piece: tuple((number, self._idf[piece] * value) for number, value in found)
+            for piece, found in postings.items()
+        }
         self.intents = tuple(sums)
-        index: dict[str, list[tuple[str, float]]] = defaultdict(list)
-        for intent, summed in sums.items():
+        rows: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(self.intents))
+        for column, summed in enumerate(sums.values()):
             for piece, value in _unit(summed).items():
-                index[piece].append((intent, value))
-        self._index = {piece: tuple(found) for piece, found in index.items()}
+                rows[piece][column] = self._idf[piece] * value
+        self._centroids = {piece: tuple(row) for piece, row in rows.items()}
 
     def _vector(self, found: Mapping[str, int]) -> dict[str, float]:
         idf = self._idf
@@ -120,19 +126,36 @@ class NgramModel:
     def scores(self, text: str) -> dict[str, float]:
         """Per intent, the cosine (0..1) between `text` and the intent's phrases; only
         intents sharing at least one piece with `text` appear."""
-        centroid: dict[str, float] = defaultdict(float)
+        idf, centroids, postings = self._idf, self._centroids, self._postings
+        rows: list[tuple[float, ...]] = []
         phrase: dict[int, float] = defaultdict(float)
-        index, postings = self._index, self._postings
-        for piece, weight in self._vector(pieces(text)).items():
-            for intent, value in index[piece]:
-                centroid[intent] += weight * value
-            if piece in postings:
-                for number, value in postings[piece]:
-                    phrase[number] += weight * value
-        nearest: dict[str, float] = defaultdict(float)
+        square_length = 0.0
+        for piece, count in pieces(text).items():
+            if piece not in idf:
+                continue
+            row = centroids[piece]
+            if count == 1:
+                square_length += idf[piece] * idf[piece]
+                rows.append(row)
+                for number, value in postings.get(piece, ()):
+                    phrase[number] += value
+            else:
+                tf = 1 + math.log(count)
+                square_length += (tf * idf[piece]) ** 2
+                rows.append(tuple(tf * value for value in row))
+                for number, value in postings.get(piece, ()):
+                    phrase[number] += tf * value
+        if not rows:
+            return {}
+        # Summed column by column (C loops): per intent, the dot product with its centroid.
+        length = math.sqrt(square_length)
+        nearest = dict.fromkeys(self.intents, 0.0)
         for number, value in phrase.items():
             intent = self._phrase_intent[number]
-            nearest[intent] = max(nearest[intent], value)
+            if value > nearest[intent]:
+                nearest[intent] = value
         return {
-            i: CENTROID_SHARE * v + (1 - CENTROID_SHARE) * nearest[i] for i, v in centroid.items()
+            intent: (CENTROID_SHARE * dot + (1 - CENTROID_SHARE) * nearest[intent]) / length
+            for intent, dot in zip(self.intents, map(sum, zip(*rows, strict=True)), strict=True)
+            if dot > 0
         }
