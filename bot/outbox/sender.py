@@ -73,8 +73,11 @@ SHORTEN_LEASES = """UPDATE outbox SET claimed_until = :soon
 WHERE status = 'sending' AND channel = :channel AND claimed_until > :soon"""
 # Whether an earlier row to the same contact holds this one back: one not yet
 # due, or (when claiming: {sending}) one being sent.
+# Only unsent rows are read, through `ix_outbox_unsent_by_contact` (its condition is
+# repeated here so that SQLite takes it too), never the contact's whole history.
 _BEHIND = """EXISTS (SELECT 1 FROM outbox earlier
 WHERE earlier.contact_id = outbox.contact_id AND earlier.id < outbox.id
+AND earlier.status IN ('pending', 'sending')
 AND ({sending}earlier.status = 'pending' AND earlier.next_attempt_at > :now))"""
 _DUE = """outbox.status = 'pending' AND outbox.next_attempt_at <= :now
 AND outbox.channel {channels} AND NOT """

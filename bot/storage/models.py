@@ -197,6 +197,9 @@ class InboundEvent(SQLModel, table=True):
     received_at: datetime
 
 
+UNSENT = "status IN ('pending', 'sending')"  # an outbox row still to be sent
+
+
 class OutboxMessage(SQLModel, table=True):
     """An outgoing message; it exists as a row before any send is tried."""
 
@@ -206,6 +209,15 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_queue", "status", "channel", text("priority DESC"), "id"),
         # Status webhooks name the message by the platform's id for it.
         Index("ix_outbox_external_message", "channel", "external_message_id"),
+        # Whether an earlier message to the same contact holds one back (the sender's
+        # claim): only the unsent ones, never the contact's whole history.
+        Index(
+            "ix_outbox_unsent_by_contact",
+            "contact_id",
+            "id",
+            postgresql_where=text(UNSENT),
+            sqlite_where=text(UNSENT),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
