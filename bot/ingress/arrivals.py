@@ -69,9 +69,12 @@ LEFT JOIN conversations cv ON cv.contact_id = k.contact_id
 LEFT JOIN (SELECT ref, kind, status, updated_at, id FROM cases WHERE contact_id = :contact_id
 ORDER BY updated_at DESC, id DESC LIMIT 50) c ON 1 = 1
 ORDER BY c.updated_at DESC, c.id DESC"""
+# Each contact's rows looked up on their own (LATERAL, fenced by OFFSET 0): as a join, a
+# plan made before the tables were first analysed hashed the whole of `conversations`.
 STATES_AND_CASES = """SELECT k.contact_id, cv.state, c.ref, c.kind, c.status, c.updated_at
 FROM unnest(CAST(:contact_ids AS integer[])) AS k(contact_id)
-LEFT JOIN conversations cv ON cv.contact_id = k.contact_id
+LEFT JOIN LATERAL (SELECT state FROM conversations WHERE contact_id = k.contact_id
+OFFSET 0) cv ON true
 LEFT JOIN LATERAL (SELECT ref, kind, status, updated_at, id FROM cases
 WHERE contact_id = k.contact_id ORDER BY updated_at DESC, id DESC LIMIT 50) c ON true
 ORDER BY k.contact_id, c.updated_at DESC, c.id DESC"""

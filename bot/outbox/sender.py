@@ -74,11 +74,13 @@ WHERE status = 'sending' AND channel = :channel AND claimed_until > :soon"""
 # Whether an earlier row to the same contact holds this one back: one not yet
 # due, or (when claiming: {sending}) one being sent.
 # Only unsent rows are read, through `ix_outbox_unsent_by_contact` (its condition is
-# repeated here so that SQLite takes it too), never the contact's whole history.
+# repeated here so that SQLite takes it too), never the contact's whole history. On
+# PostgreSQL the subquery is fenced ({fence}: OFFSET 0), so it stays a lookup by contact
+# for each row: a plan made before the table was first analysed read every unsent row.
 _BEHIND = """EXISTS (SELECT 1 FROM outbox earlier
 WHERE earlier.contact_id = outbox.contact_id AND earlier.id < outbox.id
 AND earlier.status IN ('pending', 'sending')
-AND ({sending}earlier.status = 'pending' AND earlier.next_attempt_at > :now))"""
+AND ({sending}earlier.status = 'pending' AND earlier.next_attempt_at > :now){fence})"""
 _DUE = """outbox.status = 'pending' AND outbox.next_attempt_at <= :now
 AND outbox.channel {channels} AND NOT """
 # One channel at a time, in the order of `ix_outbox_queue`: a short index walk
@@ -90,12 +92,15 @@ CLAIM = """UPDATE outbox SET status = 'sending', claimed_until = :until, attempt
 WHERE id IN ({ids})"""
 ROWS = """SELECT outbox.id, outbox.case_message_id, outbox.attempts, outbox.payload,
 outbox.channel, contacts.id, contacts.external_id, contacts.phone, contacts.locale
-FROM outbox JOIN contacts ON contacts.id = outbox.contact_id WHERE {where}"""
-CLAIMED = ROWS.format(where="outbox.id IN ({ids}) ORDER BY outbox.priority DESC, outbox.id")
-SENT_AS = ROWS.format(
-    where="""outbox.channel = :channel AND outbox.external_message_id = :external_message_id
+FROM outbox {contacts} WHERE """
+# Each row's contact, looked up by its id; on PostgreSQL fenced like `_BEHIND`: as a plain
+# join, a plan made before the tables were first analysed hashed every contact.
+JOINED = "JOIN contacts ON contacts.id = outbox.contact_id"
+LOOKED_UP = """CROSS JOIN LATERAL (SELECT c.id, c.external_id, c.phone, c.locale FROM contacts c
+WHERE c.id = outbox.contact_id OFFSET 0) contacts"""
+CLAIMED = "outbox.id IN ({ids}) ORDER BY outbox.priority DESC, outbox.id"
+SENT_AS = """outbox.channel = :channel AND outbox.external_message_id = :external_message_id
 AND outbox.status = 'sent' LIMIT 1"""
-)
 SENT = """UPDATE outbox SET status = 'sent', sent_at = :now,
 external_message_id = :external_id WHERE id = :row_id"""
 PUT_BACK = "UPDATE outbox SET status = 'pending', attempts = :attempts WHERE id = :row_id"
@@ -154,13 +159,17 @@ class OutboxSender:
         self._retries: dict[str, list[datetime]] = {name: [] for name in handlers}
         self._recovered_at: datetime | None = None
         self._channels = {f"channel{n}": name for n, name in enumerate(handlers)}
-        in_flight = _BEHIND.format(sending="earlier.status = 'sending' OR ")
+        postgresql = is_postgresql(db)
+        fence = " OFFSET 0" if postgresql else ""  # SQLite has no OFFSET without a LIMIT
+        in_flight = _BEHIND.format(sending="earlier.status = 'sending' OR ", fence=fence)
         self._due_sql = DUE.format(due=_DUE.format(channels="= :channel") + in_flight)
-        if is_postgresql(db):
+        if postgresql:
             self._due_sql += " FOR UPDATE OF outbox SKIP LOCKED"
         listed = ", ".join(f":{key}" for key in self._channels) or "NULL"
-        due = _DUE.format(channels=f"IN ({listed})") + _BEHIND.format(sending="")
+        due = _DUE.format(channels=f"IN ({listed})") + _BEHIND.format(sending="", fence=fence)
         self._backlog_sql = BACKLOG.format(due=due)
+        rows = ROWS.format(contacts=LOOKED_UP if postgresql else JOINED)
+        self._claimed_sql, self._sent_as_sql = rows + CLAIMED, rows + SENT_AS
 
     def wake(self, channels: Collection[str] | None = None) -> None:
         """Ask for a pass on `channels` (None: all) now, called right after a transaction
@@ -406,7 +415,8 @@ class OutboxSender:
             return []
         placeholders = ", ".join(f":{key}" for key in ids)
         tx.execute(CLAIM.format(ids=placeholders), {"until": tx.time(now + LEASE)} | ids)
-        return [_claimed(row) for row in tx.rows(CLAIMED.format(ids=placeholders), ids)]
+        claimed = self._claimed_sql.format(ids=placeholders)
+        return [_claimed(row) for row in tx.rows(claimed, ids)]
 
     def record_late_failure(
         self,
@@ -423,7 +433,7 @@ class OutboxSender:
         row has that platform id (then nothing changes).
         """
         values = {"channel": channel, "external_message_id": external_message_id}
-        found = tx.rows(SENT_AS, values)
+        found = tx.rows(self._sent_as_sql, values)
         if not found:
             return False
         item = _claimed(found[0])

@@ -17,6 +17,9 @@ from sqlmodel import Field, SQLModel
 MAX_ROW_ID = 2**31 - 1
 
 
+HAS_PHONE = "phone IS NOT NULL"
+
+
 class Contact(SQLModel, table=True):
     """A citizen as seen on one channel."""
 
@@ -24,7 +27,15 @@ class Contact(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel", "external_id"),
         # WhatsApp payloads in the older format name the citizen by phone number only.
-        Index("ix_contacts_channel_phone", "channel", "phone"),
+        # Partial, so that it serves lookups by phone only: on a table never analysed,
+        # PostgreSQL took it for lookups by external id too, reading the whole channel.
+        Index(
+            "ix_contacts_channel_phone",
+            "channel",
+            "phone",
+            postgresql_where=text(HAS_PHONE),
+            sqlite_where=text(HAS_PHONE),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
