@@ -72,6 +72,7 @@ TYPO_MIN_CHARS = 4
 TYPO_SHORT_CHARS = 5
 TYPO_CACHE_SIZE = 10_000
 FEATURE_CACHE_SIZE = 20_000  # words' features: the phrase lists use some 3,000 words
+WORD_MEMO_SIZE = 20_000  # words' evidence (`_word_evidence`), forgotten all at once when full
 
 
 class Tier(StrEnum):
@@ -246,6 +247,9 @@ class IntentClassifier:
         self._bayes = NaiveBayes(self._phrase_intent, parsed, self.tuning.bayes_smoothing)
         self._phrase_weight = [sum(self._weight(w) for w in words) for words in parsed]
         self._typos: dict[str, frozenset[str] | None] = {}
+        self._word_memo: dict[
+            frozenset[str], tuple[tuple[tuple[str, float], ...], tuple[int, ...]]
+        ] = {}
 
     def _index_features(self, parsed: list[list[frozenset[str]]]) -> None:
         """Per feature: its weight, the phrases using it, and how specific it is to each intent."""
@@ -343,17 +347,31 @@ class IntentClassifier:
         coverage: dict[str, float] = defaultdict(float)
         shared: dict[int, float] = defaultdict(float)
         for word, weight in zip(words, weights, strict=True):
+            affinity, phrases = self._word_evidence(word)
+            for intent, value in affinity:
+                coverage[intent] += weight * value / total
+            for number in phrases:
+                shared[number] += weight
+        return coverage, shared
+
+    def _word_evidence(
+        self, word: frozenset[str]
+    ) -> tuple[tuple[tuple[str, float], ...], tuple[int, ...]]:
+        """The intents a word's features point to (each with its best affinity) and the
+        phrases that use any of them: the same for every message with the word, so
+        remembered (citizens' words repeat; their messages less so)."""
+        found = self._word_memo.get(word)
+        if found is None:
             affinity: dict[str, float] = {}
             phrases: set[int] = set()
             for feature in word & self._idf.keys():
                 for intent, value in self._affinity[feature].items():
                     affinity[intent] = max(affinity.get(intent, 0.0), value)
                 phrases.update(self._postings[feature])
-            for intent, value in affinity.items():
-                coverage[intent] += weight * value / total
-            for number in phrases:
-                shared[number] += weight
-        return coverage, shared
+            if len(self._word_memo) >= WORD_MEMO_SIZE:
+                self._word_memo.clear()
+            found = self._word_memo[word] = (tuple(affinity.items()), tuple(phrases))
+        return found
 
     def _tiered(self, scores: list[tuple[float, str]], agreed: bool) -> Classification:
         tuning = self.tuning
