@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.ingress.arrivals import SEEN_ALL, STATES_AND_CASES, TOUCH_ALL
+from bot.ingress.arrivals import OPEN_ALL
 from bot.ingress.hotpath import SAVE_ALL, SETTLED_ALL
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -38,9 +38,7 @@ TABLES = ("contacts", "conversations", "cases", "inbound_events", "outbox")
 # For each statement, what each read of a table must be looked up by (a column of its
 # index condition); any read not listed must not be a sequential scan either.
 KEYS: dict[str, dict[str, tuple[str, ...]]] = {
-    "SEEN_ALL": {},
-    "TOUCH_ALL": {"contacts": ("external_id",)},
-    "STATES_AND_CASES": {"conversations": ("contact_id",), "cases": ("contact_id",)},
+    "OPEN_ALL": {"o": ("external_id",), "conversations": ("contact_id",), "cases": ("contact_id",)},
     "SETTLED_ALL": {"contacts": ("external_id", "phone")},
     "SAVE_ALL": {},
     "due": {"earlier": ("contact_id",)},
@@ -52,9 +50,7 @@ KEYS: dict[str, dict[str, tuple[str, ...]]] = {
 def statements(runtime: Runtime) -> dict[str, str]:
     sender = runtime.sender
     return {
-        "SEEN_ALL": SEEN_ALL,
-        "TOUCH_ALL": TOUCH_ALL,
-        "STATES_AND_CASES": STATES_AND_CASES,
+        "OPEN_ALL": OPEN_ALL,
         "SETTLED_ALL": SETTLED_ALL,
         "SAVE_ALL": SAVE_ALL,
         "due": sender._due_sql,

@@ -1,17 +1,19 @@
-"""A batch's first reads and writes, for all its events at once.
+"""A batch's first reads and writes, for all its events at once (`open_batch`).
 
 Before the engine runs, a batch records its events (which of them are new),
-touches or creates their contacts, and reads each contact's conversation
-state and latest cases. On PostgreSQL each of the three is ONE statement for
-the whole batch (arrays in, rows out): per-event statements were round trips
-plus asyncpg's per-statement work in the server's one process, most of the
-hot path's cost there. On SQLite a statement costs microseconds and no round
-trip, so each stays a short statement per event or contact; both give the
-same rows.
+touches or creates the contacts of the new ones, and reads each known
+contact's conversation state and latest cases. On PostgreSQL all three are
+ONE statement for the whole batch (arrays in, rows out): per-event
+statements were round trips plus asyncpg's per-statement work in the
+server's one process, most of the hot path's cost there, and each statement
+of a batch is a round trip its lane waits for. On SQLite a statement costs
+microseconds and no round trip, so each stays a short statement per event or
+contact; both give the same rows.
 
-Contacts are touched in the order they are given (the runner sorts a batch
-by channel and sender), one statement for all of them on PostgreSQL, so two
-workers' batches lock rows in the same order and cannot deadlock.
+Contacts are touched in the order of their first event in the batch (the
+runner sorts a batch by channel and sender), one statement for all of them
+on PostgreSQL, so two workers' batches lock rows in the same order and
+cannot deadlock.
 """
 
 from __future__ import annotations
@@ -26,11 +28,6 @@ Key = tuple[str, str]  # (channel, external id)
 
 SEEN = """INSERT INTO inbound_events (channel, external_id, received_at)
 VALUES (:channel, :external_id, :now) ON CONFLICT DO NOTHING RETURNING id"""
-SEEN_ALL = """INSERT INTO inbound_events (channel, external_id, received_at)
-SELECT e.channel, e.external_id, CAST(:now AS timestamptz)
-FROM unnest(CAST(:channels AS text[]), CAST(:external_ids AS text[])) AS e(channel, external_id)
-ON CONFLICT DO NOTHING RETURNING channel, external_id"""
-
 TOUCH_CONTACT = """UPDATE contacts SET last_inbound_at = :now, reachable = :yes,
 display_name = COALESCE(:name, display_name), phone = COALESCE(:phone, phone)
 WHERE channel = :channel AND external_id = :external_id
@@ -39,25 +36,6 @@ NEW_CONTACT = """INSERT INTO contacts (channel, external_id, display_name, phone
 locale_chosen, privacy_noticed_at, broadcast_opt_in, reachable, last_inbound_at, created_at)
 VALUES (:channel, :external_id, :name, :phone, :locale, :no, :now, :no, :yes, :now, :now)
 ON CONFLICT DO NOTHING RETURNING id, locale, broadcast_opt_in, broadcast_opted_out_at"""
-# Every contact of a batch touched or created, in the order given. A known contact's own id
-# goes in, so the upsert takes no number from the sequence for it (only a new contact does,
-# or one created by another worker a moment ago); `xmax = 0` tells a row this statement
-# inserted from one it updated.
-TOUCH_ALL = """INSERT INTO contacts AS c (id, channel, external_id, display_name, phone, locale,
-locale_chosen, privacy_noticed_at, broadcast_opt_in, reachable, last_inbound_at, created_at)
-SELECT COALESCE((SELECT o.id FROM contacts o
-                 WHERE o.channel = v.channel AND o.external_id = v.external_id),
-                nextval(pg_get_serial_sequence('contacts', 'id'))),
-       v.channel, v.external_id, v.name, v.phone, :locale, false, CAST(:now AS timestamptz),
-       false, true, CAST(:now AS timestamptz), CAST(:now AS timestamptz)
-FROM unnest(CAST(:channels AS text[]), CAST(:external_ids AS text[]), CAST(:names AS text[]),
-            CAST(:phones AS text[])) WITH ORDINALITY AS v(channel, external_id, name, phone, n)
-ORDER BY v.n
-ON CONFLICT (channel, external_id) DO UPDATE SET last_inbound_at = excluded.last_inbound_at,
-reachable = true, display_name = COALESCE(excluded.display_name, c.display_name),
-phone = COALESCE(excluded.phone, c.phone)
-RETURNING c.channel, c.external_id, c.id, c.locale, c.broadcast_opt_in,
-c.broadcast_opted_out_at, c.xmax = 0"""
 A_CONTACT = """SELECT id, locale, broadcast_opt_in, broadcast_opted_out_at FROM contacts
 WHERE id = :contact_id"""
 
@@ -69,15 +47,49 @@ LEFT JOIN conversations cv ON cv.contact_id = k.contact_id
 LEFT JOIN (SELECT ref, kind, status, updated_at, id FROM cases WHERE contact_id = :contact_id
 ORDER BY updated_at DESC, id DESC LIMIT 50) c ON 1 = 1
 ORDER BY c.updated_at DESC, c.id DESC"""
-# Each contact's rows looked up on their own (LATERAL, fenced by OFFSET 0): as a join, a
+# The whole opening of a batch on PostgreSQL, in one round trip: its events recorded (`seen`:
+# the new ones), the contact of each new event touched or created once, with the last name
+# and number it came with, in the order of its first event (`touched`: a known contact's own
+# id goes in, so the upsert takes no number from the sequence for it; `xmax = 0` tells a row
+# this statement inserted from one it updated), and each touched contact's state and 50
+# latest cases. The rows say what they are: 'event' rows name a new event, 'contact' rows
+# a contact with its state beside each of its cases (one row of NULLs if none). Each
+# contact's rows are looked up on their own (LATERAL, fenced by OFFSET 0): as a join, a
 # plan made before the tables were first analysed hashed the whole of `conversations`.
-STATES_AND_CASES = """SELECT k.contact_id, cv.state, c.ref, c.kind, c.status, c.updated_at
-FROM unnest(CAST(:contact_ids AS integer[])) AS k(contact_id)
-LEFT JOIN LATERAL (SELECT state FROM conversations WHERE contact_id = k.contact_id
-OFFSET 0) cv ON true
+OPEN_ALL = """WITH e AS (SELECT * FROM unnest(CAST(:channels AS text[]),
+CAST(:external_ids AS text[]), CAST(:senders AS text[]), CAST(:names AS text[]),
+CAST(:phones AS text[])) WITH ORDINALITY AS e(channel, external_id, sender, name, phone, n)),
+seen AS (INSERT INTO inbound_events (channel, external_id, received_at)
+SELECT e.channel, e.external_id, CAST(:now AS timestamptz) FROM e ORDER BY e.n
+ON CONFLICT DO NOTHING RETURNING channel, external_id),
+v AS (SELECT e.channel, e.sender AS external_id,
+(array_remove(array_agg(e.name ORDER BY e.n DESC), NULL))[1] AS name,
+(array_remove(array_agg(e.phone ORDER BY e.n DESC), NULL))[1] AS phone, min(e.n) AS n
+FROM e JOIN seen ON seen.channel = e.channel AND seen.external_id = e.external_id
+GROUP BY e.channel, e.sender),
+touched AS (INSERT INTO contacts AS c (id, channel, external_id, display_name, phone, locale,
+locale_chosen, privacy_noticed_at, broadcast_opt_in, reachable, last_inbound_at, created_at)
+SELECT COALESCE((SELECT o.id FROM contacts o
+                 WHERE o.channel = v.channel AND o.external_id = v.external_id),
+                nextval(pg_get_serial_sequence('contacts', 'id'))),
+       v.channel, v.external_id, v.name, v.phone, :locale, false, CAST(:now AS timestamptz),
+       false, true, CAST(:now AS timestamptz), CAST(:now AS timestamptz)
+FROM v ORDER BY v.n
+ON CONFLICT (channel, external_id) DO UPDATE SET last_inbound_at = excluded.last_inbound_at,
+reachable = true, display_name = COALESCE(excluded.display_name, c.display_name),
+phone = COALESCE(excluded.phone, c.phone)
+RETURNING c.channel, c.external_id, c.id, c.locale, c.broadcast_opt_in,
+c.broadcast_opted_out_at, c.xmax = 0 AS is_new)
+SELECT 'event', seen.channel, seen.external_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+NULL, NULL, NULL, NULL FROM seen
+UNION ALL
+SELECT 'contact', t.channel, t.external_id, t.id, t.locale, t.broadcast_opt_in,
+t.broadcast_opted_out_at, t.is_new, cv.state, cs.ref, cs.kind, cs.status, cs.updated_at, cs.id
+FROM touched t
+LEFT JOIN LATERAL (SELECT state FROM conversations WHERE contact_id = t.id OFFSET 0) cv ON true
 LEFT JOIN LATERAL (SELECT ref, kind, status, updated_at, id FROM cases
-WHERE contact_id = k.contact_id ORDER BY updated_at DESC, id DESC LIMIT 50) c ON true
-ORDER BY k.contact_id, c.updated_at DESC, c.id DESC"""
+WHERE contact_id = t.id ORDER BY updated_at DESC, id DESC LIMIT 50) cs ON true
+ORDER BY 1, 4, 13 DESC, 14 DESC"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,41 +121,85 @@ class Known:
 NOTHING_YET = Known(None, ())
 
 
-def record(tx: Tx, events: Sequence[Key], at: Any) -> set[Key]:
-    """Record `events` (distinct); the ones not recorded before."""
-    if not events:
-        return set()
-    if tx.dialect == "postgresql":
-        channels, external_ids = zip(*events, strict=True)
-        values = {"channels": list(channels), "external_ids": list(external_ids), "now": at}
-        return {(str(row[0]), str(row[1])) for row in tx.rows(SEEN_ALL, values)}
-    return {
-        (channel, event_id)
-        for channel, event_id in events
-        if tx.rows(SEEN, {"channel": channel, "external_id": event_id, "now": at})
-    }
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """An event of a batch: its key, and its contact's, with the name and number it came with."""
+
+    channel: str
+    event_id: str
+    sender_id: str
+    name: str | None
+    phone: str | None
 
 
-def touch(tx: Tx, wanted: Sequence[Touch], at: Any, default_locale: str) -> dict[Key, Contact]:
-    """Touch (lock, on PostgreSQL) or create each contact of `wanted` (distinct), in order."""
-    if not wanted:
-        return {}
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """What a batch found when it opened (`open_batch`)."""
+
+    fresh: set[Key]  # (channel, event id) of the events not recorded before
+    contacts: dict[Key, Contact]  # by (channel, sender id): the contact of each new event
+    known: dict[int, Known]  # by contact id: each of those contacts that is not new
+
+
+def open_batch(tx: Tx, heard: Sequence[Heard], at: Any, default_locale: str) -> Opened:
+    """Record `heard` (distinct events, in the batch's order); touch (lock, on PostgreSQL)
+    or create the contact of each new one; read the state and cases of those not new."""
+    if not heard:
+        return Opened(set(), {}, {})
     if tx.dialect == "postgresql":
-        values = {
-            "channels": [one.channel for one in wanted],
-            "external_ids": [one.external_id for one in wanted],
-            "names": [one.name for one in wanted],
-            "phones": [one.phone for one in wanted],
-            "locale": default_locale,
-            "now": at,
-        }
-        return {
-            (channel, external_id): _contact(row, is_new=bool(row[-1]))
-            for channel, external_id, *row in tx.rows(TOUCH_ALL, values)
-        }
-    return {
-        (one.channel, one.external_id): _touch_one(tx, one, at, default_locale) for one in wanted
+        return _open_all(tx, heard, at, default_locale)
+    fresh = {
+        (one.channel, one.event_id)
+        for one in heard
+        if tx.rows(SEEN, {"channel": one.channel, "external_id": one.event_id, "now": at})
     }
+    contacts = {
+        (one.channel, one.external_id): _touch_one(tx, one, at, default_locale)
+        for one in _touches([one for one in heard if (one.channel, one.event_id) in fresh])
+    }
+    known = {c.id: conversation(tx, c.id) for c in contacts.values() if not c.is_new}
+    return Opened(fresh, contacts, known)
+
+
+def _open_all(tx: Tx, heard: Sequence[Heard], at: Any, default_locale: str) -> Opened:
+    values = {
+        "channels": [one.channel for one in heard],
+        "external_ids": [one.event_id for one in heard],
+        "senders": [one.sender_id for one in heard],
+        "names": [one.name for one in heard],
+        "phones": [one.phone for one in heard],
+        "locale": default_locale,
+        "now": at,
+    }
+    fresh: set[Key] = set()
+    contacts: dict[Key, Contact] = {}
+    rows: dict[int, list[Row]] = {}
+    for what, channel, external_id, *row in tx.rows(OPEN_ALL, values):
+        if what == "event":
+            fresh.add((str(channel), str(external_id)))
+            continue
+        contact_id = int(row[0])
+        if contact_id not in rows:
+            contacts[(str(channel), str(external_id))] = _contact(row[:4], is_new=bool(row[4]))
+            rows[contact_id] = []
+        rows[contact_id].append(row[5:10])  # the state, and a case (ref, kind, status, updated_at)
+    known = {c.id: _known(rows[c.id]) for c in contacts.values() if not c.is_new}
+    return Opened(fresh, contacts, known)
+
+
+def _touches(heard: Sequence[Heard]) -> list[Touch]:
+    """Each contact once, in the order of its first event, with the last name and number
+    it came with."""
+    wanted: dict[Key, Touch] = {}
+    for one in heard:
+        key = (one.channel, one.sender_id)
+        before = wanted.get(key)
+        name, phone = one.name, one.phone
+        if before is not None:
+            name = before.name if name is None else name
+            phone = before.phone if phone is None else phone
+        wanted[key] = Touch(one.channel, one.sender_id, name, phone)
+    return list(wanted.values())
 
 
 def _touch_one(tx: Tx, one: Touch, at: Any, default_locale: str) -> Contact:
@@ -176,19 +232,6 @@ def _contact(row: Sequence[Any], *, is_new: bool) -> Contact:
     contact_id, locale, opted_in, opted_out_at = row[:4]
     decided = bool(opted_in) or opted_out_at is not None
     return Contact(int(contact_id), str(locale), is_new=is_new, broadcasts_decided=decided)
-
-
-def conversations(tx: Tx, contact_ids: Sequence[int]) -> dict[int, Known]:
-    """Each contact's state and latest cases (`NOTHING_YET` for one without either)."""
-    if not contact_ids:
-        return {}
-    if tx.dialect == "postgresql":
-        rows = tx.rows(STATES_AND_CASES, {"contact_ids": list(contact_ids)})
-        found: dict[int, list[Row]] = {}
-        for contact_id, *row in rows:
-            found.setdefault(int(contact_id), []).append(row)
-        return {contact_id: _known(found[contact_id]) for contact_id in contact_ids}
-    return {contact_id: conversation(tx, contact_id) for contact_id in contact_ids}
 
 
 def conversation(tx: Tx, contact_id: int) -> Known:

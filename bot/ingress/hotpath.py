@@ -1,8 +1,8 @@
 """A batch of inbound events, inside one group-committed transaction: the hot path's SQL.
 
 `process_batch` runs synchronously on a `Tx` (see `bot.storage.direct`). For
-the whole batch at once (`bot.ingress.arrivals`, one statement each on
-PostgreSQL) it records the events (their unique key makes a redelivery a
+the whole batch at once (`bot.ingress.arrivals`, one statement for all three
+on PostgreSQL) it records the events (their unique key makes a redelivery a
 no-op, and a redelivery inside the batch is handled once), touches or
 creates their contacts (the upsert also locks the rows on PostgreSQL,
 ordering one citizen's events across workers) and reads their
@@ -260,16 +260,16 @@ def process_batch(
     for index in unsettled:
         results[index] = IdentityUnsettled(arrivals[index].inbound.event_id)
     keys = {
-        (arrival.inbound.channel, arrival.inbound.event_id): index
+        _key(arrival.inbound): index
         for index, arrival in reversed(list(enumerate(arrivals)))
         if index not in unsettled
     }  # the first of an event's copies in the batch
-    fresh = arrivals_sql.record(tx, list(keys), at)
-    todo = sorted(index for key, index in keys.items() if key in fresh)
-    contacts = arrivals_sql.touch(tx, _touches(arrivals, todo), at, setting.default_locale)
-    known = arrivals_sql.conversations(
-        tx, [contact.id for contact in contacts.values() if not contact.is_new]
+    firsts = sorted(keys.values())
+    opened = arrivals_sql.open_batch(
+        tx, [_heard(arrivals[index].inbound) for index in firsts], at, setting.default_locale
     )
+    todo = [index for index in firsts if _key(arrivals[index].inbound) in opened.fresh]
+    contacts, known = opened.contacts, opened.known
     pending, changed, met = Pending(at), set[int](), set[int]()
     for index in todo:
         inbound = arrivals[index].inbound
@@ -317,19 +317,14 @@ def _unsettled(tx: Tx, arrivals: Sequence[Arrival]) -> set[int]:
     return unsettled
 
 
-def _touches(arrivals: Sequence[Arrival], todo: Sequence[int]) -> list[arrivals_sql.Touch]:
-    """Each contact once, in the batch's order, with the last name and number it came with."""
-    wanted: dict[tuple[str, str], arrivals_sql.Touch] = {}
-    for index in todo:
-        inbound = arrivals[index].inbound
-        key = (inbound.channel, inbound.sender_id)
-        before = wanted.get(key)
-        name, phone = inbound.sender_name, inbound.phone
-        if before is not None:
-            name = before.name if name is None else name
-            phone = before.phone if phone is None else phone
-        wanted[key] = arrivals_sql.Touch(inbound.channel, inbound.sender_id, name, phone)
-    return list(wanted.values())
+def _key(inbound: Inbound) -> tuple[str, str]:
+    return inbound.channel, inbound.event_id
+
+
+def _heard(inbound: Inbound) -> arrivals_sql.Heard:
+    return arrivals_sql.Heard(
+        inbound.channel, inbound.event_id, inbound.sender_id, inbound.sender_name, inbound.phone
+    )
 
 
 def _turn(
