@@ -28,7 +28,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.ingress.arrivals import OPEN_ALL
-from bot.ingress.hotpath import SAVE_ALL, SETTLED_ALL
+from bot.ingress.hotpath import SAVE_ALL
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.direct import _Positional
@@ -38,8 +38,13 @@ TABLES = ("contacts", "conversations", "cases", "inbound_events", "outbox")
 # For each statement, what each read of a table must be looked up by (a column of its
 # index condition); any read not listed must not be a sequential scan either.
 KEYS: dict[str, dict[str, tuple[str, ...]]] = {
-    "OPEN_ALL": {"o": ("external_id",), "conversations": ("contact_id",), "cases": ("contact_id",)},
-    "SETTLED_ALL": {"contacts": ("external_id", "phone")},
+    "OPEN_ALL": {
+        "c": ("external_id",),
+        "contacts": ("external_id", "phone"),
+        "o": ("external_id",),
+        "conversations": ("contact_id",),
+        "cases": ("contact_id",),
+    },
     "SAVE_ALL": {},
     "due": {"earlier": ("contact_id",)},
     "claimed": {"contacts": ("id",), "outbox": ("id",)},
@@ -51,7 +56,6 @@ def statements(runtime: Runtime) -> dict[str, str]:
     sender = runtime.sender
     return {
         "OPEN_ALL": OPEN_ALL,
-        "SETTLED_ALL": SETTLED_ALL,
         "SAVE_ALL": SAVE_ALL,
         "due": sender._due_sql,
         "claimed": sender._claimed_sql.format(ids=":id0, :id1"),

@@ -26,6 +26,37 @@ from bot.storage.direct import Row, Tx
 
 Key = tuple[str, str]  # (channel, external id)
 
+# Known under this id (and this phone) with nothing held for them, or nobody on the channel
+# known by either id: one round trip. Each lookup names the channel and one key, so both
+# databases search an index for it: `channel = :channel AND (… OR …)` read every contact of
+# the channel on SQLite, and PostgreSQL did the same even with the channel in every OR arm.
+SETTLED = """SELECT EXISTS (SELECT 1 FROM contacts c WHERE c.channel = :channel
+AND c.external_id = :external_id {same_phone}
+AND NOT EXISTS (SELECT 1 FROM outbox held WHERE held.contact_id = c.id AND held.status = 'held'))
+OR (NOT EXISTS (SELECT 1 FROM contacts WHERE channel = :channel AND external_id = :external_id)
+{nor_phone})"""
+SETTLED_BY_ID = SETTLED.format(same_phone="", nor_phone="")
+SETTLED_BY_ID_AND_PHONE = SETTLED.format(
+    same_phone="AND c.phone = :phone",
+    nor_phone="AND NOT EXISTS (SELECT 1 FROM contacts WHERE channel = :channel "
+    "AND external_id = :phone) "
+    "AND NOT EXISTS (SELECT 1 FROM contacts WHERE channel = :channel AND phone = :phone)",
+)
+# The same for each event `e` of a batch, inside the batch's opening statement (PostgreSQL).
+# Each lookup ends in OFFSET 0: without it PostgreSQL may answer a NOT EXISTS by hashing the
+# whole table once per statement (a "hashed SubPlan": a scan of every contact of every channel,
+# which its statistics rate cheap while the table is small, and which grows with it).
+SETTLED_EACH = """EXISTS (SELECT 1 FROM contacts c WHERE c.channel = e.channel
+AND c.external_id = e.sender AND (e.phone IS NULL OR c.phone = e.phone)
+AND NOT EXISTS (SELECT 1 FROM outbox held WHERE held.contact_id = c.id AND held.status = 'held')
+OFFSET 0)
+OR (NOT EXISTS (SELECT 1 FROM contacts WHERE channel = e.channel
+AND external_id = e.sender OFFSET 0)
+AND (e.phone IS NULL
+OR NOT EXISTS (SELECT 1 FROM contacts WHERE channel = e.channel AND external_id = e.phone
+OFFSET 0)
+AND NOT EXISTS (SELECT 1 FROM contacts WHERE channel = e.channel AND phone = e.phone
+OFFSET 0)))"""
 SEEN = """INSERT INTO inbound_events (channel, external_id, received_at)
 VALUES (:channel, :external_id, :now) ON CONFLICT DO NOTHING RETURNING id"""
 TOUCH_CONTACT = """UPDATE contacts SET last_inbound_at = :now, reachable = :yes,
@@ -47,18 +78,24 @@ LEFT JOIN conversations cv ON cv.contact_id = k.contact_id
 LEFT JOIN (SELECT ref, kind, status, updated_at, id FROM cases WHERE contact_id = :contact_id
 ORDER BY updated_at DESC, id DESC LIMIT 50) c ON 1 = 1
 ORDER BY c.updated_at DESC, c.id DESC"""
-# The whole opening of a batch on PostgreSQL, in one round trip: its events recorded (`seen`:
+# The whole opening of a batch on PostgreSQL, in one round trip: the identity of each event
+# that asks for it checked (`checked`, against the contacts as they were before the
+# statement; nothing is written for an unsettled event), the other events recorded (`seen`:
 # the new ones), the contact of each new event touched or created once, with the last name
 # and number it came with, in the order of its first event (`touched`: a known contact's own
 # id goes in, so the upsert takes no number from the sequence for it; `xmax = 0` tells a row
 # this statement inserted from one it updated), and each touched contact's state and 50
-# latest cases. The rows say what they are: 'event' rows name a new event, 'contact' rows
-# a contact with its state beside each of its cases (one row of NULLs if none). Each
+# latest cases. The rows say what they are: 'event' rows name a new event, 'unsettled' rows
+# an event whose contact its channel must reconcile first, 'contact' rows a contact with its
+# state beside each of its cases (one row of NULLs if none). Each
 # contact's rows are looked up on their own (LATERAL, fenced by OFFSET 0): as a join, a
 # plan made before the tables were first analysed hashed the whole of `conversations`.
-OPEN_ALL = """WITH e AS (SELECT * FROM unnest(CAST(:channels AS text[]),
+OPENING = """WITH given AS (SELECT * FROM unnest(CAST(:channels AS text[]),
 CAST(:external_ids AS text[]), CAST(:senders AS text[]), CAST(:names AS text[]),
-CAST(:phones AS text[])) WITH ORDINALITY AS e(channel, external_id, sender, name, phone, n)),
+CAST(:phones AS text[]), CAST(:verify AS boolean[]))
+WITH ORDINALITY AS e(channel, external_id, sender, name, phone, verify, n)),
+checked AS (SELECT e.*, NOT e.verify OR ({settled}) AS settled FROM given e),
+e AS (SELECT * FROM checked WHERE settled),
 seen AS (INSERT INTO inbound_events (channel, external_id, received_at)
 SELECT e.channel, e.external_id, CAST(:now AS timestamptz) FROM e ORDER BY e.n
 ON CONFLICT DO NOTHING RETURNING channel, external_id),
@@ -80,8 +117,13 @@ reachable = true, display_name = COALESCE(excluded.display_name, c.display_name)
 phone = COALESCE(excluded.phone, c.phone)
 RETURNING c.channel, c.external_id, c.id, c.locale, c.broadcast_opt_in,
 c.broadcast_opted_out_at, c.xmax = 0 AS is_new)
-SELECT 'event', seen.channel, seen.external_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-NULL, NULL, NULL, NULL FROM seen
+SELECT 'event', seen.channel, seen.external_id, CAST(NULL AS integer), CAST(NULL AS text),
+CAST(NULL AS boolean), CAST(NULL AS timestamptz), CAST(NULL AS boolean), CAST(NULL AS text),
+CAST(NULL AS text), CAST(NULL AS text), CAST(NULL AS text), CAST(NULL AS timestamptz),
+CAST(NULL AS integer) FROM seen
+UNION ALL
+SELECT 'unsettled', checked.channel, checked.external_id, NULL, NULL, NULL, NULL, NULL, NULL,
+NULL, NULL, NULL, NULL, NULL FROM checked WHERE NOT checked.settled
 UNION ALL
 SELECT 'contact', t.channel, t.external_id, t.id, t.locale, t.broadcast_opt_in,
 t.broadcast_opted_out_at, t.is_new, cv.state, cs.ref, cs.kind, cs.status, cs.updated_at, cs.id
@@ -90,6 +132,7 @@ LEFT JOIN LATERAL (SELECT state FROM conversations WHERE contact_id = t.id OFFSE
 LEFT JOIN LATERAL (SELECT ref, kind, status, updated_at, id FROM cases
 WHERE contact_id = t.id ORDER BY updated_at DESC, id DESC LIMIT 50) cs ON true
 ORDER BY 1, 4, 13 DESC, 14 DESC"""
+OPEN_ALL = OPENING.format(settled=SETTLED_EACH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,35 +173,54 @@ class Heard:
     sender_id: str
     name: str | None
     phone: str | None
+    verify: bool = False  # its identity checked first (`Inbound.verify_identity`)
 
 
 @dataclass(frozen=True, slots=True)
 class Opened:
     """What a batch found when it opened (`open_batch`)."""
 
-    fresh: set[Key]  # (channel, event id) of the events not recorded before
+    unsettled: set[Key]  # (channel, event id) of the events whose identity is not settled
+    fresh: set[Key]  # of the events not recorded before (none of them unsettled)
     contacts: dict[Key, Contact]  # by (channel, sender id): the contact of each new event
     known: dict[int, Known]  # by contact id: each of those contacts that is not new
 
 
 def open_batch(tx: Tx, heard: Sequence[Heard], at: Any, default_locale: str) -> Opened:
-    """Record `heard` (distinct events, in the batch's order); touch (lock, on PostgreSQL)
-    or create the contact of each new one; read the state and cases of those not new."""
+    """Check the identity of each of `heard` (distinct events, in the batch's order) that
+    asks for it, against the database as it was before the batch; record the others; touch
+    (lock, on PostgreSQL) or create the contact of each new one; read the state and cases
+    of those contacts that are not new. Nothing is written for an unsettled event."""
     if not heard:
-        return Opened(set(), {}, {})
+        return Opened(set(), set(), {}, {})
     if tx.dialect == "postgresql":
         return _open_all(tx, heard, at, default_locale)
+    unsettled = {
+        (one.channel, one.event_id) for one in heard if one.verify and not _settled(tx, one)
+    }
     fresh = {
         (one.channel, one.event_id)
         for one in heard
-        if tx.rows(SEEN, {"channel": one.channel, "external_id": one.event_id, "now": at})
+        if (one.channel, one.event_id) not in unsettled
+        and tx.rows(SEEN, {"channel": one.channel, "external_id": one.event_id, "now": at})
     }
     contacts = {
         (one.channel, one.external_id): _touch_one(tx, one, at, default_locale)
         for one in _touches([one for one in heard if (one.channel, one.event_id) in fresh])
     }
     known = {c.id: conversation(tx, c.id) for c in contacts.values() if not c.is_new}
-    return Opened(fresh, contacts, known)
+    return Opened(unsettled, fresh, contacts, known)
+
+
+def _settled(tx: Tx, one: Heard) -> bool:
+    """Known under this id with this phone and nothing held for them, or entirely new."""
+    values = {"channel": one.channel, "external_id": one.sender_id}
+    statement = SETTLED_BY_ID
+    if one.phone is not None:
+        values["phone"] = one.phone
+        statement = SETTLED_BY_ID_AND_PHONE
+    [(settled,)] = tx.rows(statement, values)
+    return bool(settled)
 
 
 def _open_all(tx: Tx, heard: Sequence[Heard], at: Any, default_locale: str) -> Opened:
@@ -168,15 +230,17 @@ def _open_all(tx: Tx, heard: Sequence[Heard], at: Any, default_locale: str) -> O
         "senders": [one.sender_id for one in heard],
         "names": [one.name for one in heard],
         "phones": [one.phone for one in heard],
+        "verify": [one.verify for one in heard],
         "locale": default_locale,
         "now": at,
     }
+    unsettled: set[Key] = set()
     fresh: set[Key] = set()
     contacts: dict[Key, Contact] = {}
     rows: dict[int, list[Row]] = {}
     for what, channel, external_id, *row in tx.rows(OPEN_ALL, values):
-        if what == "event":
-            fresh.add((str(channel), str(external_id)))
+        if what != "contact":
+            (fresh if what == "event" else unsettled).add((str(channel), str(external_id)))
             continue
         contact_id = int(row[0])
         if contact_id not in rows:
@@ -184,7 +248,7 @@ def _open_all(tx: Tx, heard: Sequence[Heard], at: Any, default_locale: str) -> O
             rows[contact_id] = []
         rows[contact_id].append(row[5:10])  # the state, and a case (ref, kind, status, updated_at)
     known = {c.id: _known(rows[c.id]) for c in contacts.values() if not c.is_new}
-    return Opened(fresh, contacts, known)
+    return Opened(unsettled, fresh, contacts, known)
 
 
 def _touches(heard: Sequence[Heard]) -> list[Touch]:

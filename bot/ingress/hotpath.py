@@ -55,39 +55,6 @@ from bot.services.casework import CITIZEN, OPEN_STATUSES, CaseStatus
 from bot.services.duplicates import link_duplicates
 from bot.storage.direct import Tx, stored_time
 
-# Known under this id (and this phone) with nothing held for them, or nobody on the channel
-# known by either id: one round trip. Each lookup names the channel and one key, so both
-# databases search an index for it: `channel = :channel AND (… OR …)` read every contact of
-# the channel on SQLite, and PostgreSQL did the same even with the channel in every OR arm.
-SETTLED = """SELECT EXISTS (SELECT 1 FROM contacts c WHERE c.channel = :channel
-AND c.external_id = :external_id {same_phone}
-AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = c.id AND o.status = 'held'))
-OR (NOT EXISTS (SELECT 1 FROM contacts WHERE channel = :channel AND external_id = :external_id)
-{nor_phone})"""
-SETTLED_BY_ID = SETTLED.format(same_phone="", nor_phone="")
-SETTLED_BY_ID_AND_PHONE = SETTLED.format(
-    same_phone="AND c.phone = :phone",
-    nor_phone="AND NOT EXISTS (SELECT 1 FROM contacts WHERE channel = :channel "
-    "AND external_id = :phone) "
-    "AND NOT EXISTS (SELECT 1 FROM contacts WHERE channel = :channel AND phone = :phone)",
-)
-# The same for every event of a batch in one statement (PostgreSQL), in their order. Each
-# lookup ends in OFFSET 0: without it PostgreSQL may answer a NOT EXISTS by hashing the whole
-# table once per statement (a "hashed SubPlan": a scan of every contact of every channel, which
-# its statistics rate cheap while the table is small, and which grows with it).
-SETTLED_ALL = """SELECT EXISTS (SELECT 1 FROM contacts c WHERE c.channel = v.channel
-AND c.external_id = v.external_id AND (v.phone IS NULL OR c.phone = v.phone)
-AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = c.id AND o.status = 'held')
-OFFSET 0)
-OR (NOT EXISTS (SELECT 1 FROM contacts WHERE channel = v.channel
-AND external_id = v.external_id OFFSET 0)
-AND (v.phone IS NULL
-OR NOT EXISTS (SELECT 1 FROM contacts WHERE channel = v.channel AND external_id = v.phone
-OFFSET 0)
-AND NOT EXISTS (SELECT 1 FROM contacts WHERE channel = v.channel AND phone = v.phone
-OFFSET 0)))
-FROM unnest(CAST(:channels AS text[]), CAST(:external_ids AS text[]), CAST(:phones AS text[]))
-WITH ORDINALITY AS v(channel, external_id, phone, n) ORDER BY v.n"""
 SAVE_STATE = """INSERT INTO conversations (contact_id, state, active_flow, updated_at)
 VALUES (:contact_id, :state, :flow, :now) ON CONFLICT (contact_id) DO UPDATE
 SET state = excluded.state, active_flow = excluded.active_flow, updated_at = excluded.updated_at"""
@@ -256,18 +223,19 @@ def process_batch(
     is raised by nobody: it is returned, and nothing was written for it)."""
     at = tx.time(setting.now)
     results: list[Handled | IdentityUnsettled] = [Handled(processed=False)] * len(arrivals)
-    unsettled = _unsettled(tx, arrivals)
-    for index in unsettled:
-        results[index] = IdentityUnsettled(arrivals[index].inbound.event_id)
+    overlapping = _overlapping(arrivals)
     keys = {
         _key(arrival.inbound): index
         for index, arrival in reversed(list(enumerate(arrivals)))
-        if index not in unsettled
+        if index not in overlapping
     }  # the first of an event's copies in the batch
     firsts = sorted(keys.values())
     opened = arrivals_sql.open_batch(
         tx, [_heard(arrivals[index].inbound) for index in firsts], at, setting.default_locale
     )
+    for index, arrival in enumerate(arrivals):
+        if index in overlapping or _key(arrival.inbound) in opened.unsettled:
+            results[index] = IdentityUnsettled(arrival.inbound.event_id)
     todo = [index for index in firsts if _key(arrivals[index].inbound) in opened.fresh]
     contacts, known = opened.contacts, opened.known
     pending, changed, met = Pending(at), set[int](), set[int]()
@@ -291,30 +259,21 @@ def process_batch(
     return results
 
 
-def _unsettled(tx: Tx, arrivals: Sequence[Arrival]) -> set[int]:
-    """The events whose contact must be reconciled by its channel first.
-
-    Checked against the database as it was before the batch. An event whose
-    ids overlap with an earlier event's in the batch but differ from them
-    would have been checked against what that event wrote: it is reconciled
-    first too (rare; the channel hands it in again).
-    """
-    checked = [index for index, arrival in enumerate(arrivals) if arrival.inbound.verify_identity]
-    found = _identities_settled(tx, [arrivals[index].inbound for index in checked])
-    settled = dict(zip(checked, found, strict=True))
-    unsettled: set[int] = set()
+def _overlapping(arrivals: Sequence[Arrival]) -> set[int]:
+    """The events whose ids overlap with an earlier event's in the batch but differ from
+    them: each would have been checked against what that event wrote, so its contact is
+    reconciled by its channel first (rare; the channel hands it in again)."""
+    overlapping: set[int] = set()
     ids: dict[tuple[str, str], tuple[str, str | None]] = {}  # a key seen, and whose it was
     for index, arrival in enumerate(arrivals):
         inbound = arrival.inbound
         mine = (inbound.sender_id, inbound.phone)
         keys = [(inbound.channel, key) for key in mine if key is not None]
-        if inbound.verify_identity and (
-            any(ids.get(key, mine) != mine for key in keys) or not settled[index]
-        ):
-            unsettled.add(index)
+        if inbound.verify_identity and any(ids.get(key, mine) != mine for key in keys):
+            overlapping.add(index)
             continue
         ids.update(dict.fromkeys(keys, mine))
-    return unsettled
+    return overlapping
 
 
 def _key(inbound: Inbound) -> tuple[str, str]:
@@ -323,7 +282,12 @@ def _key(inbound: Inbound) -> tuple[str, str]:
 
 def _heard(inbound: Inbound) -> arrivals_sql.Heard:
     return arrivals_sql.Heard(
-        inbound.channel, inbound.event_id, inbound.sender_id, inbound.sender_name, inbound.phone
+        inbound.channel,
+        inbound.event_id,
+        inbound.sender_id,
+        inbound.sender_name,
+        inbound.phone,
+        verify=inbound.verify_identity,
     )
 
 
@@ -381,32 +345,6 @@ def _turn(
         )
     )
     return Handled(processed=True, stale_press=reply.stale_press), bool(reply.effects)
-
-
-def _identities_settled(tx: Tx, inbounds: Sequence[Inbound]) -> list[bool]:
-    """For each of `inbounds`: known under its id with its phone and nothing held for
-    them, or entirely new (one statement for all on PostgreSQL)."""
-    if not inbounds:
-        return []
-    if tx.dialect != "postgresql":
-        return [_identity_settled(tx, inbound) for inbound in inbounds]
-    values = {
-        "channels": [inbound.channel for inbound in inbounds],
-        "external_ids": [inbound.sender_id for inbound in inbounds],
-        "phones": [inbound.phone for inbound in inbounds],
-    }
-    return [bool(settled) for (settled,) in tx.rows(SETTLED_ALL, values)]
-
-
-def _identity_settled(tx: Tx, inbound: Inbound) -> bool:
-    """Known under this id with this phone and nothing held for them, or entirely new."""
-    values = {"channel": inbound.channel, "external_id": inbound.sender_id}
-    statement = SETTLED_BY_ID
-    if inbound.phone is not None:
-        values["phone"] = inbound.phone
-        statement = SETTLED_BY_ID_AND_PHONE
-    [(settled,)] = tx.rows(statement, values)
-    return bool(settled)
 
 
 def _record_media(tx: Tx, stored: StoredFile, contact_id: int, at: Any) -> MediaRef:
