@@ -20,8 +20,6 @@ ones, indexes included, in a schema of their own) and checks each read.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -32,6 +30,7 @@ from bot.ingress.hotpath import SAVE_ALL
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.direct import _Positional
+from tests.support.plans import plan_nodes, postgresql_plan
 
 TABLES = ("contacts", "conversations", "cases", "inbound_events", "outbox")
 
@@ -63,13 +62,6 @@ def statements(runtime: Runtime) -> dict[str, str]:
     }
 
 
-def reads(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    if "Relation Name" in node:
-        yield node
-    for child in node.get("Plans", []):
-        yield from reads(child)
-
-
 def conditions(node: dict[str, Any]) -> str:
     """A read's index condition (a bitmap read's is on the index scan beneath it)."""
     found = [node.get("Index Cond", "")]
@@ -99,7 +91,7 @@ async def generic_plans(db: AsyncEngine, named: dict[str, str]) -> dict[str, dic
                 nulls = ", ".join("NULL" for _ in positional.names)
                 plan = await raw.fetchval(f"EXPLAIN (FORMAT JSON) EXECUTE probe({nulls})")
                 await raw.execute("DEALLOCATE probe")
-                plans[name] = (plan if isinstance(plan, list) else json.loads(plan))[0]["Plan"]
+                plans[name] = postgresql_plan(plan)
         finally:
             await probe.rollback()
     return plans
@@ -116,7 +108,7 @@ async def test_hot_statements_read_by_key_on_tables_never_analysed(
         )
     plans = await generic_plans(runtime.db, statements(runtime))
     for name, plan in plans.items():
-        for read in reads(plan):
+        for read in (node for node in plan_nodes(plan) if "Relation Name" in node):
             alias = read.get("Alias", read["Relation Name"])
             assert read["Node Type"] != "Seq Scan", (name, alias, read)
             keys = KEYS[name].get(alias, ())

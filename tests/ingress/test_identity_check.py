@@ -11,15 +11,13 @@ channel named in every OR arm, PostgreSQL still did (0.8 ms at 3,000).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from bot.ingress.arrivals import OPEN_ALL, SETTLED_BY_ID, SETTLED_BY_ID_AND_PHONE
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.storage.direct import Tx, run_on
+from tests.support.plans import plan_nodes, postgresql_plan, sqlite_plan
 
 ONE_EVENT = {"channel": "'whatsapp'", "external_id": "'ID.1'", "phone": "'6281200000001'"}
 
@@ -37,12 +35,7 @@ async def test_the_identity_check_searches_contacts_by_their_keys_only(
         await check_postgresql_plan(runtime, statement)
         return
     values = {"channel": "whatsapp", "external_id": "ID.1", "phone": "6281200000001"}
-
-    def plan(tx: Tx) -> list[str]:
-        return [str(row[-1]) for row in tx.rows(f"EXPLAIN QUERY PLAN {statement}", values)]
-
-    async with runtime.db.connect() as conn:
-        steps = await run_on(conn, plan)
+    steps = await sqlite_plan(runtime.db, statement, values)
     reads = [step for step in steps if re.search(r"\b(c|contacts)\b", step)]
     assert reads, steps
     assert all(BY_KEY.fullmatch(step) for step in reads), steps
@@ -86,13 +79,10 @@ async def check_postgresql_plan(
         )
         await conn.exec_driver_sql("ANALYZE contacts")
         plan = (await conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {literal}")).scalar_one()
-    reads = list(contact_reads(plan[0]["Plan"] if isinstance(plan, list) else plan))
+    reads = [
+        node
+        for node in plan_nodes(postgresql_plan(plan))
+        if node.get("Relation Name") == "contacts" and node["Node Type"] != "ModifyTable"
+    ]
     assert reads, plan
     assert all(node["Node Type"] in ("Index Scan", "Index Only Scan") for node in reads), reads
-
-
-def contact_reads(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    if node.get("Relation Name") == "contacts" and node["Node Type"] != "ModifyTable":
-        yield node
-    for child in node.get("Plans", []):
-        yield from contact_reads(child)

@@ -13,16 +13,13 @@ the claim does (both are checked here).
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
-from typing import Any
 
 from sqlalchemy import text
 
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.storage.direct import Tx, run_on
+from tests.support.plans import plan_nodes, postgresql_plan, sqlite_plan
 
 CONTACTS = 200
 HISTORY = 50  # messages already sent to each contact, before two that wait
@@ -67,12 +64,6 @@ async def fill(runtime: Runtime) -> None:
         await conn.execute(text("ANALYZE"))
 
 
-def nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield node
-    for child in node.get("Plans", []):
-        yield from nodes(child)
-
-
 async def test_the_claim_reads_a_contacts_unsent_messages_only(
     settings: Settings, runtime: Runtime
 ) -> None:
@@ -82,20 +73,15 @@ async def test_the_claim_reads_a_contacts_unsent_messages_only(
         sql = literal(due, {"now": "now()", "channel": "'telegram'", "limit": "4"})
         async with runtime.db.begin() as conn:
             plan = (await conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}")).scalar_one()
-        root = (plan if isinstance(plan, list) else json.loads(plan))[0]["Plan"]
-        earlier = [node for node in nodes(root) if node.get("Alias") == "earlier"]
+        root = postgresql_plan(plan)
+        earlier = [node for node in plan_nodes(root) if node.get("Alias") == "earlier"]
         assert earlier, root
         assert all(node.get("Index Name") == "ix_outbox_unsent_by_contact" for node in earlier), (
             earlier
         )
         return
     values = {"now": runtime.clock.now().isoformat(" "), "channel": "telegram", "limit": 4}
-
-    def steps(tx: Tx) -> list[str]:
-        return [str(row[-1]) for row in tx.rows(f"EXPLAIN QUERY PLAN {due}", values)]
-
-    async with runtime.db.connect() as conn:
-        found = await run_on(conn, steps)
+    found = await sqlite_plan(runtime.db, due, values)
     earlier = [step for step in found if re.search(r"\bearlier\b", step)]
     assert earlier, found
     assert all("ix_outbox_unsent_by_contact" in step for step in earlier), found
