@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.ingress.arrivals import OPEN_ALL
+from bot.ingress.arrivals import OPEN_ALL, STATES_AND_CASES
 from bot.ingress.hotpath import SAVE_ALL
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -41,9 +41,8 @@ KEYS: dict[str, dict[str, tuple[str, ...]]] = {
         "c": ("external_id",),
         "contacts": ("external_id", "phone"),
         "o": ("external_id",),
-        "conversations": ("contact_id",),
-        "cases": ("contact_id",),
     },
+    "STATES_AND_CASES": {"conversations": ("contact_id",), "cases": ("contact_id",)},
     "SAVE_ALL": {},
     "due": {"earlier": ("contact_id",)},
     "claimed": {"contacts": ("id",), "outbox": ("id",)},
@@ -55,6 +54,7 @@ def statements(runtime: Runtime) -> dict[str, str]:
     sender = runtime.sender
     return {
         "OPEN_ALL": OPEN_ALL,
+        "STATES_AND_CASES": STATES_AND_CASES,
         "SAVE_ALL": SAVE_ALL,
         "due": sender._due_sql,
         "claimed": sender._claimed_sql.format(ids=":id0, :id1"),

@@ -1,14 +1,16 @@
 """A batch's first reads and writes, for all its events at once (`open_batch`).
 
-Before the engine runs, a batch records its events (which of them are new),
-touches or creates the contacts of the new ones, and reads each known
-contact's conversation state and latest cases. On PostgreSQL all three are
-ONE statement for the whole batch (arrays in, rows out): per-event
-statements were round trips plus asyncpg's per-statement work in the
-server's one process, most of the hot path's cost there, and each statement
-of a batch is a round trip its lane waits for. On SQLite a statement costs
-microseconds and no round trip, so each stays a short statement per event or
-contact; both give the same rows.
+Before the engine runs, a batch checks the identity of the events that ask
+for it, records the others (which of them are new), touches or creates the
+contacts of the new ones, and reads each known contact's conversation state
+and latest cases. On PostgreSQL that is two statements for the whole batch
+(arrays in, rows out): the checks, the records and the touches in one, the
+reads in the next, which must start after the touches got their locks (see
+`OPENING`). Per-event statements were round trips plus asyncpg's
+per-statement work in the server's one process, most of the hot path's cost
+there, and each statement of a batch is a round trip its lane waits for. On
+SQLite a statement costs microseconds and no round trip, so each stays a
+short statement per event or contact; both give the same rows.
 
 Contacts are touched in the order of their first event in the batch (the
 runner sorts a batch by channel and sender), one statement for all of them
@@ -78,18 +80,20 @@ LEFT JOIN conversations cv ON cv.contact_id = k.contact_id
 LEFT JOIN (SELECT ref, kind, status, updated_at, id FROM cases WHERE contact_id = :contact_id
 ORDER BY updated_at DESC, id DESC LIMIT 50) c ON 1 = 1
 ORDER BY c.updated_at DESC, c.id DESC"""
-# The whole opening of a batch on PostgreSQL, in one round trip: the identity of each event
-# that asks for it checked (`checked`, against the contacts as they were before the
-# statement; nothing is written for an unsettled event), the other events recorded (`seen`:
-# the new ones), the contact of each new event touched or created once, with the last name
-# and number it came with, in the order of its first event (`touched`: a known contact's own
-# id goes in, so the upsert takes no number from the sequence for it; `xmax = 0` tells a row
-# this statement inserted from one it updated), and each touched contact's state and 50
-# latest cases. The rows say what they are: 'event' rows name a new event, 'unsettled' rows
-# an event whose contact its channel must reconcile first, 'contact' rows a contact with its
-# state beside each of its cases (one row of NULLs if none). Each
-# contact's rows are looked up on their own (LATERAL, fenced by OFFSET 0): as a join, a
-# plan made before the tables were first analysed hashed the whole of `conversations`.
+# A batch's opening on PostgreSQL, in one round trip: the identity of each event that asks
+# for it checked (`checked`, against the contacts as they were before the statement; nothing
+# is written for an unsettled event), the other events recorded (`seen`: the new ones), and
+# the contact of each new event touched or created once, with the last name and number it
+# came with, in the order of its first event (`touched`: a known contact's own id goes in,
+# so the upsert takes no number from the sequence for it; `xmax = 0` tells a row this
+# statement inserted from one it updated). The rows say what they are: 'event' rows name a
+# new event, 'unsettled' rows an event whose contact its channel must reconcile first,
+# 'contact' rows a contact touched.
+#
+# The conversations are read by the next statement (`STATES_AND_CASES`), not this one: a
+# touch may wait for another worker's transaction that holds the same contact, and a read
+# in the statement that waited would see that contact's conversation as it was before the
+# other worker's turn (a statement's snapshot is taken when it starts).
 OPENING = """WITH given AS (SELECT * FROM unnest(CAST(:channels AS text[]),
 CAST(:external_ids AS text[]), CAST(:senders AS text[]), CAST(:names AS text[]),
 CAST(:phones AS text[]), CAST(:verify AS boolean[]))
@@ -118,21 +122,23 @@ phone = COALESCE(excluded.phone, c.phone)
 RETURNING c.channel, c.external_id, c.id, c.locale, c.broadcast_opt_in,
 c.broadcast_opted_out_at, c.xmax = 0 AS is_new)
 SELECT 'event', seen.channel, seen.external_id, CAST(NULL AS integer), CAST(NULL AS text),
-CAST(NULL AS boolean), CAST(NULL AS timestamptz), CAST(NULL AS boolean), CAST(NULL AS text),
-CAST(NULL AS text), CAST(NULL AS text), CAST(NULL AS text), CAST(NULL AS timestamptz),
-CAST(NULL AS integer) FROM seen
+CAST(NULL AS boolean), CAST(NULL AS timestamptz), CAST(NULL AS boolean) FROM seen
 UNION ALL
-SELECT 'unsettled', checked.channel, checked.external_id, NULL, NULL, NULL, NULL, NULL, NULL,
-NULL, NULL, NULL, NULL, NULL FROM checked WHERE NOT checked.settled
+SELECT 'unsettled', checked.channel, checked.external_id, NULL, NULL, NULL, NULL, NULL
+FROM checked WHERE NOT checked.settled
 UNION ALL
 SELECT 'contact', t.channel, t.external_id, t.id, t.locale, t.broadcast_opt_in,
-t.broadcast_opted_out_at, t.is_new, cv.state, cs.ref, cs.kind, cs.status, cs.updated_at, cs.id
-FROM touched t
-LEFT JOIN LATERAL (SELECT state FROM conversations WHERE contact_id = t.id OFFSET 0) cv ON true
-LEFT JOIN LATERAL (SELECT ref, kind, status, updated_at, id FROM cases
-WHERE contact_id = t.id ORDER BY updated_at DESC, id DESC LIMIT 50) cs ON true
-ORDER BY 1, 4, 13 DESC, 14 DESC"""
+t.broadcast_opted_out_at, t.is_new FROM touched t"""
 OPEN_ALL = OPENING.format(settled=SETTLED_EACH)
+# Each contact's rows looked up on their own (LATERAL, fenced by OFFSET 0): as a join, a
+# plan made before the tables were first analysed hashed the whole of `conversations`.
+STATES_AND_CASES = """SELECT k.contact_id, cv.state, c.ref, c.kind, c.status, c.updated_at
+FROM unnest(CAST(:contact_ids AS integer[])) AS k(contact_id)
+LEFT JOIN LATERAL (SELECT state FROM conversations WHERE contact_id = k.contact_id
+OFFSET 0) cv ON true
+LEFT JOIN LATERAL (SELECT ref, kind, status, updated_at, id FROM cases
+WHERE contact_id = k.contact_id ORDER BY updated_at DESC, id DESC LIMIT 50) c ON true
+ORDER BY k.contact_id, c.updated_at DESC, c.id DESC"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,18 +243,18 @@ def _open_all(tx: Tx, heard: Sequence[Heard], at: Any, default_locale: str) -> O
     unsettled: set[Key] = set()
     fresh: set[Key] = set()
     contacts: dict[Key, Contact] = {}
-    rows: dict[int, list[Row]] = {}
     for what, channel, external_id, *row in tx.rows(OPEN_ALL, values):
-        if what != "contact":
-            (fresh if what == "event" else unsettled).add((str(channel), str(external_id)))
-            continue
-        contact_id = int(row[0])
-        if contact_id not in rows:
-            contacts[(str(channel), str(external_id))] = _contact(row[:4], is_new=bool(row[4]))
-            rows[contact_id] = []
-        rows[contact_id].append(row[5:10])  # the state, and a case (ref, kind, status, updated_at)
-    known = {c.id: _known(rows[c.id]) for c in contacts.values() if not c.is_new}
-    return Opened(unsettled, fresh, contacts, known)
+        key = (str(channel), str(external_id))
+        if what == "contact":
+            contacts[key] = _contact(row[:4], is_new=bool(row[4]))
+        else:
+            (fresh if what == "event" else unsettled).add(key)
+    known_ids = [contact.id for contact in contacts.values() if not contact.is_new]
+    found: dict[int, list[Row]] = {contact_id: [] for contact_id in known_ids}
+    if known_ids:
+        for contact_id, *row in tx.rows(STATES_AND_CASES, {"contact_ids": known_ids}):
+            found[int(contact_id)].append(row)
+    return Opened(unsettled, fresh, contacts, {key: _known(rows) for key, rows in found.items()})
 
 
 def _touches(heard: Sequence[Heard]) -> list[Touch]:

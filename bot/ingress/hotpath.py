@@ -1,12 +1,12 @@
 """A batch of inbound events, inside one group-committed transaction: the hot path's SQL.
 
 `process_batch` runs synchronously on a `Tx` (see `bot.storage.direct`). For
-the whole batch at once (`bot.ingress.arrivals`, one statement for all three
-on PostgreSQL) it records the events (their unique key makes a redelivery a
-no-op, and a redelivery inside the batch is handled once), touches or
-creates their contacts (the upsert also locks the rows on PostgreSQL,
-ordering one citizen's events across workers) and reads their
-conversations. Then, event by event in arrival order, the pure engine
+the whole batch at once (`bot.ingress.arrivals`, two statements on
+PostgreSQL) it checks the identities that need it, records the events
+(their unique key makes a redelivery a no-op, and a redelivery inside the
+batch is handled once), touches or creates their contacts (the upsert also
+locks the rows on PostgreSQL, ordering one citizen's events across workers)
+and reads their conversations. Then, event by event in arrival order, the pure engine
 decides, the effects are applied and the outbox rows written.
 
 The new conversation states and outbox rows of a whole batch are written at

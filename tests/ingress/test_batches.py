@@ -14,7 +14,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import make_url
 
 from bot.domain.messages import Inbound, InboundKind
@@ -133,6 +133,38 @@ async def test_a_first_message_while_another_worker_creates_the_same_contact(
     async with runtime.db.connect() as conn:
         found = await conn.execute(select(contacts.c.id).where(contacts.c.external_id == "dewi"))
         assert len(found.all()) == 1
+
+
+async def test_a_message_while_another_workers_turn_commits_reads_the_state_it_left(
+    runtime: Runtime,
+) -> None:
+    """Another worker's turn for the same citizen holds their contact until it commits:
+    this batch waits for it, and then reads the conversation that turn left, not the
+    one before (a read in the statement that waited would see the older one)."""
+    await burst(runtime, [said("rina", 1, "halo")])
+    await burst(runtime, [said("guide", 1, "halo"), said("guide", 2, "pengaduan")])
+    async with runtime.db.connect() as conn:
+        ids = dict((await conn.execute(select(contacts.c.external_id, contacts.c.id))).all())
+    asked = select(conversations.c.state).where(conversations.c.contact_id == ids["guide"])
+    async with runtime.db.connect() as other:  # the other worker: rina said "pengaduan" there
+        await other.begin()
+        await other.execute(
+            update(contacts)
+            .where(contacts.c.id == ids["rina"])
+            .values(last_inbound_at=datetime.now(UTC))
+        )
+        await other.execute(
+            update(conversations)
+            .where(conversations.c.contact_id == ids["rina"])
+            .values(state=asked.scalar_subquery(), active_flow="complaint")
+        )
+        waiting = asyncio.create_task(runtime.runner.handle(said("rina", 2, "2")))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()
+        await other.commit()
+    assert (await waiting).processed
+    replies = await replies_to(runtime, "rina")
+    assert "Ceritakan apa yang terjadi" in replies[-1]  # "2" answered the complaint's question
 
 
 @pytest.fixture
