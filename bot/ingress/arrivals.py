@@ -181,6 +181,11 @@ class Heard:
     phone: str | None
     verify: bool = False  # its identity checked first (`Inbound.verify_identity`)
 
+    @property
+    def key(self) -> Key:
+        """(channel, event id): how the batch's results name it."""
+        return self.channel, self.event_id
+
 
 @dataclass(frozen=True, slots=True)
 class Opened:
@@ -201,18 +206,16 @@ def open_batch(tx: Tx, heard: Sequence[Heard], at: Any, default_locale: str) -> 
         return Opened(set(), set(), {}, {})
     if tx.dialect == "postgresql":
         return _open_all(tx, heard, at, default_locale)
-    unsettled = {
-        (one.channel, one.event_id) for one in heard if one.verify and not _settled(tx, one)
-    }
+    unsettled = {one.key for one in heard if one.verify and not _settled(tx, one)}
     fresh = {
-        (one.channel, one.event_id)
+        one.key
         for one in heard
-        if (one.channel, one.event_id) not in unsettled
+        if one.key not in unsettled
         and tx.rows(SEEN, {"channel": one.channel, "external_id": one.event_id, "now": at})
     }
     contacts = {
         (one.channel, one.external_id): _touch_one(tx, one, at, default_locale)
-        for one in _touches([one for one in heard if (one.channel, one.event_id) in fresh])
+        for one in _touches([one for one in heard if one.key in fresh])
     }
     known = {c.id: conversation(tx, c.id) for c in contacts.values() if not c.is_new}
     return Opened(unsettled, fresh, contacts, known)

@@ -6,8 +6,8 @@ PostgreSQL) it checks the identities that need it, records the events
 (their unique key makes a redelivery a no-op, and a redelivery inside the
 batch is handled once), touches or creates their contacts (the upsert also
 locks the rows on PostgreSQL, ordering one citizen's events across workers)
-and reads their conversations. Then, event by event in arrival order, the pure engine
-decides, the effects are applied and the outbox rows written.
+and reads their conversations. Then, event by event in arrival order, the
+pure engine decides, the effects are applied and the outbox rows written.
 
 The new conversation states and outbox rows of a whole batch are written at
 its end, one ``executemany`` each (`Pending`). Pending writes are flushed
